@@ -1,0 +1,133 @@
+"""Bridgework: the application factory."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+from app.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app: settings, extensions, blueprints, commands, error pages, headers.
+
+    Nothing here touches the database; the schema comes from ``flask db upgrade``.
+    """
+    app = Flask(__name__, instance_path=None)
+    app.config.update(load_config(config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_request_hooks(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        manage_session=False,
+        cors_allowed_origins=[],
+    )
+
+    from app.accounts.service import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts import admin_views, api as accounts_api, views as accounts_views  # noqa: F401
+    from app.api import bp as api_bp
+    from app.api import openapi  # noqa: F401
+    from app.audit import api as audit_api, views as audit_views  # noqa: F401
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(api_bp)
+    from app.realtime import events  # noqa: F401
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.policy import can
+
+    app.jinja_env.globals["can"] = can
+
+    @app.before_request
+    def protect_forms():
+        """Every browser write carries a CSRF token; the API checks its own (see app.api)."""
+        if request.method in _UNSAFE_METHODS and not request.path.startswith(
+            ("/api/", "/socket.io")
+        ):
+            csrf.protect()
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.path.startswith("/api/"):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, and let SQLAlchemy issue BEGIN itself.
+
+    Python's sqlite3 module otherwise starts transactions lazily on its own, which
+    breaks SAVEPOINTs; the ``begin`` hook below takes over.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

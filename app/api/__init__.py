@@ -1,0 +1,158 @@
+"""The REST API's door: authentication, schema-driven input and output, OpenAPI.
+
+Domain ``api.py`` modules declare routes with :func:`endpoint`, which authenticates the
+caller (bearer token, or the browser session with its CSRF token for writes), loads
+the body and query string through marshmallow schemas (errors become 422 with the
+fields), calls the view with the loaded values and dumps the result through the
+response schema. The same declarations produce ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_login import current_user
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
+
+from app.errors import Invalid, Unauthorized
+from app.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    body: Schema | None = None
+    query: Schema | None = None
+    response: Schema | None = None
+    status: int = 200
+    auth: bool = True
+    paginated: bool = False
+    errors: list[int] = field(default_factory=list)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate_request():
+    """The user behind this API request, or ``Unauthorized``.
+
+    A bearer token is enough on its own. Without one, the browser session counts, but
+    writes must then carry the CSRF token (header ``X-CSRFToken``), as forms do.
+    """
+    from app.accounts.service import user_for_token
+
+    raw = _bearer_token()
+    if raw is not None:
+        user = user_for_token(raw)
+        if user is None:
+            raise Unauthorized("The API token is missing, expired, revoked or not valid.")
+        return user
+    if current_user.is_authenticated:
+        if request.method not in _SAFE_METHODS:
+            csrf.protect()
+        return current_user._get_current_object()
+    raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
+
+
+def api_user():
+    return g.api_user
+
+
+def _load(schema: Schema, data: Any, unknown: str) -> dict:
+    try:
+        return schema.load(data, unknown=unknown)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise Invalid("The request has invalid fields.", fields=messages) from exc
+
+
+def _json_body() -> Any:
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Invalid("The request body must be JSON (Content-Type: application/json).")
+    return data
+
+
+def page_envelope(page, schema: Schema) -> dict:
+    return {
+        "items": schema.dump(page.items, many=True),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+def endpoint(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    tag: str,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    response: Schema | None = None,
+    status: int = 200,
+    auth: bool = True,
+    paginated: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable:
+    """Declare an API route; the view receives ``body=`` and/or ``query=`` when declared.
+
+    The view returns a model (or list, or :class:`~app.common.Page` when ``paginated``),
+    which is dumped through ``response``; or ``None`` for 204.
+    """
+    operation = Operation(
+        rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
+    )
+    OPERATIONS.append(operation)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(**kwargs):
+            if auth:
+                g.api_user = authenticate_request()
+            if body is not None:
+                kwargs["body"] = _load(body, _json_body(), RAISE)
+            if query is not None:
+                kwargs["query"] = _load(query, request.args.to_dict(), EXCLUDE)
+            result = view(**kwargs)
+            if result is None:
+                return "", 204
+            if response is None:
+                return jsonify(result), status
+            if paginated:
+                return jsonify(page_envelope(result, response)), status
+            return jsonify(response.dump(result)), status
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate
+
+
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def openapi_path(rule: str) -> str:
+    return bp.url_prefix + _CONVERTER.sub(r"{\1}", rule)

@@ -1,0 +1,94 @@
+"""The OpenAPI 3 document, generated from the schemas the endpoints declare."""
+
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify
+
+from app.api import OPERATIONS, bp, openapi_path
+from app.api.schemas import ErrorSchema, PageMetaSchema
+
+_PARAM = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
+_REASONS = {
+    400: "Bad request",
+    401: "Not signed in, or the token is not valid",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+def build_spec() -> dict:
+    spec = APISpec(
+        title="Bridgework API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Cross-department workspaces, governed data sharing and audit."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema("PageMeta", schema=PageMetaSchema)
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = _operation(op)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(op) -> dict:
+    doc: dict = {"summary": op.summary, "tags": [op.tag], "responses": {}}
+    parameters = [
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "integer" if conv == "int" else "string"},
+        }
+        for conv, name in _PARAM.findall(op.rule)
+    ]
+    if op.query is not None:
+        parameters.append({"in": "query", "schema": op.query})
+    if parameters:
+        doc["parameters"] = parameters
+    if op.body is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": op.body}},
+        }
+    if op.auth:
+        doc["security"] = [{"bearer": []}]
+    doc["responses"][str(op.status)] = _success(op)
+    codes = set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body or op.query else set())
+    for code in sorted(codes):
+        doc["responses"][str(code)] = {
+            "description": _REASONS.get(code, "Error"),
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    return doc
+
+
+def _success(op) -> dict:
+    if op.response is None:
+        return {"description": "Done"}
+    schema = op.response
+    if op.paginated:
+        schema = {
+            "allOf": [
+                {"$ref": "#/components/schemas/PageMeta"},
+                {"type": "object", "properties": {"items": {"type": "array", "items": op.response}}},
+            ]
+        }
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_spec())

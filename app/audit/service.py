@@ -1,0 +1,228 @@
+"""Appending to and verifying the audit chain.
+
+``record`` is called by every service inside its own transaction, so the audited change
+and its entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from app.audit.models import AuditEntry, AuditHead
+from app.common import Page, paginate, utcnow
+from app.extensions import db
+from app.policy import require
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+def _canonical_time(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, datetime):
+        return _canonical_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    """SHA-256 over a canonical JSON serialisation of every field but the hash itself."""
+    payload = {
+        "seq": entry.seq,
+        "created_at": _canonical_time(entry.created_at),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "department_id": entry.department_id,
+        "workspace_id": entry.workspace_id,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _locked_head() -> AuditHead:
+    head = db.session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    if head is None:
+        head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        db.session.add(head)
+        db.session.flush()
+    return head
+
+
+def record(
+    actor,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    *,
+    detail: dict | None = None,
+    department_id: int | None = None,
+    workspace_id: int | None = None,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    """Append an entry to the chain inside the caller's transaction (flush, no commit).
+
+    ``actor`` may be ``None`` for anonymous events (a failed sign-in with an unknown
+    name); ``actor_name`` then says who was claimed.
+    """
+    head = _locked_head()
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        created_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_name=actor_name or getattr(actor, "username", None) or "anonymous",
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        department_id=department_id
+        if department_id is not None
+        else getattr(actor, "department_id", None),
+        workspace_id=workspace_id,
+        detail=_jsonable(detail or {}),
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = compute_hash(entry)
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_broken_seq": self.first_broken_seq,
+            "reason": self.reason,
+        }
+
+
+def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        db.session.expunge_all()
+
+
+def verify_chain() -> VerifyResult:
+    """Walk the chain in order, in constant memory, and report the first broken entry.
+
+    An entry is broken when its stored hash does not match its fields, when it does not
+    point at the previous entry's hash, or when its sequence number skips (an entry
+    removed). The head row must name the last entry (entries removed from the end).
+    """
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in _entries_in_order():
+        if entry.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, "entry missing from the chain")
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(False, checked, entry.seq, "does not follow the previous entry")
+        if compute_hash(entry) != entry.entry_hash:
+            return VerifyResult(False, checked, entry.seq, "content does not match its hash")
+        expected_prev = entry.entry_hash
+        expected_seq += 1
+        checked += 1
+    head = db.session.get(AuditHead, HEAD_ID)
+    head_seq = head.last_seq if head else 0
+    head_hash = head.last_hash if head else GENESIS_HASH
+    if head_seq != checked or head_hash != expected_prev:
+        return VerifyResult(False, checked, checked + 1, "entries missing from the end")
+    return VerifyResult(True, checked)
+
+
+def verify(actor) -> VerifyResult:
+    """Verify the chain on behalf of ``actor`` and record that it was verified.
+
+    Raises:
+        Forbidden: the actor is neither an auditor nor an admin.
+    """
+    require(actor, "audit.verify")
+    result = verify_chain()
+    record(actor, "audit.verified", "audit", None, detail=result.as_dict())
+    db.session.commit()
+    return result
+
+
+@dataclass
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    department_id: int | None = None
+    workspace_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _filtered(filters: AuditFilters) -> Select:
+    stmt = select(AuditEntry)
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor_name.ilike(f"%{filters.actor}%"))
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action.ilike(f"{filters.action}%"))
+    if filters.object_type:
+        stmt = stmt.where(AuditEntry.object_type == filters.object_type)
+    if filters.object_id:
+        stmt = stmt.where(AuditEntry.object_id == filters.object_id)
+    if filters.department_id:
+        stmt = stmt.where(AuditEntry.department_id == filters.department_id)
+    if filters.workspace_id:
+        stmt = stmt.where(AuditEntry.workspace_id == filters.workspace_id)
+    if filters.date_from:
+        stmt = stmt.where(AuditEntry.created_at >= datetime.combine(filters.date_from, datetime.min.time()))
+    if filters.date_to:
+        stmt = stmt.where(AuditEntry.created_at <= datetime.combine(filters.date_to, datetime.max.time()))
+    return stmt
+
+
+def list_entries(actor, filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
+    """One page of audit entries, newest first.
+
+    Raises:
+        Forbidden: the actor is neither an auditor nor an admin.
+    """
+    require(actor, "audit.read")
+    return paginate(_filtered(filters).order_by(AuditEntry.seq.desc()), page, per_page)

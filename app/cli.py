@@ -1,0 +1,73 @@
+"""Command-line commands: ``flask --app wsgi <command>``. Each calls a service."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.errors import Invalid
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(audit_group)
+
+
+def _fail_invalid(exc: Invalid) -> None:
+    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.message} {details}".strip())
+
+
+@click.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="At least PASSWORD_MIN_LENGTH characters.")
+def create_admin(username: str, password: str) -> None:
+    """Create a platform administrator."""
+    from app.accounts.service import bootstrap_admin
+
+    try:
+        user = bootstrap_admin(username, password)
+    except Invalid as exc:
+        _fail_invalid(exc)
+    click.echo(f"Created admin {user.username} in {user.department.name}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo: Hong Kong and Greater Bay Area departments, users, a flood response."""
+    from app.demo import DEMO_PASSWORD, database_has_users, seed
+
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("seed-demo only runs with BRIDGEWORK_ENV=development.")
+    if if_empty and database_has_users():
+        click.echo("Demo data already present; leaving it as it is.")
+        return
+    users = seed()
+    click.echo(f"Demo data loaded. Every demo account uses the password {DEMO_PASSWORD!r}:")
+    for user in users:
+        roles = ", ".join(sorted(link.role for link in user.role_links))
+        click.echo(f"  {user.username:<12} {roles:<22} {user.department.name}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 and name the first broken entry if it is broken."""
+    from app.audit.service import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"Audit chain intact: {result.checked} entries verified.")
+        return
+    click.echo(
+        f"Audit chain BROKEN at entry #{result.first_broken_seq}: {result.reason} "
+        f"({result.checked} entries verified before it).",
+        err=True,
+    )
+    raise SystemExit(1)

@@ -1,0 +1,75 @@
+"""Settings read from environment variables, with safe defaults for the embedded set-up.
+
+With no variables at all the app runs in development mode on a SQLite file under
+``instance/`` and a single process without a message queue. Outside development a
+missing ``SECRET_KEY`` is a configuration error: the app refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment and explicit overrides.
+
+    Raises:
+        ConfigError: ``SECRET_KEY`` is missing outside development.
+    """
+    env = os.environ.get("BRIDGEWORK_ENV", "development")
+    instance_dir = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    config: dict = {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance_dir / 'bridgework.sqlite'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance_dir / "storage")),
+        "REQUEST_SLA_DAYS": _int("REQUEST_SLA_DAYS", 10),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_FAILURES_PER_USERNAME": _int("LOGIN_FAILURES_PER_USERNAME", 5),
+        "LOGIN_FAILURES_PER_ADDRESS": _int("LOGIN_FAILURES_PER_ADDRESS", 20),
+        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        "PASSWORD_MIN_LENGTH": _int("PASSWORD_MIN_LENGTH", 10),
+        "API_PAGE_MAX": 100,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
+        "INSTANCE_DIR": str(instance_dir),
+    }
+    config.update(overrides or {})
+    if not config["SECRET_KEY"]:
+        if config["ENV_NAME"] in ("development", "testing"):
+            config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105 (development default)
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Outside development Bridgework needs a long random "
+                "SECRET_KEY environment variable, e.g. "
+                "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+    return config

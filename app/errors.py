@@ -1,0 +1,158 @@
+"""Domain exceptions, and the one place that turns them into HTTP answers.
+
+Services raise these; they never build responses. The API answers with the envelope
+``{"error": {"code", "message", "fields"}}``; HTML pages get an error page, or, inside a
+form, field errors through :func:`run_form`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+T = TypeVar("T")
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class Invalid(DomainError):
+    """The input breaks a rule; ``fields`` maps field names to lists of messages."""
+
+    status = 422
+    code = "invalid"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_envelope(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def run_form(form: FlaskForm, operation: Callable[[], T]) -> T | None:
+    """Run a service operation for a submitted form, turning ``Invalid`` into form errors.
+
+    Returns the operation's result, or ``None`` when the service refused the input; the
+    refusal's messages are then attached to the form's fields (or to ``form.form_errors``)
+    so the template shows them next to what the user typed, and ``form.error_status``
+    holds the HTTP status to answer with.
+    """
+    form.error_status = 200
+    try:
+        return operation()
+    except Invalid as exc:
+        form.error_status = exc.status
+        attached = False
+        for name, messages in exc.fields.items():
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + list(messages)
+                attached = True
+        if not attached or not exc.fields:
+            form.form_errors.append(exc.message)
+        return None
+    except (Conflict, RateLimited, Unauthorized) as exc:
+        form.error_status = exc.status
+        form.form_errors.append(exc.message)
+        return None
+
+
+def form_status(form: FlaskForm) -> int:
+    """The status for re-rendering a form: 200 when untouched, else why it was refused."""
+    if form.errors or form.form_errors:
+        return getattr(form, "error_status", 200) if getattr(form, "error_status", 200) != 200 else 422
+    return 200
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        if is_api_request():
+            return error_envelope(exc.status, exc.code, exc.message, exc.fields)
+        return _error_page(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+        if is_api_request():
+            return error_envelope(400, "csrf", message)
+        return _error_page(400, message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        status = exc.code or 500
+        if is_api_request():
+            message = exc.description or exc.name
+            if status == 429:
+                message = f"Too many requests: {exc.description}. Try again later."
+            return error_envelope(status, _HTTP_CODES.get(status, "error"), message)
+        return _error_page(status, exc.description)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side. It has been logged."
+        if is_api_request():
+            return error_envelope(500, "server_error", message)
+        return _error_page(500, message)
+
+
+def _error_page(status: int, message: str | None):
+    template = status if status in (403, 404, 500) else "generic"
+    return render_template(f"errors/{template}.html", status=status, message=message), status

@@ -1,0 +1,149 @@
+"""Fixtures: one app per session on a migrated database, a rolled-back transaction per test.
+
+Set ``TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) to
+run the whole suite on PostgreSQL; its ``public`` schema is dropped and migrated afresh.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.extensions import db as _db
+from app.extensions import limiter
+from tests import factories
+from tests.services import require_postgres
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if url.startswith("postgresql"):
+        os.environ.setdefault("TEST_POSTGRES_URL", url)
+        require_postgres()
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
+            "SERVER_NAME": "bridgework.test",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """A session joined into an outer transaction that is rolled back after the test.
+
+    Services call ``commit()``; here that only releases a SAVEPOINT, so every test
+    starts from the migrated, empty database.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=original.registry.scopefunc,
+        )
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as counter:`` counts the SQL statements run inside."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(_db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def login(client, user, password: str = factories.PASSWORD):
+    """Sign ``user`` in through the real form, CSRF token included."""
+    page = client.get("/login")
+    token = _csrf_from(page.get_data(as_text=True))
+    response = client.post(
+        "/login", data={"username": user.username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def _csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def csrf_token(client, path: str = "/") -> str:
+    return _csrf_from(client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def make_token(db):
+    """Create an API token for a user and return the ``Authorization`` header for it."""
+    from app.accounts.service import create_token
+
+    def _make(user, name: str = "test"):
+        _token, secret = create_token(user, name=name)
+        return {"Authorization": f"Bearer {secret}"}
+
+    return _make
