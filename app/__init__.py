@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from importlib import import_module
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -33,7 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True
+    )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to continue."
@@ -59,19 +62,29 @@ def _migrations_dir():
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
-def register_blueprints(app: Flask) -> None:
-    from app.accounts import admin_views, api as accounts_api, views as accounts_views  # noqa: F401
-    from app.api import bp as api_bp
-    from app.api import openapi  # noqa: F401
-    from app.audit import api as audit_api, views as audit_views  # noqa: F401
-    from app.main import bp as main_bp
+# Modules whose ``bp`` is an HTML blueprint, and modules that add routes to the API blueprint.
+HTML_BLUEPRINTS = (
+    "app.main",
+    "app.accounts.views",
+    "app.accounts.admin_views",
+    "app.audit.views",
+)
+API_MODULES = (
+    "app.accounts.api",
+    "app.audit.api",
+    "app.api.openapi",
+)
+SOCKET_MODULES = ("app.realtime.events",)
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_views.bp)
-    app.register_blueprint(admin_views.bp)
-    app.register_blueprint(audit_views.bp)
+
+def register_blueprints(app: Flask) -> None:
+    for name in HTML_BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+    for name in API_MODULES + SOCKET_MODULES:
+        import_module(name)
+    from app.api import bp as api_bp
+
     app.register_blueprint(api_bp)
-    from app.realtime import events  # noqa: F401
 
 
 def register_commands(app: Flask) -> None:

@@ -102,7 +102,9 @@ def run_form(form: FlaskForm, operation: Callable[[], T]) -> T | None:
 def form_status(form: FlaskForm) -> int:
     """The status for re-rendering a form: 200 when untouched, else why it was refused."""
     if form.errors or form.form_errors:
-        return getattr(form, "error_status", 200) if getattr(form, "error_status", 200) != 200 else 422
+        return (
+            getattr(form, "error_status", 200) if getattr(form, "error_status", 200) != 200 else 422
+        )
     return 200
 
 

@@ -20,7 +20,9 @@ def _password_hash() -> str:
     return _HASH
 
 
-def make_region(code: str | None = None, jurisdiction: str = "HK", name: str | None = None) -> Region:
+def make_region(
+    code: str | None = None, jurisdiction: str = "HK", name: str | None = None
+) -> Region:
     n = next(_counter)
     region = Region(code=code or f"R{n}", name=name or f"Region {n}", jurisdiction=jurisdiction)
     db.session.add(region)

@@ -25,7 +25,7 @@ from app.policy import require
 from app.realtime import after_commit
 
 SIGN_IN_REFUSED = "The username or password is not correct."
-TOKEN_PREFIX = "bw"
+TOKEN_PREFIX = "bw"  # noqa: S105 (a label, not a secret)
 
 
 # Signing in -------------------------------------------------------------------------------
@@ -60,8 +60,12 @@ def authenticate(username: str, password: str, address: str) -> User:
     keys = _limit_keys(username, address)
     if not all(limiter.limiter.test(item, scope, key) for item, scope, key in keys):
         audit.record(
-            None, "auth.login_blocked", "user", None,
-            actor_name=username[:64] or "anonymous", detail={"address": address},
+            None,
+            "auth.login_blocked",
+            "user",
+            None,
+            actor_name=username[:64] or "anonymous",
+            detail={"address": address},
         )
         db.session.commit()
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
@@ -73,7 +77,10 @@ def authenticate(username: str, password: str, address: str) -> User:
         for item, scope, key in keys:
             limiter.limiter.hit(item, scope, key)
         audit.record(
-            user, "auth.login_failed", "user", user.id if user else None,
+            user,
+            "auth.login_failed",
+            "user",
+            user.id if user else None,
             actor_name=username[:64] or "anonymous",
             detail={"address": address, "reason": _failure_reason(user)},
         )
@@ -260,7 +267,10 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        actor, "user.created", "user", user.id,
+        actor,
+        "user.created",
+        "user",
+        user.id,
         actor_name=None if actor else "system",
         detail={"username": username, "department_id": department_id, "roles": role_values},
     )
@@ -325,7 +335,9 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     require(actor, "user.manage")
     user = _get_or_404(User, user_id, "User")
     if user.id == actor.id and not active:
-        raise Invalid("You cannot deactivate your own account.", fields={"active": ["Not yourself."]})
+        raise Invalid(
+            "You cannot deactivate your own account.", fields={"active": ["Not yourself."]}
+        )
     if user.active == active:
         return user
     user.active = active
@@ -352,13 +364,19 @@ def _disconnect_user(user_id: int) -> None:
 # Regions and departments ------------------------------------------------------------------
 
 
-def list_regions(actor: User, *, search: str | None = None, page: int = 1, per_page: int = 50) -> Page:
+def list_regions(
+    actor: User, *, search: str | None = None, page: int = 1, per_page: int = 50
+) -> Page:
     require(actor, "region.read")
     stmt = select(Region).order_by(Region.jurisdiction, Region.name)
     if search:
         pattern = f"%{search.strip()}%"
         stmt = stmt.where(
-            or_(Region.name.ilike(pattern), Region.code.ilike(pattern), Region.jurisdiction.ilike(pattern))
+            or_(
+                Region.name.ilike(pattern),
+                Region.code.ilike(pattern),
+                Region.jurisdiction.ilike(pattern),
+            )
         )
     return paginate(stmt, page, per_page)
 
@@ -388,7 +406,13 @@ def create_region(actor: User, *, code: str, name: str, jurisdiction: str) -> Re
     region = Region(code=code, name=name.strip(), jurisdiction=jurisdiction.strip())
     db.session.add(region)
     db.session.flush()
-    audit.record(actor, "region.created", "region", region.id, detail={"code": code, "name": region.name, "jurisdiction": region.jurisdiction})
+    audit.record(
+        actor,
+        "region.created",
+        "region",
+        region.id,
+        detail={"code": code, "name": region.name, "jurisdiction": region.jurisdiction},
+    )
     db.session.commit()
     return region
 
@@ -450,7 +474,9 @@ def get_department(actor: User, department_id: int) -> Department:
     return _get_or_404(Department, department_id, "Department")
 
 
-def _check_department_fields(fields, department: Department | None, *, code=None, region_id=None, parent_id=None):
+def _check_department_fields(
+    fields, department: Department | None, *, code=None, region_id=None, parent_id=None
+):
     if code is not None:
         other = db.session.scalar(select(Department).where(Department.code == code))
         if other is not None and (department is None or other.id != department.id):
@@ -485,13 +511,23 @@ def create_department(
     _check_department_fields(fields, None, code=code, region_id=region_id, parent_id=parent_id)
     if fields:
         raise Invalid("The department was not created.", fields=fields)
-    department = Department(code=code, name=name.strip(), region_id=region_id, parent_id=parent_id or None)
+    department = Department(
+        code=code, name=name.strip(), region_id=region_id, parent_id=parent_id or None
+    )
     db.session.add(department)
     db.session.flush()
     audit.record(
-        actor, "department.created", "department", department.id,
+        actor,
+        "department.created",
+        "department",
+        department.id,
         department_id=department.id,
-        detail={"code": code, "name": department.name, "region_id": region_id, "parent_id": parent_id},
+        detail={
+            "code": code,
+            "name": department.name,
+            "region_id": region_id,
+            "parent_id": parent_id,
+        },
     )
     db.session.commit()
     return department
@@ -504,8 +540,11 @@ def update_department(actor: User, department_id: int, **changes) -> Department:
     if changes.get("code"):
         changes["code"] = changes["code"].strip().upper()
     _check_department_fields(
-        fields, department,
-        code=changes.get("code"), region_id=changes.get("region_id"), parent_id=changes.get("parent_id"),
+        fields,
+        department,
+        code=changes.get("code"),
+        region_id=changes.get("region_id"),
+        parent_id=changes.get("parent_id"),
     )
     if fields:
         raise Invalid("The department was not changed.", fields=fields)
@@ -514,7 +553,14 @@ def update_department(actor: User, department_id: int, **changes) -> Department:
         diff["parent_id"] = {"from": department.parent_id, "to": changes["parent_id"] or None}
         department.parent_id = changes["parent_id"] or None
     if diff:
-        audit.record(actor, "department.updated", "department", department.id, department_id=department.id, detail={"changes": diff})
+        audit.record(
+            actor,
+            "department.updated",
+            "department",
+            department.id,
+            department_id=department.id,
+            detail={"changes": diff},
+        )
     db.session.commit()
     return department
 
@@ -528,7 +574,9 @@ def _secret_hash(secret: str) -> str:
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
-def create_token(actor: User, *, name: str, expires_in_days: int | None = 90) -> tuple[ApiToken, str]:
+def create_token(
+    actor: User, *, name: str, expires_in_days: int | None = 90
+) -> tuple[ApiToken, str]:
     """Create a personal API token and return it with its secret, which is never stored.
 
     Raises:
@@ -554,12 +602,16 @@ def create_token(actor: User, *, name: str, expires_in_days: int | None = 90) ->
     )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "token.created", "api_token", token.id, detail={"name": token.name, "prefix": prefix})
+    audit.record(
+        actor, "token.created", "api_token", token.id, detail={"name": token.name, "prefix": prefix}
+    )
     db.session.commit()
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
-def issue_token_for_credentials(username: str, password: str, address: str, name: str) -> tuple[ApiToken, str]:
+def issue_token_for_credentials(
+    username: str, password: str, address: str, name: str
+) -> tuple[ApiToken, str]:
     """Sign in with a password and create a token in one step (``POST /api/v1/tokens``)."""
     user = authenticate(username, password, address)
     return create_token(user, name=name or "API token")
@@ -568,7 +620,9 @@ def issue_token_for_credentials(username: str, password: str, address: str, name
 def list_tokens(actor: User) -> list[ApiToken]:
     return list(
         db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.created_at.desc())
+            select(ApiToken)
+            .where(ApiToken.user_id == actor.id)
+            .order_by(ApiToken.created_at.desc())
         )
     )
 
@@ -581,7 +635,13 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     if token.revoked_at is not None:
         raise Invalid("This token is already revoked.")
     token.revoked_at = utcnow()
-    audit.record(actor, "token.revoked", "api_token", token.id, detail={"owner_id": token.user_id, "prefix": token.prefix})
+    audit.record(
+        actor,
+        "token.revoked",
+        "api_token",
+        token.id,
+        detail={"owner_id": token.user_id, "prefix": token.prefix},
+    )
     db.session.commit()
     return token
 
@@ -628,7 +688,11 @@ def deputy_candidates(actor: User) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.department_id == actor.department_id, User.active.is_(True), User.id != actor.id)
+            .where(
+                User.department_id == actor.department_id,
+                User.active.is_(True),
+                User.id != actor.id,
+            )
             .order_by(User.display_name)
         )
     )
@@ -668,7 +732,10 @@ def create_delegation(actor: User, *, deputy_id: int, starts_on: date, ends_on: 
     db.session.add(delegation)
     db.session.flush()
     audit.record(
-        actor, "delegation.created", "delegation", delegation.id,
+        actor,
+        "delegation.created",
+        "delegation",
+        delegation.id,
         detail={"deputy_id": deputy.id, "starts_on": starts_on, "ends_on": ends_on},
     )
     db.session.commit()
@@ -676,13 +743,21 @@ def create_delegation(actor: User, *, deputy_id: int, starts_on: date, ends_on: 
 
 
 def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
-    delegation = db.session.get(Delegation, delegation_id) if isinstance(delegation_id, int) else None
+    delegation = (
+        db.session.get(Delegation, delegation_id) if isinstance(delegation_id, int) else None
+    )
     if delegation is None or not _may(actor, "delegation.revoke", delegation):
         raise NotFound("Delegation not found.")
     if delegation.revoked_at is not None:
         raise Invalid("This delegation has already ended.")
     delegation.revoked_at = utcnow()
-    audit.record(actor, "delegation.revoked", "delegation", delegation.id, detail={"deputy_id": delegation.deputy_id})
+    audit.record(
+        actor,
+        "delegation.revoked",
+        "delegation",
+        delegation.id,
+        detail={"deputy_id": delegation.deputy_id},
+    )
     db.session.commit()
     return delegation
 
@@ -737,4 +812,3 @@ def bootstrap_admin(username: str, password: str) -> User:
         password=password,
         roles=[Role.ADMIN.value, Role.OFFICER.value],
     )
-

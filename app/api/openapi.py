@@ -66,7 +66,9 @@ def _operation(op) -> dict:
     if op.auth:
         doc["security"] = [{"bearer": []}]
     doc["responses"][str(op.status)] = _success(op)
-    codes = set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body or op.query else set())
+    codes = (
+        set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body or op.query else set())
+    )
     for code in sorted(codes):
         doc["responses"][str(code)] = {
             "description": _REASONS.get(code, "Error"),
@@ -83,7 +85,10 @@ def _success(op) -> dict:
         schema = {
             "allOf": [
                 {"$ref": "#/components/schemas/PageMeta"},
-                {"type": "object", "properties": {"items": {"type": "array", "items": op.response}}},
+                {
+                    "type": "object",
+                    "properties": {"items": {"type": "array", "items": op.response}},
+                },
             ]
         }
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}

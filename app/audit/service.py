@@ -134,7 +134,10 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
     while True:
         rows = list(
             db.session.scalars(
-                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+                select(AuditEntry)
+                .where(AuditEntry.seq > last)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
             )
         )
         if not rows:
@@ -212,9 +215,13 @@ def _filtered(filters: AuditFilters) -> Select:
     if filters.workspace_id:
         stmt = stmt.where(AuditEntry.workspace_id == filters.workspace_id)
     if filters.date_from:
-        stmt = stmt.where(AuditEntry.created_at >= datetime.combine(filters.date_from, datetime.min.time()))
+        stmt = stmt.where(
+            AuditEntry.created_at >= datetime.combine(filters.date_from, datetime.min.time())
+        )
     if filters.date_to:
-        stmt = stmt.where(AuditEntry.created_at <= datetime.combine(filters.date_to, datetime.max.time()))
+        stmt = stmt.where(
+            AuditEntry.created_at <= datetime.combine(filters.date_to, datetime.max.time())
+        )
     return stmt
 
 
