@@ -80,6 +80,13 @@ def disconnect_user(user_id: int) -> None:
     disconnect_user_sockets(user_id)
 
 
+def evict_from_room(user_id: int, room: str) -> None:
+    """Stop a user's live connections receiving ``room`` (removed from a workspace, say)."""
+    from app.realtime.rooms import evict_user_from_room
+
+    evict_user_from_room(user_id, room)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, [])
