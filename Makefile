@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+# Where `make run` keeps its SQLite file and uploads (the app's own default, see app/config.py).
+INSTANCE_DIR ?= instance
+# The PostgreSQL pass of the suite; CI=true makes an unreachable server a failure.
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REPORTS := build/test-reports
+PYTEST_ARGS ?=
 
-.PHONY: run test lint format install install-test migrate clean
+.PHONY: run test test-sqlite test-postgres lint format install install-test migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +29,16 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+run: export INSTANCE_DIR := $(abspath $(INSTANCE_DIR))
+run: export PORT := $(PORT)
 run: install
+	@mkdir -p "$(INSTANCE_DIR)"
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "Bridgework is starting on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	@echo ""
+	@echo "Bridgework is starting on http://127.0.0.1:$(PORT) (Ctrl+C stops it)."
+	@echo "Sign in as admin / bridgework-demo; README.md lists every demo account."
+	@echo ""
 	$(BIN)/python wsgi.py
 
 lint: install-test
@@ -36,11 +49,22 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-test lint
-	$(BIN)/pytest
+# Lint, then the whole suite on SQLite, then again on PostgreSQL.
+test: lint test-sqlite test-postgres
+
+test-sqlite: install-test
+	@mkdir -p $(REPORTS)
+	@echo "== Test suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)
+
+test-postgres: install-test
+	@mkdir -p $(REPORTS)
+	@echo "== Test suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) \
+		$(BIN)/pytest --junitxml=$(REPORTS)/postgres.xml $(PYTEST_ARGS)
 
 migrate: install
 	$(FLASK) db migrate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance build .pytest_cache .ruff_cache
