@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -19,7 +21,7 @@ from app import audit
 from app.accounts.models import ApiToken, Delegation, Department, Region, Role, User, UserRole
 from app.accounts.passwords import check_password, hash_password, password_problems
 from app.common import Page, paginate, utcnow
-from app.errors import Invalid, NotFound, RateLimited, Unauthorized
+from app.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 from app.extensions import db, limiter
 from app.policy import require
 from app.realtime import after_commit
@@ -196,6 +198,8 @@ def _check_roles(roles, fields: dict) -> list[str]:
     unknown = [r for r in values if r not in {role.value for role in Role}]
     if unknown:
         fields["roles"] = [f"Unknown role: {', '.join(unknown)}."]
+    elif not values:
+        fields["roles"] = ["Give the account at least one role."]
     return values
 
 
@@ -204,6 +208,23 @@ def _check_department(department_id, fields: dict) -> Department | None:
     if department is None:
         fields["department_id"] = ["Choose an existing department."]
     return department
+
+
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _check_profile(fields: dict, *, username=None, display_name=None, email=None) -> None:
+    """Shape rules for the account fields that are given (``None`` means "not given")."""
+    if username is not None and not _USERNAME.fullmatch(username):
+        fields["username"] = [
+            "Use 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter "
+            "or digit."
+        ]
+    if display_name is not None and not 1 <= len(display_name) <= 120:
+        fields["display_name"] = ["Give a display name of 1 to 120 characters."]
+    if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        fields["email"] = ["Give a valid email address, like name@department.gov.hk."]
 
 
 def _check_unique_user(fields: dict, *, username=None, email=None, exclude_id=None) -> None:
@@ -245,12 +266,18 @@ def create_user(
     """
     if actor is not None:
         require(actor, "user.manage")
-    username = username.strip()
-    email = email.strip().lower()
+    username = (username or "").strip()
+    email = (email or "").strip().lower()
+    display_name = (display_name or "").strip()
     fields: dict[str, list[str]] = {}
+    _check_profile(fields, username=username, display_name=display_name, email=email)
     role_values = _check_roles(roles or [Role.OFFICER.value], fields)
     _check_department(department_id, fields)
-    _check_unique_user(fields, username=username, email=email)
+    _check_unique_user(
+        fields,
+        username=None if "username" in fields else username,
+        email=None if "email" in fields else email,
+    )
     problems = password_problems(password, username)
     if problems:
         fields["password"] = problems
@@ -258,7 +285,7 @@ def create_user(
         raise Invalid("The user was not created.", fields=fields)
     user = User(
         username=username,
-        display_name=display_name.strip(),
+        display_name=display_name,
         email=email,
         department_id=department_id,
         password_hash=hash_password(password),
@@ -279,18 +306,30 @@ def create_user(
 
 
 def update_user(actor: User, user_id: int, **changes) -> User:
-    """Change display name, email, department and roles of an account.
+    """Change display name, email, department, roles and the active flag of an account.
+
+    Changes that are ``None`` or absent stay as they are. Every problem is reported at
+    once; nothing changes unless everything is acceptable. ``active=False`` has the
+    effects of :func:`set_user_active`.
 
     Raises:
-        Forbidden, NotFound, Invalid.
+        Forbidden, NotFound, Invalid (also: removing one's own admin role, deactivating
+        oneself).
     """
     require(actor, "user.manage")
     user = _get_or_404(User, user_id, "User")
     fields: dict[str, list[str]] = {}
     before = _user_snapshot(user)
-    if "email" in changes and changes["email"] is not None:
+    if changes.get("display_name") is not None:
+        changes["display_name"] = changes["display_name"].strip()
+    if changes.get("email") is not None:
         changes["email"] = changes["email"].strip().lower()
+    _check_profile(fields, display_name=changes.get("display_name"), email=changes.get("email"))
+    if changes.get("email") is not None and "email" not in fields:
         _check_unique_user(fields, email=changes["email"], exclude_id=user.id)
+    active = changes.get("active")
+    if active is False and user.id == actor.id:
+        fields["active"] = ["You cannot deactivate your own account."]
     if changes.get("department_id") is not None:
         _check_department(changes["department_id"], fields)
     roles = None
@@ -302,7 +341,7 @@ def update_user(actor: User, user_id: int, **changes) -> User:
         raise Invalid("The user was not changed.", fields=fields)
     for name in ("display_name", "email", "department_id"):
         if changes.get(name) is not None:
-            setattr(user, name, changes[name].strip() if name == "display_name" else changes[name])
+            setattr(user, name, changes[name])
     if roles is not None:
         _set_roles(user, roles)
     db.session.flush()
@@ -310,6 +349,8 @@ def update_user(actor: User, user_id: int, **changes) -> User:
     diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if diff:
         audit.record(actor, "user.updated", "user", user.id, detail={"changes": diff})
+    if active is not None and active != user.active:
+        _change_active(actor, user, active)
     db.session.commit()
     return user
 
@@ -340,6 +381,13 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         )
     if user.active == active:
         return user
+    _change_active(actor, user, active)
+    db.session.commit()
+    return user
+
+
+def _change_active(actor: User, user: User, active: bool) -> None:
+    """Flip the flag; deactivation also ends sessions, tokens and (after commit) sockets."""
     user.active = active
     if not active:
         user.session_version += 1
@@ -351,8 +399,6 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         )
         after_commit(_disconnect_user, user.id)
     audit.record(actor, "user.activated" if active else "user.deactivated", "user", user.id)
-    db.session.commit()
-    return user
 
 
 def _disconnect_user(user_id: int) -> None:
@@ -390,17 +436,24 @@ def get_region(actor: User, region_id: int) -> Region:
     return _get_or_404(Region, region_id, "Region")
 
 
-def _check_region_fields(fields, *, code, exclude_id=None):
-    other = db.session.scalar(select(Region).where(Region.code == code))
-    if other is not None and other.id != exclude_id:
-        fields["code"] = ["Another region uses that code."]
+def _check_region_fields(fields, *, code, exclude_id=None, name=None, jurisdiction=None):
+    if code is not None and not code:
+        fields["code"] = ["Give the region a code, like HK."]
+    elif code is not None:
+        other = db.session.scalar(select(Region).where(Region.code == code))
+        if other is not None and other.id != exclude_id:
+            fields["code"] = ["Another region uses that code."]
+    if name is not None and not name.strip():
+        fields["name"] = ["Give the region a name."]
+    if jurisdiction is not None and not jurisdiction.strip():
+        fields["jurisdiction"] = ["Name the jurisdiction, like HK, MO or CN."]
 
 
 def create_region(actor: User, *, code: str, name: str, jurisdiction: str) -> Region:
     require(actor, "region.manage")
-    code = code.strip().upper()
+    code = (code or "").strip().upper()
     fields: dict[str, list[str]] = {}
-    _check_region_fields(fields, code=code)
+    _check_region_fields(fields, code=code, name=name or "", jurisdiction=jurisdiction or "")
     if fields:
         raise Invalid("The region was not created.", fields=fields)
     region = Region(code=code, name=name.strip(), jurisdiction=jurisdiction.strip())
@@ -421,9 +474,15 @@ def update_region(actor: User, region_id: int, **changes) -> Region:
     require(actor, "region.manage")
     region = _get_or_404(Region, region_id, "Region")
     fields: dict[str, list[str]] = {}
-    if changes.get("code"):
+    if changes.get("code") is not None:
         changes["code"] = changes["code"].strip().upper()
-        _check_region_fields(fields, code=changes["code"], exclude_id=region.id)
+    _check_region_fields(
+        fields,
+        code=changes.get("code"),
+        exclude_id=region.id,
+        name=changes.get("name"),
+        jurisdiction=changes.get("jurisdiction"),
+    )
     if fields:
         raise Invalid("The region was not changed.", fields=fields)
     diff = _apply(region, changes, ("code", "name", "jurisdiction"))
@@ -475,9 +534,13 @@ def get_department(actor: User, department_id: int) -> Department:
 
 
 def _check_department_fields(
-    fields, department: Department | None, *, code=None, region_id=None, parent_id=None
+    fields, department: Department | None, *, code=None, region_id=None, parent_id=None, name=None
 ):
-    if code is not None:
+    if name is not None and not name.strip():
+        fields["name"] = ["Give the department a name."]
+    if code is not None and not code:
+        fields["code"] = ["Give the department a code, like DSD."]
+    elif code is not None:
         other = db.session.scalar(select(Department).where(Department.code == code))
         if other is not None and (department is None or other.id != department.id):
             fields["code"] = ["Another department uses that code."]
@@ -506,9 +569,11 @@ def create_department(
     actor: User, *, code: str, name: str, region_id: int, parent_id: int | None = None
 ) -> Department:
     require(actor, "department.manage")
-    code = code.strip().upper()
+    code = (code or "").strip().upper()
     fields: dict[str, list[str]] = {}
-    _check_department_fields(fields, None, code=code, region_id=region_id, parent_id=parent_id)
+    _check_department_fields(
+        fields, None, code=code, region_id=region_id, parent_id=parent_id, name=name or ""
+    )
     if fields:
         raise Invalid("The department was not created.", fields=fields)
     department = Department(
@@ -537,7 +602,7 @@ def update_department(actor: User, department_id: int, **changes) -> Department:
     require(actor, "department.manage")
     department = _get_or_404(Department, department_id, "Department")
     fields: dict[str, list[str]] = {}
-    if changes.get("code"):
+    if changes.get("code") is not None:
         changes["code"] = changes["code"].strip().upper()
     _check_department_fields(
         fields,
@@ -545,6 +610,7 @@ def update_department(actor: User, department_id: int, **changes) -> Department:
         code=changes.get("code"),
         region_id=changes.get("region_id"),
         parent_id=changes.get("parent_id"),
+        name=changes.get("name"),
     )
     if fields:
         raise Invalid("The department was not changed.", fields=fields)
@@ -584,13 +650,7 @@ def create_token(
     """
     require(actor, "token.create")
     name = (name or "").strip()
-    fields: dict[str, list[str]] = {}
-    if not name:
-        fields["name"] = ["Give the token a name, so you can tell it apart later."]
-    if expires_in_days is not None and not 1 <= expires_in_days <= 365:
-        fields["expires_in_days"] = ["Choose between 1 and 365 days."]
-    if fields:
-        raise Invalid("The token was not created.", fields=fields)
+    _check_token_request(name, expires_in_days)
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -609,12 +669,33 @@ def create_token(
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
+def _check_token_request(name: str, expires_in_days: int | None) -> None:
+    fields: dict[str, list[str]] = {}
+    if not name:
+        fields["name"] = ["Give the token a name, so you can tell it apart later."]
+    elif len(name) > 100:
+        fields["name"] = ["Use at most 100 characters."]
+    if expires_in_days is not None and not 1 <= expires_in_days <= 365:
+        fields["expires_in_days"] = ["Choose between 1 and 365 days."]
+    if fields:
+        raise Invalid("The token was not created.", fields=fields)
+
+
 def issue_token_for_credentials(
-    username: str, password: str, address: str, name: str
+    username: str, password: str, address: str, name: str, expires_in_days: int | None = 90
 ) -> tuple[ApiToken, str]:
-    """Sign in with a password and create a token in one step (``POST /api/v1/tokens``)."""
+    """Sign in with a password and create a token in one step (``POST /api/v1/tokens``).
+
+    The token's name and expiry are checked before the password, so a refused request
+    neither counts as a sign-in nor leaves a sign-in without its token.
+
+    Raises:
+        Invalid, RateLimited, Unauthorized (see :func:`authenticate`).
+    """
+    name = (name or "").strip() or "API token"
+    _check_token_request(name, expires_in_days)
     user = authenticate(username, password, address)
-    return create_token(user, name=name or "API token")
+    return create_token(user, name=name, expires_in_days=expires_in_days)
 
 
 def list_tokens(actor: User) -> list[ApiToken]:
@@ -627,13 +708,28 @@ def list_tokens(actor: User) -> list[ApiToken]:
     )
 
 
+def token_page(actor: User, *, page: int = 1, per_page: int = 25) -> Page:
+    """One page of the actor's own tokens, newest first (secrets are never stored)."""
+    stmt = (
+        select(ApiToken)
+        .where(ApiToken.user_id == actor.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return paginate(stmt, page, per_page)
+
+
 def revoke_token(actor: User, token_id: int) -> ApiToken:
-    """Raises: NotFound for someone else's token (unless admin), Invalid if already revoked."""
+    """Revoke a token; it stops working at once.
+
+    Raises:
+        NotFound: missing, or someone else's token (unless the actor is an admin).
+        Conflict: the token is already revoked.
+    """
     token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
     if token is None or not _may(actor, "token.revoke", token):
         raise NotFound("Token not found.")
     if token.revoked_at is not None:
-        raise Invalid("This token is already revoked.")
+        raise Conflict("This token is already revoked.")
     token.revoked_at = utcnow()
     audit.record(
         actor,
@@ -682,6 +778,55 @@ def list_delegations(actor: User) -> list[Delegation]:
             .order_by(Delegation.starts_on.desc())
         )
     )
+
+
+def delegation_page(actor: User, *, page: int = 1, per_page: int = 25) -> Page:
+    """One page of the delegations the actor gave (as head) or received (as deputy)."""
+    stmt = (
+        select(Delegation)
+        .where(or_(Delegation.head_id == actor.id, Delegation.deputy_id == actor.id))
+        .order_by(Delegation.starts_on.desc(), Delegation.id.desc())
+    )
+    return paginate(stmt, page, per_page)
+
+
+def acting_delegations(actor: User, on: date | None = None) -> list[Delegation]:
+    """The delegations under which ``actor`` is a deputy today (or on ``on``)."""
+    on = on or utcnow().date()
+    return list(
+        db.session.scalars(
+            select(Delegation)
+            .where(
+                Delegation.deputy_id == actor.id,
+                Delegation.revoked_at.is_(None),
+                Delegation.starts_on <= on,
+                Delegation.ends_on >= on,
+            )
+            .order_by(Delegation.starts_on)
+        )
+    )
+
+
+@dataclass
+class AccountSummary:
+    """Who the caller is: the account (with department and region) and where they deputise."""
+
+    user: User
+    acting_for: list[Delegation]
+
+    @property
+    def department(self) -> Department:
+        return self.user.department
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(link.role for link in self.user.role_links)
+
+
+def account_summary(actor: User) -> AccountSummary:
+    """The caller's own account, for ``GET /api/v1/me`` and the profile page."""
+    require(actor, "user.view", actor)
+    return AccountSummary(user=actor, acting_for=acting_delegations(actor))
 
 
 def deputy_candidates(actor: User) -> list[User]:
@@ -743,13 +888,19 @@ def create_delegation(actor: User, *, deputy_id: int, starts_on: date, ends_on: 
 
 
 def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
+    """End a delegation now.
+
+    Raises:
+        NotFound: missing, or not the actor's own delegation (unless admin).
+        Conflict: already revoked.
+    """
     delegation = (
         db.session.get(Delegation, delegation_id) if isinstance(delegation_id, int) else None
     )
     if delegation is None or not _may(actor, "delegation.revoke", delegation):
         raise NotFound("Delegation not found.")
     if delegation.revoked_at is not None:
-        raise Invalid("This delegation has already ended.")
+        raise Conflict("This delegation has already ended.")
     delegation.revoked_at = utcnow()
     audit.record(
         actor,

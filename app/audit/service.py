@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit.models import AuditEntry, AuditHead
 from app.common import Page, paginate, utcnow
@@ -65,11 +67,27 @@ def compute_hash(entry: AuditEntry) -> str:
 
 
 def _locked_head() -> AuditHead:
-    head = db.session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    """The head row, locked until the caller's transaction ends, created on first use.
+
+    Writers that both find no head row must not fork the chain: the row is created with
+    "insert unless present", which waits for a concurrent creator, and then locked.
+    """
+    locked = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = db.session.scalar(locked)
     if head is None:
-        head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
-        db.session.add(head)
-        db.session.flush()
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(AuditHead)
+            .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = db.session.scalar(locked)
     return head
 
 
@@ -138,13 +156,15 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
                 .where(AuditEntry.seq > last)
                 .order_by(AuditEntry.seq)
                 .limit(batch)
+                .execution_options(populate_existing=True)
             )
         )
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
-        db.session.expunge_all()
+        for row in rows:
+            db.session.expunge(row)
 
 
 def verify_chain() -> VerifyResult:
@@ -167,7 +187,7 @@ def verify_chain() -> VerifyResult:
         expected_prev = entry.entry_hash
         expected_seq += 1
         checked += 1
-    head = db.session.get(AuditHead, HEAD_ID)
+    head = db.session.get(AuditHead, HEAD_ID, populate_existing=True)
     head_seq = head.last_seq if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH
     if head_seq != checked or head_hash != expected_prev:
