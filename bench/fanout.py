@@ -1,0 +1,675 @@
+"""Real-time fan-out benchmark: how fast does one action reach every open browser?
+
+N Socket.IO clients (100, 500, 1000) sit in one room; an HTTP request causes one event in
+that room; the script measures, for every client, the time from just before the request
+was sent to the moment the event arrived (one clock: everything runs on this machine),
+and reports p50, p99, max and messages per second.
+
+Two servers are measured in the same run, one after the other, the same way:
+
+* baseline: a bare Flask-SocketIO app (bench/baseline_server.py): ``POST /emit`` emits to
+  a room the clients joined with no authentication, no policy and no database;
+* Bridgework: the real app (``wsgi:app``) on a freshly migrated PostgreSQL (or SQLite)
+  database; the clients authenticate with API tokens of workspace members and subscribe
+  to ``workspace:<id>`` with the ``subscribe`` protocol (policy checked), and the action
+  is ``PATCH /api/v1/workspaces/<id>`` by a lead, which stores a ``workspace.updated``
+  event in the same transaction and emits it after commit.
+
+Each in one process, and across two processes sharing events through Redis (clients on
+one, the action through the other), for each async mode (threading: gunicorn's gthread
+worker; gevent: gunicorn's gevent worker; werkzeug: ``python wsgi.py``). The ratio
+Bridgework p99 / baseline p99 is what the benchmark is judged on.
+
+``--capacity 4000`` also opens 4,000 sockets on one gevent process, holds them past a
+ping interval, and checks that every one still receives an event.
+
+Every wait is bounded and every server and client process is stopped at the end.
+``python bench/fanout.py --quick`` (50 clients, gevent, one process) runs in under a
+minute; ``python bench/fanout.py`` runs the full matrix (about 15 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from sioclient import WorkerSpec, raise_open_files_limit, run_worker  # noqa: E402
+
+HOST = "127.0.0.1"
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+PER_PROCESS = 500
+ROUND_TIMEOUT = 30.0
+PAUSE = 0.25
+
+MODES = ("threading", "gevent", "werkzeug")
+
+
+# helpers ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def http_request(
+    port: int, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        conn.request(method, path, body=json.dumps(body or {}), headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServerSpec:
+    """How to start one server process: ``target`` is baseline or app, ``mode`` as in MODES."""
+
+    target: str
+    mode: str
+    env: dict[str, str] = field(default_factory=dict)
+    connections: int = 2000
+
+
+class Server:
+    """A server subprocess in its own process group, with its output in a log file."""
+
+    def __init__(self, spec: ServerSpec, workdir: Path, name: str) -> None:
+        self.spec = spec
+        self.port = free_port()
+        self.log_path = workdir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def argv(self) -> list[str]:
+        spec = self.spec
+        if spec.mode == "werkzeug":
+            if spec.target == "baseline":
+                return [PYTHON, str(BENCH_DIR / "baseline_server.py"), "--port", str(self.port)]
+            return [PYTHON, str(PROJECT_ROOT / "wsgi.py")]
+        worker = ["-k", "gevent"] if spec.mode == "gevent" else ["-k", "gthread"]
+        if spec.mode == "threading":
+            worker += ["--threads", str(spec.connections + 100)]
+        target = ["--pythonpath", str(BENCH_DIR), "baseline_server:app"]
+        if spec.target == "app":
+            target = ["wsgi:app"]
+        return [
+            str(BIN / "gunicorn"),
+            *worker,
+            "-w",
+            "1",
+            "--worker-connections",
+            str(spec.connections + 100),
+            "--graceful-timeout",
+            "3",
+            "--log-level",
+            "warning",
+            "-b",
+            f"{HOST}:{self.port}",
+            *target,
+        ]
+
+    def start(self) -> None:
+        env = {**os.environ, **self.spec.env, "PORT": str(self.port), "HOST": HOST}
+        env["BENCH_ASYNC_MODE"] = env["SOCKETIO_ASYNC_MODE"] = (
+            "gevent" if self.spec.mode == "gevent" else "threading"
+        )
+        with open(self.log_path, "ab") as out:
+            self.process = subprocess.Popen(
+                self.argv(),
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=raise_open_files_limit,
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        path = "/health" if self.spec.target == "baseline" else "/api/v1/openapi.json"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"server exited early; see {self.log_path}:\n{self.tail()}")
+            with suppress(OSError):
+                status, _ = http_request(self.port, "GET", path)
+                if status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready after {timeout:.0f} s; see {self.log_path}")
+
+    def tail(self, lines: int = 15) -> str:
+        with suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process and its children (gunicorn's worker)."""
+        if self.process is None:
+            return math.nan
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            with suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        return total / 1024
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    with suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+@contextmanager
+def running(servers: list[Server]) -> Iterator[list[Server]]:
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+# clients ------------------------------------------------------------------------------------
+
+
+class ClientPool:
+    """N sockets spread over a few client processes, driven through pipes."""
+
+    def __init__(
+        self, port: int, stream: str, count: int, tokens: list[str | None], per_process: int
+    ) -> None:
+        self.count = count
+        processes = max(1, math.ceil(count / per_process))
+        context = multiprocessing.get_context("fork")
+        self.workers: list[tuple[Any, Any]] = []
+        start = 0
+        for i in range(processes):
+            share = count // processes + (1 if i < count % processes else 0)
+            parent, child = context.Pipe()
+            spec = WorkerSpec(HOST, port, stream, share, tokens, first_index=start)
+            process = context.Process(target=run_worker, args=(spec, child), daemon=True)
+            process.start()
+            child.close()
+            self.workers.append((process, parent))
+            start += share
+
+    def _ask_all(self, message: tuple, timeout: float) -> list[Any]:
+        for _process, conn in self.workers:
+            conn.send(message)
+        return self._answers(timeout)
+
+    def _answers(self, timeout: float) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        answers = []
+        for process, conn in self.workers:
+            if not conn.poll(max(0.0, deadline - time.monotonic())):
+                raise RuntimeError(f"client process {process.pid} did not answer in time")
+            answers.append(conn.recv()[1:])
+        return answers
+
+    def wait_ready(self, timeout: float = 240.0) -> dict[str, Any]:
+        reports = [answer[0] for answer in self._answers(timeout)]
+        return {
+            "connected": sum(r["connected"] for r in reports),
+            "failed": sum(r["failed"] for r in reports),
+            "errors": sorted({e for r in reports for e in r["errors"]})[:3],
+            "seconds": max(r["seconds"] for r in reports),
+            "last_seq": max(r["last_seq"] for r in reports),
+        }
+
+    def arm(self, after: int) -> None:
+        self._ask_all(("arm", after), 30)
+
+    def collect(self, timeout: float) -> tuple[list[float], int, int]:
+        answers = [a[0] for a in self._ask_all(("collect", timeout), timeout + 30)]
+        times = [t for a in answers for t in a["times"]]
+        return times, sum(a["missing"] for a in answers), max(a["max_seq"] for a in answers)
+
+    def open_count(self) -> int:
+        return sum(a[0] for a in self._ask_all(("count",), 30))
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self._ask_all(("close",), 30)
+        for process, conn in self.workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+            conn.close()
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    topology: str
+    clients: int
+    connected: int
+    rounds: int
+    samples: int
+    missing: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    msgs_per_s: float
+    action_ms: float
+    connect_s: float
+    database: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.mode, self.topology, self.clients)
+
+
+def measure(
+    pool: ClientPool,
+    action: Callable[[], None],
+    last_seq: int,
+    rounds: int,
+    warmup: int = 2,
+) -> dict[str, Any]:
+    """Run ``warmup + rounds`` actions; return latency figures of the counted rounds."""
+    after = last_seq
+    latencies: list[float] = []
+    spans: list[float] = []
+    actions: list[float] = []
+    missing = 0
+    for index in range(warmup + rounds):
+        pool.arm(after)
+        sent = time.monotonic()
+        action()
+        answered = time.monotonic()
+        times, lost, max_seq = pool.collect(ROUND_TIMEOUT)
+        after = max(after, max_seq)
+        if index >= warmup:
+            latencies.extend(t - sent for t in times)
+            if times:
+                spans.append(max(times) - sent)
+            actions.append(answered - sent)
+            missing += lost
+        time.sleep(PAUSE)
+    latencies.sort()
+    delivered = len(latencies)
+    return {
+        "samples": delivered,
+        "missing": missing,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": (latencies[-1] * 1000) if latencies else math.nan,
+        "msgs_per_s": delivered / sum(spans) if spans else 0.0,
+        "action_ms": statistics.median(actions) * 1000 if actions else math.nan,
+    }
+
+
+# Bridgework set-up ----------------------------------------------------------------------------
+
+
+@dataclass
+class AppFixture:
+    """A migrated, seeded database with a workspace, its members' tokens and a lead's token."""
+
+    env: dict[str, str]
+    database: str
+    workspace_id: int = 0
+    stream: str = ""
+    member_tokens: list[str] = field(default_factory=list)
+    lead_token: str = ""
+    drop: Callable[[], None] | None = None
+
+
+def prepare_app(workdir: Path, database: str, members: int) -> AppFixture:
+    """Create a fresh database, migrate and seed it, and create the benchmark workspace."""
+    instance = workdir / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    env = {
+        "INSTANCE_DIR": str(instance),
+        "BRIDGEWORK_ENV": "production",
+        "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+    }
+    fixture = AppFixture(env=env, database=database)
+    if database == "postgres":
+        name = f"bench_fanout_{os.getpid()}"
+        admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+        _postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+        _postgres_admin(admin_url, f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + name
+        fixture.drop = lambda: _postgres_admin(
+            admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{instance / 'bench.sqlite'}"
+    run_env = {**os.environ, **env, "BRIDGEWORK_ENV": "development"}
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(
+            [*flask, *command], cwd=PROJECT_ROOT, env=run_env, check=True, capture_output=True
+        )
+    output = subprocess.run(
+        [PYTHON, str(BENCH_DIR / "app_fixture.py"), "--members", str(members)],
+        cwd=PROJECT_ROOT,
+        env=run_env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    made = json.loads(output.strip().splitlines()[-1])
+    fixture.workspace_id = made["workspace_id"]
+    fixture.stream = f"workspace:{made['workspace_id']}"
+    fixture.member_tokens = made["member_tokens"]
+    fixture.lead_token = made["lead_token"]
+    return fixture
+
+
+def _postgres_admin(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+# scenarios ----------------------------------------------------------------------------------
+
+
+def run_fanout(
+    target: str,
+    mode: str,
+    topology: str,
+    clients: int,
+    rounds: int,
+    workdir: Path,
+    fixture: AppFixture | None,
+    redis_url: str,
+) -> Result:
+    """Start the servers, connect the clients, measure, stop everything."""
+    env: dict[str, str] = dict(fixture.env) if (target == "app" and fixture) else {}
+    if topology == "redis":
+        env["SOCKETIO_MESSAGE_QUEUE"] = redis_url
+        env["BENCH_MESSAGE_QUEUE"] = redis_url
+        env["BENCH_CHANNEL"] = f"bench-baseline-{os.getpid()}"
+    name = f"{target}-{mode}-{topology}-{clients}"
+    count = 2 if topology == "redis" else 1
+    servers = [
+        Server(ServerSpec(target, mode, env, connections=clients), workdir, f"{name}-{i}")
+        for i in range(count)
+    ]
+    with running(servers):
+        listen, act = servers[0], servers[-1]
+        if target == "app":
+            assert fixture is not None
+            stream = fixture.stream
+            tokens: list[str | None] = list(fixture.member_tokens)
+
+            def action() -> None:
+                status, body = http_request(
+                    act.port,
+                    "PATCH",
+                    f"/api/v1/workspaces/{fixture.workspace_id}",
+                    {"purpose": f"Benchmark round {uuid.uuid4().hex[:8]}"},
+                    token=fixture.lead_token,
+                )
+                if status != 200:
+                    raise RuntimeError(f"PATCH answered {status}: {body[:300]!r}")
+
+        else:
+            stream, tokens = "bench", [None]
+
+            def action() -> None:
+                status, body = http_request(act.port, "POST", "/emit", {"stream": stream})
+                if status != 204:
+                    raise RuntimeError(f"/emit answered {status}: {body[:300]!r}")
+
+        pool = ClientPool(listen.port, stream, clients, tokens, PER_PROCESS)
+        try:
+            ready = pool.wait_ready()
+            if ready["failed"]:
+                log(f"    {ready['failed']} of {clients} sockets failed: {ready['errors']}")
+            if not ready["connected"]:
+                raise RuntimeError(f"no socket connected: {ready['errors']}\n{listen.tail()}")
+            figures = measure(pool, action, ready["last_seq"], rounds)
+        finally:
+            pool.close()
+    return Result(
+        target=target,
+        mode=mode,
+        topology=topology,
+        clients=clients,
+        connected=ready["connected"],
+        rounds=rounds,
+        connect_s=ready["seconds"],
+        database=fixture.database if (target == "app" and fixture) else "",
+        **figures,
+    )
+
+
+def run_capacity(
+    target: str, connections: int, hold: float, workdir: Path, fixture: AppFixture | None
+) -> dict[str, Any]:
+    """Open ``connections`` sockets on one gevent process, hold them, and deliver one event."""
+    env = dict(fixture.env) if (target == "app" and fixture) else {}
+    server = Server(
+        ServerSpec(target, "gevent", env, connections=connections),
+        workdir,
+        f"capacity-{target}-{connections}",
+    )
+    with running([server]):
+        if target == "app":
+            assert fixture is not None
+            stream, tokens = fixture.stream, list(fixture.member_tokens)
+
+            def action() -> None:
+                http_request(
+                    server.port,
+                    "PATCH",
+                    f"/api/v1/workspaces/{fixture.workspace_id}",
+                    {"purpose": "Capacity check"},
+                    token=fixture.lead_token,
+                )
+
+        else:
+            stream, tokens = "bench", [None]
+
+            def action() -> None:
+                http_request(server.port, "POST", "/emit", {"stream": stream})
+
+        pool = ClientPool(server.port, stream, connections, tokens, 1000)
+        try:
+            ready = pool.wait_ready(timeout=400)
+            log(
+                f"    {ready['connected']} of {connections} sockets open in "
+                f"{ready['seconds']:.1f} s; holding them {hold:.0f} s"
+            )
+            time.sleep(hold)
+            still_open = pool.open_count()
+            figures = measure(pool, action, ready["last_seq"], rounds=3, warmup=0)
+            rss = server.rss_mb()
+        finally:
+            pool.close()
+    return {
+        "target": target,
+        "connections": connections,
+        "connected": ready["connected"],
+        "connect_s": ready["seconds"],
+        "held_s": hold,
+        "still_open": still_open,
+        "rss_mb": rss,
+        **figures,
+    }
+
+
+# report -------------------------------------------------------------------------------------
+
+
+def markdown_table(results: list[Result]) -> str:
+    bare = {r.key: r for r in results if r.target == "baseline"}
+    lines = [
+        "| mode | processes | clients | server | p50 ms | p99 ms | max ms | msgs/s | "
+        "p99 / bare p99 | lost |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sorted(results, key=lambda r: (r.mode, r.topology, r.clients, r.target)):
+        ratio = ""
+        if r.target == "app" and r.key in bare and bare[r.key].p99_ms > 0:
+            ratio = f"{r.p99_ms / bare[r.key].p99_ms:.2f}"
+        processes = "2 + Redis" if r.topology == "redis" else "1"
+        server = "bare" if r.target == "baseline" else f"Bridgework ({r.database})"
+        lines.append(
+            f"| {r.mode} | {processes} | {r.clients} | {server} | {r.p50_ms:.1f} | "
+            f"{r.p99_ms:.1f} | {r.max_ms:.1f} | {r.msgs_per_s:,.0f} | {ratio} | {r.missing} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Real-time fan-out benchmark.")
+    parser.add_argument("--quick", action="store_true", help="50 clients, gevent, one process")
+    parser.add_argument("--clients", default="100,500,1000", help="comma-separated N values")
+    parser.add_argument("--modes", default="threading,gevent", help=f"from {', '.join(MODES)}")
+    parser.add_argument("--topologies", default="single,redis", help="single and/or redis")
+    parser.add_argument("--targets", default="baseline,app", help="baseline and/or app")
+    parser.add_argument("--rounds", type=int, default=20, help="measured actions per run")
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--members", type=int, default=50, help="workspace members with tokens")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--capacity", type=int, default=0, help="sockets for the capacity check")
+    parser.add_argument("--hold", type=float, default=30.0, help="seconds to hold them")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.clients, args.modes, args.topologies = "50", "gevent", "single"
+        args.rounds, args.members, args.capacity = 10, 10, 0
+        if "--database" not in (argv or sys.argv):
+            args.database = "sqlite"
+    sizes = [int(n) for n in args.clients.split(",") if n]
+    modes = [m for m in args.modes.split(",") if m]
+    topologies = [t for t in args.topologies.split(",") if t]
+    targets = [t for t in args.targets.split(",") if t]
+    if bad := [m for m in modes if m not in MODES]:
+        parser.error(f"unknown mode(s): {', '.join(bad)}")
+
+    raise_open_files_limit()
+    workdir = Path(tempfile.mkdtemp(prefix="bridgework-bench-"))
+    log(f"Bridgework fan-out benchmark on {os.cpu_count()} cores; logs in {workdir}")
+    fixture: AppFixture | None = None
+    results: list[Result] = []
+    capacity: dict[str, Any] | None = None
+    try:
+        if "app" in targets or args.capacity:
+            log(f"Preparing Bridgework on a fresh {args.database} database ...")
+            fixture = prepare_app(workdir, args.database, args.members)
+            log(f"  workspace {fixture.workspace_id}, {len(fixture.member_tokens)} member tokens")
+        for mode in modes:
+            for topology in topologies:
+                for clients in sizes:
+                    for target in targets:
+                        log(f"  {target:8} {mode:9} {topology:6} N={clients} ...")
+                        result = run_fanout(
+                            target,
+                            mode,
+                            topology,
+                            clients,
+                            args.rounds,
+                            workdir,
+                            fixture,
+                            args.redis,
+                        )
+                        results.append(result)
+                        log(
+                            f"    p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+                            f"{result.msgs_per_s:,.0f} msgs/s, action {result.action_ms:.1f} ms, "
+                            f"lost {result.missing}"
+                        )
+        if args.capacity:
+            target = "app" if fixture else "baseline"
+            log(f"  capacity: {args.capacity} sockets on one gevent process ({target}) ...")
+            capacity = run_capacity(target, args.capacity, args.hold, workdir, fixture)
+    finally:
+        if fixture is not None and fixture.drop is not None:
+            with suppress(Exception):
+                fixture.drop()
+    log("")
+    log(markdown_table(results))
+    if capacity:
+        log("")
+        log(
+            f"Capacity ({capacity['target']}, gevent, one process): "
+            f"{capacity['connected']}/{capacity['connections']} connected in "
+            f"{capacity['connect_s']:.1f} s, {capacity['still_open']} still open after "
+            f"{capacity['held_s']:.0f} s, each event delivered to {capacity['samples'] // 3} "
+            f"(lost {capacity['missing']}), p50 {capacity['p50_ms']:.0f} ms, "
+            f"p99 {capacity['p99_ms']:.0f} ms, server RSS {capacity['rss_mb']:.0f} MB"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps({"results": [asdict(r) for r in results], "capacity": capacity}, indent=2)
+        )
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
