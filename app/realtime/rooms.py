@@ -1,27 +1,396 @@
-"""Which sockets sit in which rooms, and removing users from them."""
+"""Who is connected, which streams they may follow, and taking them out again.
+
+A socket is authenticated once when it connects (browser session or API token) and
+again on every subscription, so an ended session, a revoked token or a deactivated
+account cannot keep following a stream. Each stream kind (``workspace``, ``user``,
+later ``case``) names the check that decides who may follow it.
+
+Connections are remembered per process. With ``SOCKETIO_MESSAGE_QUEUE=redis://...``
+several processes serve sockets, and Socket.IO only shares *emits* and operations on
+socket ids a process already knows; so evictions and disconnections are announced on a
+control channel of the same Redis, and every process applies them to its own sockets.
+"""
 
 from __future__ import annotations
 
-from app.extensions import socketio
+import json
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.errors import DomainError, Invalid, NotFound, Unauthorized
+from app.extensions import db, socketio
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+CONTROL_CHANNEL = "bridgework:realtime-control"
+_STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
+
+StreamCheck = Callable[[Any, int], None]
+_STREAM_KINDS: dict[str, StreamCheck] = {}
 
 
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def disconnect_user_sockets(user_id: int) -> None:
-    """Disconnect every socket in ``user:<id>`` on this process and, through the queue, others."""
-    server = socketio.server
-    if server is None:
+# Streams ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stream:
+    kind: str
+    object_id: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.object_id}"
+
+
+def stream_kind(kind: str) -> Callable[[StreamCheck], StreamCheck]:
+    """Register the check ``(user, object_id) -> None`` that lets a user follow ``kind:<id>``.
+
+    The check raises ``NotFound`` (or ``Forbidden``) for a user who may not follow it.
+    """
+
+    def register(check: StreamCheck) -> StreamCheck:
+        if kind in _STREAM_KINDS:
+            raise RuntimeError(f"stream kind {kind!r} registered twice")
+        _STREAM_KINDS[kind] = check
+        return check
+
+    return register
+
+
+def parse_stream(data: Any) -> Stream:
+    """Read ``{"stream": "<kind>:<id>"}`` sent by a client.
+
+    Raises:
+        Invalid: not an object with a stream of a known kind and a positive id.
+    """
+    raw = data.get("stream") if isinstance(data, dict) else None
+    match = _STREAM_PATTERN.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None or match["kind"] not in _STREAM_KINDS:
+        raise Invalid(
+            'Send {"stream": "<kind>:<id>"} with a known kind, e.g. "workspace:12".',
+            fields={"stream": ["Unknown or malformed stream name."]},
+        )
+    return Stream(match["kind"], int(match["id"]))
+
+
+@stream_kind("user")
+def _own_user_stream(user, user_id: int) -> None:
+    """Only the user themselves follows their notifications."""
+    if user.id != user_id:
+        raise NotFound("Stream not found.")
+
+
+@stream_kind("workspace")
+def _workspace_stream(user, workspace_id: int) -> None:
+    """Whoever may view the workspace follows its activity."""
+    from app.policy import require
+    from app.workspaces.service import get_workspace
+
+    workspace = get_workspace(user, workspace_id)
+    require(user, "workspace.view", workspace)
+
+
+# Connections ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How a socket proved who it is: a session identity (``id:version``) or an API token."""
+
+    user_id: int
+    session_identity: str | None = None
+    token: str | None = None
+
+
+_lock = threading.Lock()
+_connections: dict[str, Connection] = {}
+_sids_by_user: dict[int, set[str]] = {}
+
+
+def _remember(sid: str, connection: Connection) -> None:
+    with _lock:
+        _connections[sid] = connection
+        _sids_by_user.setdefault(connection.user_id, set()).add(sid)
+
+
+def _forget(sid: str) -> Connection | None:
+    with _lock:
+        connection = _connections.pop(sid, None)
+        if connection is not None:
+            sids = _sids_by_user.get(connection.user_id, set())
+            sids.discard(sid)
+            if not sids:
+                _sids_by_user.pop(connection.user_id, None)
+        return connection
+
+
+def _sids_of(user_id: int) -> list[str]:
+    with _lock:
+        return sorted(_sids_by_user.get(user_id, ()))
+
+
+def connected_user_ids() -> set[int]:
+    """Users with at least one socket on this process."""
+    with _lock:
+        return set(_sids_by_user)
+
+
+def _authenticate(auth: Any, session_user: Any) -> Connection:
+    from app.accounts.service import user_for_token
+
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if token is not None:
+        user = user_for_token(str(token)) if isinstance(token, str) else None
+        if user is None:
+            raise ConnectionRefusedError("The API token is expired, revoked or not valid.")
+        return Connection(user.id, token=token)
+    if session_user is not None and session_user.is_authenticated and session_user.active:
+        return Connection(session_user.id, session_identity=session_user.get_id())
+    raise ConnectionRefusedError("Sign in first, or connect with an API token.")
+
+
+def _current_user(connection: Connection):
+    """The connection's user if their session or token is still good, else ``None``."""
+    from app.accounts.service import load_session_user, user_for_token
+
+    if connection.token is not None:
+        user = user_for_token(connection.token)
+    else:
+        user = load_session_user(connection.session_identity or "")
+    if user is None or user.id != connection.user_id:
+        return None
+    return user
+
+
+def _end_read_snapshot() -> None:
+    """Finish the current transaction so that the next query sees what committed since.
+
+    Joining a room and then reading the stream's last sequence number must not read an
+    older snapshot than the join, or an event committed in between would be missed.
+    """
+    db.session.commit()
+
+
+def open_connection(sid: str, auth: Any, session_user: Any) -> int:
+    """Authenticate a new socket, remember it and join it to its user's room.
+
+    ``auth`` is what the client sent (``{"token": ...}`` for API clients); otherwise
+    ``session_user`` (Flask-Login's user of the handshake's session cookie) counts.
+    Returns the user's id.
+
+    Raises:
+        ConnectionRefusedError: no valid token or session, or the account is inactive.
+    """
+    connection = _authenticate(auth, session_user)
+    _remember(sid, connection)
+    socketio.server.enter_room(sid, user_room(connection.user_id), namespace=NAMESPACE)
+    _end_read_snapshot()
+    if _current_user(connection) is None:
+        close_connection(sid)
+        raise ConnectionRefusedError("The account is no longer active.")
+    _control(current_app).start()
+    return connection.user_id
+
+
+def close_connection(sid: str) -> None:
+    """Forget a socket that disconnected (its rooms go with it)."""
+    _forget(sid)
+
+
+def socket_user(sid: str):
+    """The user behind ``sid``, checked again against their session or token.
+
+    Raises:
+        Unauthorized: the socket is unknown, the session ended, the token was revoked
+        or expired, or the account was deactivated.
+    """
+    with _lock:
+        connection = _connections.get(sid)
+    user = _current_user(connection) if connection is not None else None
+    if user is None:
+        raise Unauthorized("Your session has ended. Sign in again to receive live updates.")
+    return user
+
+
+def _check(sid: str, stream: Stream) -> None:
+    _STREAM_KINDS[stream.kind](socket_user(sid), stream.object_id)
+
+
+def subscribe(sid: str, stream: Stream) -> int:
+    """Let socket ``sid`` follow ``stream`` if its user may; return the stream's last seq.
+
+    Policy is asked before the socket joins the room and once more after, so a removal
+    that commits while the socket joins cannot leave it inside.
+
+    Raises:
+        Unauthorized: see :func:`socket_user`.
+        NotFound, Forbidden: the user may not follow this stream.
+    """
+    from app.realtime import last_seq
+
+    _check(sid, stream)
+    _end_read_snapshot()
+    socketio.server.enter_room(sid, stream.name, namespace=NAMESPACE)
+    try:
+        _check(sid, stream)
+    except DomainError:
+        socketio.server.leave_room(sid, stream.name, namespace=NAMESPACE)
+        raise
+    return last_seq(stream.name)
+
+
+def unsubscribe(sid: str, stream: Stream) -> None:
+    """Stop socket ``sid`` following ``stream``; its own user room cannot be left."""
+    with _lock:
+        connection = _connections.get(sid)
+    if connection is not None and stream.name == user_room(connection.user_id):
         return
-    for sid, _eio_sid in list(server.manager.get_participants("/", user_room(user_id))):
-        server.disconnect(sid, namespace="/")
+    socketio.server.leave_room(sid, stream.name, namespace=NAMESPACE)
+
+
+# Evicting and disconnecting -------------------------------------------------------------
+
+
+def _evict_here(user_id: int, room: str) -> None:
+    for sid in _sids_of(user_id):
+        socketio.server.leave_room(sid, room, namespace=NAMESPACE)
+        socketio.server.emit(
+            "unsubscribed",
+            {"stream": room, "reason": "access_removed"},
+            to=sid,
+            namespace=NAMESPACE,
+            ignore_queue=True,
+        )
+
+
+def _disconnect_here(user_id: int) -> None:
+    for sid in _sids_of(user_id):
+        socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+        _forget(sid)
+
+
+def disconnect_user_sockets(user_id: int) -> None:
+    """Disconnect every socket of ``user_id``, on this process and, through Redis, others."""
+    if socketio.server is None:
+        return
+    _disconnect_here(user_id)
+    _control(current_app).announce({"op": "disconnect", "user_id": user_id})
 
 
 def evict_user_from_room(user_id: int, room: str) -> None:
-    """Take every socket of ``user:<id>`` out of ``room`` on this process."""
-    server = socketio.server
-    if server is None:
+    """Take every socket of ``user_id`` out of ``room``, here and on other processes."""
+    if socketio.server is None:
         return
-    for sid, _eio_sid in list(server.manager.get_participants("/", user_room(user_id))):
-        server.leave_room(sid, room, namespace="/")
+    _evict_here(user_id, room)
+    _control(current_app).announce({"op": "evict", "user_id": user_id, "room": room})
+
+
+_OPERATIONS: dict[str, Callable[[dict], None]] = {
+    "evict": lambda message: _evict_here(int(message["user_id"]), str(message["room"])),
+    "disconnect": lambda message: _disconnect_here(int(message["user_id"])),
+}
+
+
+class ControlChannel:
+    """Evictions and disconnections shared by the processes behind one Redis.
+
+    Every process listens (from its first socket on) and applies what others announce
+    to its own sockets. An announcement that cannot reach Redis is retried in the
+    background for ``retry_for`` seconds, so a short outage delays it rather than
+    losing it.
+    """
+
+    def __init__(self, url: str | None, retry_for: float = 120.0) -> None:
+        self.url = url if url and url.startswith(("redis://", "rediss://", "unix://")) else None
+        self.retry_for = retry_for
+        self.host_id = uuid.uuid4().hex
+        self._client = None
+        self._listening = False
+        self._start_lock = threading.Lock()
+
+    def _redis(self):
+        if self._client is None:
+            import redis
+
+            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+        return self._client
+
+    def announce(self, message: dict) -> None:
+        if self.url is None:
+            return
+        payload = json.dumps({**message, "host": self.host_id})
+        if not self._publish(payload):
+            socketio.start_background_task(self._publish_later, payload)
+
+    def _publish(self, payload: str) -> bool:
+        import redis
+
+        try:
+            self._redis().publish(CONTROL_CHANNEL, payload)
+        except (redis.RedisError, OSError) as exc:
+            logger.warning("Realtime control message not sent yet: %s", exc)
+            return False
+        return True
+
+    def _publish_later(self, payload: str) -> None:
+        waited = 0.0
+        while waited < self.retry_for:
+            socketio.sleep(1)
+            waited += 1
+            if self._publish(payload):
+                return
+        logger.error("Realtime control message dropped after %.0f s: %s", waited, payload)
+
+    def start(self) -> None:
+        if self.url is None or self._listening:
+            return
+        with self._start_lock:
+            if self._listening:
+                return
+            self._listening = True
+        socketio.start_background_task(self._listen)
+
+    def _listen(self) -> None:
+        import redis
+
+        pause = 0.5
+        while True:
+            try:
+                pubsub = redis.Redis.from_url(self.url).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CONTROL_CHANNEL)
+                pause = 0.5
+                for item in pubsub.listen():
+                    self._handle(item.get("data"))
+            except (redis.RedisError, OSError) as exc:
+                logger.warning("Realtime control channel lost (%s); reconnecting", exc)
+                socketio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    def _handle(self, data: Any) -> None:
+        try:
+            message = json.loads(data)
+            if message.get("host") == self.host_id:
+                return
+            _OPERATIONS[message["op"]](message)
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Ignored a malformed realtime control message: %r", data)
+
+
+def _control(app: Flask) -> ControlChannel:
+    channel = app.extensions.get("bridgework_realtime_control")
+    if channel is None:
+        channel = ControlChannel(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+        app.extensions["bridgework_realtime_control"] = channel
+    return channel

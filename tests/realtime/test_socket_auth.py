@@ -1,0 +1,97 @@
+"""Who may open a socket, and what happens to it when their access ends."""
+
+from __future__ import annotations
+
+from app.accounts import service as accounts
+from app.extensions import db
+from app.realtime import publish
+from tests.conftest import login
+from tests.factories import make_user
+
+
+def test_unauthenticated_connection_is_refused(client, connect_socket):
+    socket = connect_socket(flask_client=client)
+    assert not socket.connected
+
+
+def test_connection_with_a_bad_token_is_refused(client, connect_socket):
+    socket = connect_socket(flask_client=client, auth={"token": "bw_nothing_here"})
+    assert not socket.connected
+
+
+def test_connection_with_a_non_string_token_is_refused(client, connect_socket):
+    socket = connect_socket(flask_client=client, auth={"token": 12})
+    assert not socket.connected
+
+
+def test_signed_in_browser_session_connects(client, connect_socket):
+    user = make_user("officer")
+    login(client, user)
+    socket = connect_socket(flask_client=client)
+    assert socket.connected
+
+
+def test_api_token_connects_without_a_session(connect_socket, token_auth):
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    assert socket.connected
+
+
+def test_token_of_a_deactivated_user_is_refused(connect_socket, token_auth):
+    user = make_user("officer")
+    auth = token_auth(user)
+    user.active = False
+    db.session.commit()
+    socket = connect_socket(auth=auth)
+    assert not socket.connected
+
+
+def test_connected_socket_receives_its_users_stream_without_subscribing(connect_socket, token_auth):
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    socket.received()
+    publish(f"user:{user.id}", "notification.created", {"text": "Hello", "unread": 1})
+    db.session.commit()
+    assert [m["type"] for m in socket.events(f"user:{user.id}")] == ["notification.created"]
+
+
+def test_deactivated_user_is_disconnected_at_once(connect_socket, token_auth, client):
+    admin = make_user("admin")
+    user = make_user("officer")
+    by_token = connect_socket(auth=token_auth(user))
+    login(client, user)
+    by_session = connect_socket(flask_client=client)
+    bystander = connect_socket(auth=token_auth(make_user("officer")))
+    assert by_token.connected and by_session.connected
+
+    accounts.set_user_active(admin, user.id, False)
+
+    assert not by_token.connected
+    assert not by_session.connected
+    assert bystander.connected
+
+
+def test_revoked_token_cannot_subscribe_and_is_disconnected(connect_socket):
+    user = make_user("officer")
+    token, secret = accounts.create_token(user, name="ws")
+    socket = connect_socket(auth={"token": secret})
+    accounts.revoke_token(user, token.id)
+
+    ack = socket.subscribe(f"user:{user.id}")
+
+    assert ack["ok"] is False and ack["error"]["code"] == "unauthorized"
+    assert not socket.connected
+
+
+def test_password_change_ends_the_session_socket_on_next_subscribe(client, connect_socket):
+    from tests.factories import PASSWORD
+
+    user = make_user("officer")
+    login(client, user)
+    socket = connect_socket(flask_client=client)
+    assert socket.subscribe(f"user:{user.id}")["ok"] is True
+
+    accounts.change_password(user, PASSWORD, "a-brand-new-passphrase-42")
+    socket.subscribe(f"user:{user.id}")
+
+    assert not socket.connected
