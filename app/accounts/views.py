@@ -8,8 +8,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import service
-from app.accounts.forms import LoginForm
+from app.accounts.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    DelegationForm,
+    LoginForm,
+    TokenForm,
+)
+from app.common import utcnow
 from app.errors import form_status, run_form
+from app.policy import require
 
 bp = Blueprint("accounts", __name__)
 
@@ -21,6 +29,11 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("main.index")
+
+
+def _flash_refusal(form) -> None:
+    for message in form.form_errors:
+        flash(message, "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,4 +67,117 @@ def logout():
 @bp.get("/profile")
 @login_required
 def profile():
-    return render_template("accounts/profile.html")
+    delegations = service.list_delegations(current_user)
+    return render_template("accounts/profile.html", delegations=delegations, today=utcnow().date())
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        run_form(
+            form,
+            lambda: service.change_password(
+                user, form.current_password.data, form.new_password.data
+            ),
+        )
+        if not form.errors:
+            # The new session version ended every session; this browser signs in again.
+            login_user(user)
+            flash("Your password is changed. Any other sessions have been signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form), form_status(form)
+
+
+# API tokens -------------------------------------------------------------------------------
+
+
+def _tokens_page(form: TokenForm, secret: str | None = None):
+    tokens = service.list_tokens(current_user)
+    response = render_template(
+        "accounts/tokens.html", form=form, tokens=tokens, secret=secret, now=utcnow()
+    )
+    return response, form_status(form), {"Cache-Control": "no-store"}
+
+
+@bp.get("/profile/tokens")
+@login_required
+def tokens():
+    return _tokens_page(TokenForm())
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    """Create a token and show its secret in this response only; it is never stored."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        created = run_form(
+            form,
+            lambda: service.create_token(
+                current_user, name=form.name.data, expires_in_days=form.expires_in_days.data
+            ),
+        )
+        if created is not None:
+            token, secret = created
+            return _tokens_page(TokenForm(formdata=None), secret=secret)
+    return _tokens_page(form)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = ActionForm()
+    token = run_form(form, lambda: service.revoke_token(current_user, token_id))
+    if token is not None:
+        flash(f"Token “{token.name}” is revoked; it no longer works.", "success")
+    _flash_refusal(form)
+    return redirect(url_for("accounts.tokens"))
+
+
+# Delegations ------------------------------------------------------------------------------
+
+
+@bp.route("/profile/delegation", methods=["GET", "POST"])
+@login_required
+def delegation():
+    require(current_user, "delegation.create", None, "Only a department head can name a deputy.")
+    form = DelegationForm()
+    form.set_candidates(service.deputy_candidates(current_user))
+    if form.validate_on_submit():
+        created = run_form(
+            form,
+            lambda: service.create_delegation(
+                current_user,
+                deputy_id=form.deputy_id.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            ),
+        )
+        if created is not None:
+            flash(
+                f"{created.deputy.display_name} is your deputy from "
+                f"{created.starts_on:%d %b %Y} to {created.ends_on:%d %b %Y}.",
+                "success",
+            )
+            return redirect(url_for("accounts.delegation"))
+    delegations = service.list_delegations(current_user)
+    return render_template(
+        "accounts/delegation.html",
+        form=form,
+        delegations=[d for d in delegations if d.head_id == current_user.id],
+        today=utcnow().date(),
+    ), form_status(form)
+
+
+@bp.post("/profile/delegation/<int:delegation_id>/end")
+@login_required
+def end_delegation(delegation_id: int):
+    form = ActionForm()
+    ended = run_form(form, lambda: service.revoke_delegation(current_user, delegation_id))
+    if ended is not None:
+        flash(f"{ended.deputy.display_name} no longer acts for you.", "success")
+    _flash_refusal(form)
+    return redirect(url_for("accounts.delegation"))
