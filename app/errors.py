@@ -126,7 +126,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         if is_api_request():
-            return error_envelope(exc.status, exc.code, exc.message, exc.fields)
+            response, status = error_envelope(exc.status, exc.code, exc.message, exc.fields)
+            if status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="bridgework"'
+            return response, status
         return _error_page(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)

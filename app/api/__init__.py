@@ -40,6 +40,7 @@ class Operation:
     auth: bool = True
     paginated: bool = False
     errors: list[int] = field(default_factory=list)
+    operation_id: str | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -73,23 +74,37 @@ def authenticate_request():
 
 
 def api_user():
+    """The caller of the current API request (set by :func:`endpoint` before the view runs)."""
     return g.api_user
 
 
-def _load(schema: Schema, data: Any, unknown: str) -> dict:
+def _load(schema: Schema, data: Any, unknown: str, what: str) -> dict:
     try:
         return schema.load(data, unknown=unknown)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise Invalid("The request has invalid fields.", fields=messages) from exc
+        raise Invalid(f"The {what} has invalid fields.", fields=messages) from exc
 
 
-def _json_body() -> Any:
-    if not request.data:
+_NOT_JSON = "Send a JSON object with 'Content-Type: application/json'."
+
+
+def _json_body() -> dict:
+    """The request's JSON object; an empty body counts as ``{}``.
+
+    Raises:
+        Invalid: the body is not JSON, not valid JSON, or not a JSON object.
+    """
+    if not request.is_json:
+        if request.content_length or request.get_data(cache=True) or request.form or request.files:
+            raise Invalid("The request body must be JSON.", fields={"_schema": [_NOT_JSON]})
+        return {}
+    if not request.get_data(cache=True):
         return {}
     data = request.get_json(silent=True)
-    if data is None:
-        raise Invalid("The request body must be JSON (Content-Type: application/json).")
+    if not isinstance(data, dict):
+        reason = "is not valid JSON" if data is None else "must be a JSON object"
+        raise Invalid(f"The request body {reason}.", fields={"_schema": [_NOT_JSON]})
     return data
 
 
@@ -119,8 +134,12 @@ def endpoint(
 ) -> Callable:
     """Declare an API route; the view receives ``body=`` and/or ``query=`` when declared.
 
-    The view returns a model (or list, or :class:`~app.common.Page` when ``paginated``),
-    which is dumped through ``response``; or ``None`` for 204.
+    The caller is authenticated first (unless ``auth=False``), so an anonymous request is
+    401 before its input is looked at. The body is loaded strictly (unknown fields are
+    422), the query string leniently (unknown parameters are ignored). The view returns
+    a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
+    through ``response``; or ``None`` for 204. ``errors`` lists the statuses the
+    operation may answer besides 401 and 422, for the OpenAPI document.
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
@@ -128,14 +147,16 @@ def endpoint(
     OPERATIONS.append(operation)
 
     def decorate(view: Callable) -> Callable:
+        operation.operation_id = view.__name__
+
         @wraps(view)
         def wrapper(**kwargs):
             if auth:
                 g.api_user = authenticate_request()
-            if body is not None:
-                kwargs["body"] = _load(body, _json_body(), RAISE)
             if query is not None:
-                kwargs["query"] = _load(query, request.args.to_dict(), EXCLUDE)
+                kwargs["query"] = _load(query, request.args.to_dict(), EXCLUDE, "query string")
+            if body is not None:
+                kwargs["body"] = _load(body, _json_body(), RAISE, "request body")
             result = view(**kwargs)
             if result is None:
                 return "", 204

@@ -1,6 +1,17 @@
-"""Schemas shared by every API domain: the error envelope and page metadata."""
+"""Schemas shared by every API domain: the error envelope, page metadata, UTC times."""
+
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp column (naive UTC) written with its offset, so clients need not guess."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class ErrorBodySchema(Schema):

@@ -1,1 +1,34 @@
-"""REST API of the audit domain."""
+"""REST API of the audit domain: reading the log and verifying its hash chain."""
+
+from __future__ import annotations
+
+from app.api import api_user, endpoint
+from app.audit import service
+from app.audit.schemas import AuditEntrySchema, AuditQuerySchema, VerifyResultSchema
+
+AUDIT = "Audit"
+
+
+@endpoint(
+    "/audit",
+    summary="List audit entries, newest first (auditors and admins)",
+    tag=AUDIT,
+    query=AuditQuerySchema(),
+    response=AuditEntrySchema(),
+    paginated=True,
+    errors=(403,),
+)
+def list_audit_entries(query: dict):
+    page, per_page = query.pop("page"), query.pop("per_page")
+    return service.list_entries(api_user(), service.AuditFilters(**query), page, per_page)
+
+
+@endpoint(
+    "/audit/verify",
+    summary="Verify the whole hash chain and report the first broken entry (auditors and admins)",
+    tag=AUDIT,
+    response=VerifyResultSchema(),
+    errors=(403,),
+)
+def verify_audit_chain():
+    return service.verify(api_user())
