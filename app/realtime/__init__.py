@@ -26,8 +26,15 @@ def stream_name(kind: str, object_id: int) -> str:
 
 
 def after_commit(callback: Callable[..., Any], *args: Any) -> None:
-    """Run ``callback(*args)`` once the current transaction has committed."""
-    db.session().info.setdefault(_PENDING_KEY, []).append((callback, args))
+    """Run ``callback(*args)`` once the current transaction has committed.
+
+    A rollback drops it. The transaction is begun here if nothing has used the session
+    yet, so that a rollback before any query still counts.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_PENDING_KEY, []).append((callback, args))
 
 
 def _next_seq(stream: str) -> int:

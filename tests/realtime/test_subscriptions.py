@@ -1,0 +1,67 @@
+"""Subscribing: stream names are parsed strictly and policy is asked every time."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_user
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "workspace:1",
+        {},
+        {"stream": ""},
+        {"stream": 5},
+        {"stream": "workspace"},
+        {"stream": "workspace:"},
+        {"stream": "workspace:0"},
+        {"stream": "workspace:-3"},
+        {"stream": "workspace:1:2"},
+        {"stream": "workspace:01"},
+        {"stream": "Workspace:1"},
+        {"stream": "rooms:1"},
+        {"stream": "case:1 "},
+        {"stream": "user:" + "9" * 30},
+    ],
+)
+def test_malformed_or_unknown_stream_is_invalid(connect_socket, token_auth, payload):
+    socket = connect_socket(auth=token_auth(make_user("officer")))
+    ack = socket.raw.emit("subscribe", payload, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "invalid"
+    assert socket.connected
+
+
+def test_user_may_follow_their_own_notifications(connect_socket, token_auth):
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    assert socket.subscribe(f"user:{user.id}") == {"ok": True, "last_seq": 0}
+
+
+def test_user_may_not_follow_someone_elses_notifications(connect_socket, token_auth):
+    user, other = make_user("officer"), make_user("admin")
+    socket = connect_socket(auth=token_auth(user))
+    ack = socket.subscribe(f"user:{other.id}")
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found"
+
+
+def test_unsubscribe_from_a_malformed_stream_is_invalid(connect_socket, token_auth):
+    socket = connect_socket(auth=token_auth(make_user("officer")))
+    ack = socket.unsubscribe("nonsense")
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+
+
+def test_own_user_room_is_kept_after_unsubscribing_from_it(connect_socket, token_auth):
+    from app.extensions import db
+    from app.realtime import publish
+
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    assert socket.unsubscribe(f"user:{user.id}") == {"ok": True}
+    socket.received()
+    publish(f"user:{user.id}", "notifications.read", {"text": "read", "unread": 0})
+    db.session.commit()
+    assert len(socket.events()) == 1
