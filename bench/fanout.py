@@ -432,6 +432,24 @@ def _postgres_admin(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
+def workspace_action(port: int, fixture: AppFixture) -> Callable[[], None]:
+    """A lead's ``PATCH /api/v1/workspaces/<id>`` of the purpose, with the current version."""
+    path = f"/api/v1/workspaces/{fixture.workspace_id}"
+    status, body = http_request(port, "GET", path, token=fixture.lead_token)
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    version = [json.loads(body)["version"]]
+
+    def action() -> None:
+        change = {"version": version[0], "purpose": f"Benchmark round {uuid.uuid4().hex[:8]}"}
+        status, body = http_request(port, "PATCH", path, change, token=fixture.lead_token)
+        if status != 200:
+            raise RuntimeError(f"PATCH {path} answered {status}: {body[:300]!r}")
+        version[0] = json.loads(body)["version"]
+
+    return action
+
+
 # scenarios ----------------------------------------------------------------------------------
 
 
@@ -463,18 +481,7 @@ def run_fanout(
             assert fixture is not None
             stream = fixture.stream
             tokens: list[str | None] = list(fixture.member_tokens)
-
-            def action() -> None:
-                status, body = http_request(
-                    act.port,
-                    "PATCH",
-                    f"/api/v1/workspaces/{fixture.workspace_id}",
-                    {"purpose": f"Benchmark round {uuid.uuid4().hex[:8]}"},
-                    token=fixture.lead_token,
-                )
-                if status != 200:
-                    raise RuntimeError(f"PATCH answered {status}: {body[:300]!r}")
-
+            action = workspace_action(act.port, fixture)
         else:
             stream, tokens = "bench", [None]
 
@@ -520,16 +527,7 @@ def run_capacity(
         if target == "app":
             assert fixture is not None
             stream, tokens = fixture.stream, list(fixture.member_tokens)
-
-            def action() -> None:
-                http_request(
-                    server.port,
-                    "PATCH",
-                    f"/api/v1/workspaces/{fixture.workspace_id}",
-                    {"purpose": "Capacity check"},
-                    token=fixture.lead_token,
-                )
-
+            action = workspace_action(server.port, fixture)
         else:
             stream, tokens = "bench", [None]
 
@@ -596,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=50, help="workspace members with tokens")
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--capacity", type=int, default=0, help="sockets for the capacity check")
-    parser.add_argument("--hold", type=float, default=30.0, help="seconds to hold them")
+    parser.add_argument("--hold", type=float, default=60.0, help="seconds to hold them")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -618,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     capacity: dict[str, Any] | None = None
     try:
-        if "app" in targets or args.capacity:
+        if "app" in targets:
             log(f"Preparing Bridgework on a fresh {args.database} database ...")
             fixture = prepare_app(workdir, args.database, args.members)
             log(f"  workspace {fixture.workspace_id}, {len(fixture.member_tokens)} member tokens")
