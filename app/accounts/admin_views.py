@@ -1,15 +1,255 @@
-"""Administration pages: users, regions, departments."""
+"""Administration pages: users, regions, departments (platform administrators only)."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts import service
+from app.accounts.forms import (
+    ActionForm,
+    DepartmentFilterForm,
+    DepartmentForm,
+    RegionFilterForm,
+    RegionForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+from app.errors import form_status, run_form
+from app.policy import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+PER_PAGE = 25
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    """Every page here is for administrators; the services check each action again."""
+    require(current_user, "user.manage", None, "Administration is for platform administrators.")
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _flash_refusal(form) -> None:
+    for message in form.form_errors:
+        flash(message, "error")
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+# Users ------------------------------------------------------------------------------------
+
 
 @bp.get("/users")
-@login_required
 def users():
-    page = service.list_users(current_user)
-    return render_template("admin/users.html", page=page)
+    departments = service.all_departments()
+    filters = UserFilterForm(formdata=request.args)
+    filters.set_departments(departments)
+    filters.validate()
+    page = service.list_users(
+        current_user,
+        search=filters.value("q"),
+        department_id=filters.value("department"),
+        role=filters.value("role"),
+        active=filters.active(),
+        page=_page_number(),
+        per_page=PER_PAGE,
+    )
+    return render_template("admin/users.html", page=page, filters=filters)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    form = UserCreateForm()
+    form.set_departments(service.all_departments())
+    if form.validate_on_submit():
+        user = run_form(
+            form,
+            lambda: service.create_user(
+                current_user,
+                username=form.username.data,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                department_id=form.department_id.data,
+                password=form.password.data,
+                roles=form.roles.data,
+            ),
+        )
+        if user is not None:
+            flash(f"User {user.username} created.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), form_status(form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = service.get_user(current_user, user_id)
+    form = UserEditForm(obj=user)
+    form.set_departments(service.all_departments())
+    if form.validate_on_submit():
+        changed = run_form(
+            form,
+            lambda: service.update_user(
+                current_user,
+                user.id,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                department_id=form.department_id.data,
+                roles=form.roles.data,
+            ),
+        )
+        if changed is not None:
+            flash(f"User {changed.username} saved.", "success")
+            return redirect(url_for("admin.edit_user", user_id=changed.id))
+    return render_template("admin/user_form.html", form=form, user=user), form_status(form)
+
+
+def _set_active(user_id: int, active: bool):
+    form = ActionForm()
+    user = run_form(form, lambda: service.set_user_active(current_user, user_id, active))
+    if user is not None and active:
+        flash(f"User {user.username} reactivated. They can sign in again.", "success")
+    elif user is not None:
+        flash(
+            f"User {user.username} deactivated. Their sessions and API tokens have ended.",
+            "success",
+        )
+    _flash_refusal(form)
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+# Regions ----------------------------------------------------------------------------------
+
+
+@bp.get("/regions")
+def regions():
+    filters = RegionFilterForm(formdata=request.args)
+    filters.validate()
+    page = service.list_regions(
+        current_user, search=filters.value("q"), page=_page_number(), per_page=PER_PAGE
+    )
+    return render_template("admin/regions.html", page=page, filters=filters)
+
+
+@bp.route("/regions/new", methods=["GET", "POST"])
+def create_region():
+    form = RegionForm()
+    if form.validate_on_submit():
+        region = run_form(
+            form,
+            lambda: service.create_region(
+                current_user,
+                code=form.code.data,
+                name=form.name.data,
+                jurisdiction=form.jurisdiction.data,
+            ),
+        )
+        if region is not None:
+            flash(f"Region {region.name} created.", "success")
+            return redirect(url_for("admin.regions"))
+    return render_template("admin/region_form.html", form=form, region=None), form_status(form)
+
+
+@bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
+def edit_region(region_id: int):
+    region = service.get_region(current_user, region_id)
+    form = RegionForm(obj=region)
+    if form.validate_on_submit():
+        saved = run_form(
+            form,
+            lambda: service.update_region(
+                current_user,
+                region.id,
+                code=form.code.data,
+                name=form.name.data,
+                jurisdiction=form.jurisdiction.data,
+            ),
+        )
+        if saved is not None:
+            flash(f"Region {saved.name} saved.", "success")
+            return redirect(url_for("admin.regions"))
+    return render_template("admin/region_form.html", form=form, region=region), form_status(form)
+
+
+# Departments ------------------------------------------------------------------------------
+
+
+@bp.get("/departments")
+def departments():
+    filters = DepartmentFilterForm(formdata=request.args)
+    filters.set_regions(service.all_regions())
+    filters.validate()
+    page = service.list_departments(
+        current_user,
+        search=filters.value("q"),
+        region_id=filters.value("region"),
+        page=_page_number(),
+        per_page=PER_PAGE,
+    )
+    return render_template("admin/departments.html", page=page, filters=filters)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+def create_department():
+    form = DepartmentForm()
+    form.set_choices(service.all_regions(), service.all_departments())
+    if form.validate_on_submit():
+        department = run_form(
+            form,
+            lambda: service.create_department(
+                current_user,
+                code=form.code.data,
+                name=form.name.data,
+                region_id=form.region_id.data,
+                parent_id=form.parent_id.data,
+            ),
+        )
+        if department is not None:
+            flash(f"Department {department.name} created.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=None), form_status(
+        form
+    )
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+def edit_department(department_id: int):
+    department = service.get_department(current_user, department_id)
+    form = DepartmentForm(obj=department)
+    form.set_choices(service.all_regions(), service.all_departments(), exclude_id=department.id)
+    if form.validate_on_submit():
+        saved = run_form(
+            form,
+            lambda: service.update_department(
+                current_user,
+                department.id,
+                code=form.code.data,
+                name=form.name.data,
+                region_id=form.region_id.data,
+                parent_id=form.parent_id.data,
+            ),
+        )
+        if saved is not None:
+            flash(f"Department {saved.name} saved.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template(
+        "admin/department_form.html", form=form, department=department
+    ), form_status(form)

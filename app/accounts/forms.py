@@ -13,6 +13,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -31,7 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.accounts.models import Role
 from app.common import utcnow
 
-ROLE_CHOICES = [(role.value, role.value) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value) for role in Role]
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -104,8 +105,8 @@ class DelegationForm(FlaskForm):
     ends_on = DateField("Last day", validators=[DataRequired(message="Enter a date.")])
 
     def set_candidates(self, users) -> None:
-        self.deputy_id.choices = [("", "Choose a colleague")] + [
-            (user.id, f"{user.display_name} ({user.username})") for user in users
+        self.deputy_id.choices = [SelectChoice("", "Choose a colleague")] + [
+            SelectChoice(user.id, f"{user.display_name} ({user.username})") for user in users
         ]
 
 
@@ -117,8 +118,9 @@ class RoleCheckboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _department_choices(departments, empty: str) -> list:
-    return [("", empty)] + [(d.id, d.name) for d in departments]
+def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
+    """Options for choosing one of ``objects`` by id, after an empty first option."""
+    return [SelectChoice("", empty)] + [SelectChoice(obj.id, label(obj)) for obj in objects]
 
 
 class UserEditForm(FlaskForm):
@@ -145,7 +147,7 @@ class UserEditForm(FlaskForm):
     )
 
     def set_departments(self, departments) -> None:
-        self.department_id.choices = _department_choices(departments, "Choose a department")
+        self.department_id.choices = id_choices(departments, "Choose a department")
 
 
 class UserCreateForm(UserEditForm):
@@ -175,15 +177,19 @@ class UserCreateForm(UserEditForm):
 class UserFilterForm(FilterForm):
     q = StringField("Search", validators=[Optional(), Length(max=100)])
     department = SelectField("Department", coerce=optional_int, validate_choice=False)
-    role = SelectField("Role", choices=[("", "Any role")] + ROLE_CHOICES, default="")
+    role = SelectField("Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], default="")
     status = SelectField(
         "Status",
-        choices=[("", "Any status"), ("active", "Active"), ("inactive", "Inactive")],
+        choices=[
+            SelectChoice("", "Any status"),
+            SelectChoice("active", "Active"),
+            SelectChoice("inactive", "Inactive"),
+        ],
         default="",
     )
 
     def set_departments(self, departments) -> None:
-        self.department.choices = _department_choices(departments, "Any department")
+        self.department.choices = id_choices(departments, "Any department")
 
     def active(self) -> bool | None:
         return {"active": True, "inactive": False}.get(self.value("status"))
@@ -225,8 +231,8 @@ class DepartmentForm(FlaskForm):
     parent_id = SelectField("Parent department", coerce=optional_int, validate_choice=False)
 
     def set_choices(self, regions, departments, exclude_id: int | None = None) -> None:
-        self.region_id.choices = [("", "Choose a region")] + [(r.id, str(r)) for r in regions]
-        self.parent_id.choices = _department_choices(
+        self.region_id.choices = id_choices(regions, "Choose a region")
+        self.parent_id.choices = id_choices(
             [d for d in departments if d.id != exclude_id], "None (a top-level department)"
         )
 
@@ -236,4 +242,4 @@ class DepartmentFilterForm(FilterForm):
     region = SelectField("Region", coerce=optional_int, validate_choice=False)
 
     def set_regions(self, regions) -> None:
-        self.region.choices = [("", "Any region")] + [(r.id, str(r)) for r in regions]
+        self.region.choices = id_choices(regions, "Any region")

@@ -1,0 +1,239 @@
+"""The audit log page and chain verification, for auditors and admins only."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from flask import g, request_started
+from sqlalchemy import select, update
+
+from app import audit
+from app.audit.models import AuditEntry
+from app.common import utcnow
+from tests.conftest import csrf_token, login
+from tests.factories import make_department, make_user
+
+
+@pytest.fixture(autouse=True)
+def fresh_g_per_request(app):
+    """Requests share the test's app context; without this, ``g`` (the signed-in user,
+    the CSRF token) would leak from one request, and one client, into the next."""
+
+    def forget(sender, **extra):
+        for name in list(g):
+            g.pop(name)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+@pytest.fixture
+def auditor(client):
+    user = make_user("auditor")
+    login(client, user)
+    return user
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def listed_actions(client, query: str = "") -> list[str]:
+    response = client.get(f"/audit/?{query}")
+    assert response.status_code == 200, text(response)
+    return re.findall(r"<td><code>([^<]+)</code></td>", text(response))
+
+
+def verify(client):
+    return client.post("/audit/verify", data={"csrf_token": csrf_token(client, "/audit/")})
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+def test_audit_pages_send_anonymous_visitors_to_sign_in(client):
+    response = client.get("/audit/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    response = client.post("/audit/verify", data={"csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("roles", [("officer",), ("head", "officer"), ("dpo",)])
+def test_audit_log_and_verification_are_forbidden_to_others(client, db, roles):
+    login(client, make_user(*roles))
+    assert client.get("/audit/").status_code == 403
+    response = client.post("/audit/verify", data={"csrf_token": csrf_token(client, "/profile")})
+    assert response.status_code == 403
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified")) is None
+    )
+
+
+@pytest.mark.parametrize("roles", [("auditor",), ("admin",)])
+def test_auditors_and_admins_read_the_log_and_see_it_in_the_navigation(client, roles):
+    login(client, make_user(*roles))
+    assert client.get("/audit/").status_code == 200
+    assert '<a href="/audit/"' in text(client.get("/"))
+
+
+def test_officer_has_no_audit_link(client):
+    login(client, make_user("officer"))
+    assert 'href="/audit/"' not in text(client.get("/"))
+
+
+# Listing --------------------------------------------------------------------------------
+
+
+def test_entries_are_listed_newest_first_with_time_actor_object_department_and_detail(
+    client, db, auditor
+):
+    department = make_department(name="Drainage Services Department")
+    officer = make_user("officer", department=department)
+    audit.record(officer, "case.created", "case", 42, detail={"title": "Flooding", "n": 1})
+    db.session.commit()
+    page = text(client.get("/audit/"))
+    assert listed_actions(client)[:2] == ["case.created", "auth.login"]
+    row = re.search(r"<tr>\s*<td>\d+</td>(.*?)</tr>", page, re.S).group(1)
+    assert " UTC</time>" in row
+    assert officer.username in row
+    assert "case" in row and "#42" in row
+    assert "Drainage Services Department" in row
+    assert '<code class="detail">{&#34;n&#34;:1,&#34;title&#34;:&#34;Flooding&#34;}</code>' in row
+
+
+def test_detail_and_names_from_users_are_escaped(client, db, auditor):
+    audit.record(
+        auditor,
+        "note.added",
+        "note",
+        "<b>1</b>",
+        detail={"text": "<script>alert(1)</script>"},
+        actor_name="<img src=x>",
+    )
+    db.session.commit()
+    page = text(client.get("/audit/"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x>" not in page and "<b>1</b>" not in page
+
+
+def test_filters_narrow_the_log(client, db, auditor):
+    police = make_department(name="Police")
+    transport = make_department(name="Transport")
+    alice = make_user("officer", department=police, username="alice")
+    bob = make_user("officer", department=transport, username="bob")
+    audit.record(alice, "case.created", "case", 1)
+    audit.record(alice, "case.updated", "case", 1)
+    audit.record(bob, "case.created", "case", 2)
+    audit.record(bob, "grant.revoked", "grant", 7)
+    db.session.commit()
+
+    assert listed_actions(client, "actor=ALI") == ["case.updated", "case.created"]
+    assert listed_actions(client, "action=case.") == [
+        "case.created",
+        "case.updated",
+        "case.created",
+    ]
+    assert listed_actions(client, "object_type=grant") == ["grant.revoked"]
+    assert listed_actions(client, "object_type=case&object_id=2") == ["case.created"]
+    assert listed_actions(client, f"department={transport.id}") == [
+        "grant.revoked",
+        "case.created",
+    ]
+    today = utcnow().date()
+    assert len(listed_actions(client, f"date_from={today}&date_to={today}")) >= 4
+    tomorrow = today + timedelta(days=1)
+    empty = client.get(f"/audit/?date_from={tomorrow}")
+    assert "No entries match these filters." in text(empty)
+
+
+def test_date_filters_cover_whole_days(client, db, auditor):
+    officer = make_user("officer")
+    entry = audit.record(officer, "case.created", "case", 1)
+    entry.created_at = datetime(2024, 3, 5, 23, 59, 59)
+    entry.entry_hash = audit.service.compute_hash(entry)
+    db.session.commit()
+    assert listed_actions(client, "date_from=2024-03-05&date_to=2024-03-05") == ["case.created"]
+    assert listed_actions(client, "date_from=2024-03-06&date_to=2024-03-06") == []
+
+
+def test_a_date_that_is_not_understood_is_reported_and_ignored(client, db, auditor):
+    response = client.get("/audit/?date_from=yesterday&action=auth.")
+    assert response.status_code == 422
+    assert "Not a valid date value." in text(response)
+    assert "auth.login" in text(response)
+    backwards = client.get("/audit/?date_from=2024-05-02&date_to=2024-05-01")
+    assert backwards.status_code == 422
+    assert "The end date must not be before the start date." in text(backwards)
+
+
+def test_log_pages_through_many_entries(client, db, auditor):
+    for n in range(60):
+        audit.record(auditor, "bulk.entry", "thing", n)
+    db.session.commit()
+    first = text(client.get("/audit/?action=bulk."))
+    assert "Page 1 of 2 (60 in all)" in first
+    assert 'href="/audit/?action=bulk.&amp;page=2"' in first
+    second = client.get("/audit/?action=bulk.&page=2")
+    assert len(listed_actions(client, "action=bulk.&page=2")) == 10
+    assert "#0</span>" in text(second) and "#59</span>" not in text(second)
+
+
+def test_log_page_runs_a_constant_number_of_queries(client, db, auditor, count_queries):
+    def statements() -> int:
+        db.session.expunge_all()
+        with count_queries() as counter:
+            assert client.get("/audit/").status_code == 200
+        return counter.count
+
+    few = statements()
+    for n in range(40):
+        audit.record(auditor, "bulk.entry", "thing", n, department_id=make_department().id)
+    db.session.commit()
+    assert statements() == few
+
+
+# Verification ---------------------------------------------------------------------------
+
+
+def test_verifying_an_intact_chain_says_so_with_the_count_and_is_recorded(client, db, auditor):
+    audit.record(auditor, "case.created", "case", 1)
+    db.session.commit()
+    page = text(client.get("/audit/"))
+    assert 'action="/audit/verify"' in page and "Verify chain</button>" in page
+    response = verify(client)
+    assert response.status_code == 200
+    assert "The chain is intact." in text(response)
+    assert "2 entries checked" in text(response)
+    recorded = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified"))
+    assert recorded.actor_id == auditor.id
+    assert recorded.detail["ok"] is True
+
+
+def test_verifying_a_tampered_chain_names_the_first_broken_entry(client, db, auditor):
+    first = audit.record(auditor, "case.created", "case", 1)
+    audit.record(auditor, "case.updated", "case", 1)
+    db.session.commit()
+    db.session.execute(
+        update(AuditEntry).where(AuditEntry.seq == first.seq).values(action="case.deleted")
+    )
+    db.session.expire_all()
+    response = verify(client)
+    assert response.status_code == 200
+    page = text(response)
+    assert f"The chain is BROKEN at entry #{first.seq}:" in page
+    assert "content does not match its hash" in page
+    assert 'role="alert"' in page
+
+
+def test_verify_without_csrf_token_is_refused(client, db, auditor):
+    response = client.post("/audit/verify")
+    assert response.status_code == 400
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified")) is None
+    )
