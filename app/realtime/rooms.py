@@ -19,7 +19,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -105,46 +105,68 @@ def _workspace_stream(user, workspace_id: int) -> None:
 # Connections ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Connection:
-    """How a socket proved who it is: a session identity (``id:version``) or an API token."""
+    """How a socket proved who it is (session identity ``id:version``, or an API token),
+    and the streams it follows besides its own user room."""
 
     user_id: int
     session_identity: str | None = None
     token: str | None = None
+    streams: set[str] = field(default_factory=set)
 
 
-_lock = threading.Lock()
-_connections: dict[str, Connection] = {}
-_sids_by_user: dict[int, set[str]] = {}
+class _Registry:
+    """The sockets of this process, by socket id and by user, behind one lock."""
 
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections: dict[str, Connection] = {}
+        self.sids_by_user: dict[int, set[str]] = {}
 
-def _remember(sid: str, connection: Connection) -> None:
-    with _lock:
-        _connections[sid] = connection
-        _sids_by_user.setdefault(connection.user_id, set()).add(sid)
+    def add(self, sid: str, connection: Connection) -> None:
+        with self.lock:
+            self.connections[sid] = connection
+            self.sids_by_user.setdefault(connection.user_id, set()).add(sid)
 
-
-def _forget(sid: str) -> Connection | None:
-    with _lock:
-        connection = _connections.pop(sid, None)
-        if connection is not None:
-            sids = _sids_by_user.get(connection.user_id, set())
+    def remove(self, sid: str) -> None:
+        with self.lock:
+            connection = self.connections.pop(sid, None)
+            if connection is None:
+                return
+            sids = self.sids_by_user.get(connection.user_id, set())
             sids.discard(sid)
             if not sids:
-                _sids_by_user.pop(connection.user_id, None)
-        return connection
+                self.sids_by_user.pop(connection.user_id, None)
+
+    def get(self, sid: str) -> Connection | None:
+        with self.lock:
+            return self.connections.get(sid)
+
+    def sids_of(self, user_id: int) -> list[str]:
+        with self.lock:
+            return sorted(self.sids_by_user.get(user_id, ()))
+
+    def follow(self, sid: str, stream: str, following: bool) -> None:
+        with self.lock:
+            connection = self.connections.get(sid)
+            if connection is not None:
+                (connection.streams.add if following else connection.streams.discard)(stream)
+
+    def followers(self, user_id: int, stream: str) -> list[str]:
+        with self.lock:
+            return sorted(
+                sid
+                for sid in self.sids_by_user.get(user_id, ())
+                if stream in self.connections[sid].streams
+            )
+
+    def snapshot(self) -> list[tuple[str, Connection, frozenset[str]]]:
+        with self.lock:
+            return [(sid, c, frozenset(c.streams)) for sid, c in self.connections.items()]
 
 
-def _sids_of(user_id: int) -> list[str]:
-    with _lock:
-        return sorted(_sids_by_user.get(user_id, ()))
-
-
-def connected_user_ids() -> set[int]:
-    """Users with at least one socket on this process."""
-    with _lock:
-        return set(_sids_by_user)
+_registry = _Registry()
 
 
 def _authenticate(auth: Any, session_user: Any) -> Connection:
@@ -188,25 +210,26 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
 
     ``auth`` is what the client sent (``{"token": ...}`` for API clients); otherwise
     ``session_user`` (Flask-Login's user of the handshake's session cookie) counts.
-    Returns the user's id.
+    The account is checked once more after joining, so a deactivation that commits
+    meanwhile cannot leave the socket connected. Returns the user's id.
 
     Raises:
         ConnectionRefusedError: no valid token or session, or the account is inactive.
     """
     connection = _authenticate(auth, session_user)
-    _remember(sid, connection)
+    _registry.add(sid, connection)
     socketio.server.enter_room(sid, user_room(connection.user_id), namespace=NAMESPACE)
     _end_read_snapshot()
     if _current_user(connection) is None:
         close_connection(sid)
         raise ConnectionRefusedError("The account is no longer active.")
-    _control(current_app).start()
+    _start_background_work(current_app)
     return connection.user_id
 
 
 def close_connection(sid: str) -> None:
     """Forget a socket that disconnected (its rooms go with it)."""
-    _forget(sid)
+    _registry.remove(sid)
 
 
 def socket_user(sid: str):
@@ -216,8 +239,7 @@ def socket_user(sid: str):
         Unauthorized: the socket is unknown, the session ended, the token was revoked
         or expired, or the account was deactivated.
     """
-    with _lock:
-        connection = _connections.get(sid)
+    connection = _registry.get(sid)
     user = _current_user(connection) if connection is not None else None
     if user is None:
         raise Unauthorized("Your session has ended. Sign in again to receive live updates.")
@@ -243,29 +265,34 @@ def subscribe(sid: str, stream: Stream) -> int:
     _check(sid, stream)
     _end_read_snapshot()
     socketio.server.enter_room(sid, stream.name, namespace=NAMESPACE)
+    _registry.follow(sid, stream.name, True)
     try:
         _check(sid, stream)
     except DomainError:
-        socketio.server.leave_room(sid, stream.name, namespace=NAMESPACE)
+        _leave(sid, stream.name)
         raise
     return last_seq(stream.name)
 
 
 def unsubscribe(sid: str, stream: Stream) -> None:
     """Stop socket ``sid`` following ``stream``; its own user room cannot be left."""
-    with _lock:
-        connection = _connections.get(sid)
+    connection = _registry.get(sid)
     if connection is not None and stream.name == user_room(connection.user_id):
         return
-    socketio.server.leave_room(sid, stream.name, namespace=NAMESPACE)
+    _leave(sid, stream.name)
+
+
+def _leave(sid: str, stream: str) -> None:
+    socketio.server.leave_room(sid, stream, namespace=NAMESPACE)
+    _registry.follow(sid, stream, False)
 
 
 # Evicting and disconnecting -------------------------------------------------------------
 
 
 def _evict_here(user_id: int, room: str) -> None:
-    for sid in _sids_of(user_id):
-        socketio.server.leave_room(sid, room, namespace=NAMESPACE)
+    for sid in _registry.followers(user_id, room):
+        _leave(sid, room)
         socketio.server.emit(
             "unsubscribed",
             {"stream": room, "reason": "access_removed"},
@@ -276,9 +303,9 @@ def _evict_here(user_id: int, room: str) -> None:
 
 
 def _disconnect_here(user_id: int) -> None:
-    for sid in _sids_of(user_id):
+    for sid in _registry.sids_of(user_id):
         socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
-        _forget(sid)
+        _registry.remove(sid)
 
 
 def disconnect_user_sockets(user_id: int) -> None:
@@ -295,6 +322,91 @@ def evict_user_from_room(user_id: int, room: str) -> None:
         return
     _evict_here(user_id, room)
     _control(current_app).announce({"op": "evict", "user_id": user_id, "room": room})
+
+
+def recheck_subscriptions() -> int:
+    """Ask policy again for every stream that every socket of this process follows.
+
+    Catches what no single action announces: a membership that expired with time, or an
+    eviction announced while Redis was unreachable. Sockets whose session or token ended
+    are disconnected; streams no longer allowed are left. Returns how many were ended.
+    """
+    ended = 0
+    verdicts: dict[tuple[int, str], bool] = {}
+    for sid, connection, streams in _registry.snapshot():
+        user = _current_user(connection)
+        if user is None:
+            socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            _registry.remove(sid)
+            ended += 1
+            continue
+        for name in streams:
+            key = (user.id, name)
+            if key not in verdicts:
+                verdicts[key] = _still_allowed(user, name)
+            if not verdicts[key]:
+                _evict_here(user.id, name)
+                ended += 1
+    db.session.commit()
+    return ended
+
+
+def _still_allowed(user, name: str) -> bool:
+    try:
+        stream = parse_stream({"stream": name})
+        _STREAM_KINDS[stream.kind](user, stream.object_id)
+    except DomainError:
+        return False
+    return True
+
+
+# Background work per process ------------------------------------------------------------
+
+RECHECK_INTERVAL_SECONDS = 300
+
+
+def _start_background_work(app: Flask) -> None:
+    """From the first socket on: listen to the control channel, re-check subscriptions."""
+    _control(app).start()
+    if not app.testing:
+        _sweeper(app).start()
+
+
+class _Sweeper:
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app = app
+        self.interval = interval
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            with self.app.app_context():
+                try:
+                    ended = recheck_subscriptions()
+                    if ended:
+                        logger.info("Ended %d live subscriptions no longer allowed", ended)
+                except Exception:
+                    logger.exception("Re-checking live subscriptions failed")
+                finally:
+                    db.session.remove()
+
+
+def _sweeper(app: Flask) -> _Sweeper:
+    with _extension_lock:
+        sweeper = app.extensions.get("bridgework_realtime_sweeper")
+        if sweeper is None:
+            sweeper = _Sweeper(app, RECHECK_INTERVAL_SECONDS)
+            app.extensions["bridgework_realtime_sweeper"] = sweeper
+        return sweeper
 
 
 _OPERATIONS: dict[str, Callable[[dict], None]] = {
@@ -324,7 +436,9 @@ class ControlChannel:
         if self._client is None:
             import redis
 
-            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+            self._client = redis.Redis.from_url(
+                self.url, socket_timeout=5, socket_connect_timeout=2
+            )
         return self._client
 
     def announce(self, message: dict) -> None:
@@ -354,7 +468,7 @@ class ControlChannel:
         logger.error("Realtime control message dropped after %.0f s: %s", waited, payload)
 
     def start(self) -> None:
-        if self.url is None or self._listening:
+        if self.url is None:
             return
         with self._start_lock:
             if self._listening:
@@ -368,7 +482,8 @@ class ControlChannel:
         pause = 0.5
         while True:
             try:
-                pubsub = redis.Redis.from_url(self.url).pubsub(ignore_subscribe_messages=True)
+                client = redis.Redis.from_url(self.url, socket_connect_timeout=2)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CONTROL_CHANNEL)
                 pause = 0.5
                 for item in pubsub.listen():
@@ -388,9 +503,13 @@ class ControlChannel:
             logger.warning("Ignored a malformed realtime control message: %r", data)
 
 
+_extension_lock = threading.Lock()
+
+
 def _control(app: Flask) -> ControlChannel:
-    channel = app.extensions.get("bridgework_realtime_control")
-    if channel is None:
-        channel = ControlChannel(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
-        app.extensions["bridgework_realtime_control"] = channel
-    return channel
+    with _extension_lock:
+        channel = app.extensions.get("bridgework_realtime_control")
+        if channel is None:
+            channel = ControlChannel(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+            app.extensions["bridgework_realtime_control"] = channel
+        return channel

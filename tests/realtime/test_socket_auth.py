@@ -95,3 +95,19 @@ def test_password_change_ends_the_session_socket_on_next_subscribe(client, conne
     socket.subscribe(f"user:{user.id}")
 
     assert not socket.connected
+
+
+def test_periodic_recheck_disconnects_sockets_whose_token_was_revoked(connect_socket):
+    from app.realtime.rooms import recheck_subscriptions
+
+    user, other = make_user("officer"), make_user("officer")
+    token, secret = accounts.create_token(user, name="ws")
+    _other_token, other_secret = accounts.create_token(other, name="ws")
+    revoked = connect_socket(auth={"token": secret})
+    kept = connect_socket(auth={"token": other_secret})
+    accounts.revoke_token(user, token.id)
+
+    assert recheck_subscriptions() >= 1
+
+    assert not revoked.connected
+    assert kept.connected
