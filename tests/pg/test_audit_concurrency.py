@@ -1,0 +1,104 @@
+"""Concurrent writers on PostgreSQL queue on the audit head row instead of forking the chain.
+
+Eight threads append in lock-step rounds (a barrier releases them together), each in
+its own app context and session, committing every entry separately. Without the row
+lock two writers of a round read the same head, both claim the next sequence number and
+one fails on the unique ``seq``; the test then fails on the writer errors, on the count
+or on the chain. It runs in a database of its own, never the suite's.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import audit, create_app
+from app.audit.models import AuditEntry
+from app.audit.service import verify_chain
+from app.extensions import db
+from tests.services import fresh_postgres_database
+
+pytestmark = pytest.mark.postgres
+
+THREADS = 8
+APPENDS = 25
+
+
+@pytest.fixture(scope="module")
+def pg_app():
+    url = fresh_postgres_database("bridgework_audit_concurrency")
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _writer(app, number: int, barrier: threading.Barrier, errors: list) -> None:
+    with app.app_context():
+        try:
+            for step in range(APPENDS):
+                barrier.wait(timeout=60)
+                audit.record(
+                    None,
+                    "test.concurrent_append",
+                    "thread",
+                    number,
+                    actor_name=f"writer-{number}",
+                    detail={"step": step},
+                )
+                db.session.commit()
+        except threading.BrokenBarrierError:
+            db.session.rollback()
+        except Exception as exc:  # noqa: BLE001 (any failure of a writer fails the test)
+            db.session.rollback()
+            errors.append(f"writer {number}: {exc.__class__.__name__}: {exc}")
+            barrier.abort()
+        finally:
+            db.session.remove()
+
+
+def test_concurrent_appends_form_one_unbroken_chain(pg_app):
+    barrier = threading.Barrier(THREADS)
+    errors: list[str] = []
+    threads = [
+        threading.Thread(target=_writer, args=(pg_app, n, barrier, errors), daemon=True)
+        for n in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+    with pg_app.app_context():
+        rows = db.session.execute(
+            sa.select(AuditEntry.seq, AuditEntry.actor_name, AuditEntry.detail).order_by(
+                AuditEntry.seq
+            )
+        ).all()
+        total = THREADS * APPENDS
+        assert [row.seq for row in rows] == list(range(1, total + 1))
+        per_seq = db.session.execute(
+            sa.select(AuditEntry.seq, sa.func.count())
+            .group_by(AuditEntry.seq)
+            .having(sa.func.count() > 1)
+        ).all()
+        assert per_seq == []
+        for number in range(THREADS):
+            steps = [r.detail["step"] for r in rows if r.actor_name == f"writer-{number}"]
+            assert steps == list(range(APPENDS))
+        result = verify_chain()
+        assert result.ok, result
+        assert result.checked == total
