@@ -320,50 +320,56 @@ class Result:
     action_ms: float
     connect_s: float
     database: str = ""
+    load: float = 0.0
 
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.mode, self.topology, self.clients)
 
 
-def measure(
-    pool: ClientPool,
-    action: Callable[[], None],
-    last_seq: int,
-    rounds: int,
-    warmup: int = 2,
-) -> dict[str, Any]:
-    """Run ``warmup + rounds`` actions; return latency figures of the counted rounds."""
-    after = last_seq
-    latencies: list[float] = []
-    spans: list[float] = []
-    actions: list[float] = []
-    missing = 0
-    for index in range(warmup + rounds):
-        pool.arm(after)
+class Probe:
+    """One target's clients and action; :meth:`round` measures one action's delivery."""
+
+    def __init__(self, pool: ClientPool, action: Callable[[], None], last_seq: int) -> None:
+        self.pool, self.action, self.after = pool, action, last_seq
+        self.latencies: list[float] = []
+        self.spans: list[float] = []
+        self.actions: list[float] = []
+        self.missing = 0
+
+    def round(self, counted: bool = True) -> None:
+        self.pool.arm(self.after)
         sent = time.monotonic()
-        action()
+        self.action()
         answered = time.monotonic()
-        times, lost, max_seq = pool.collect(ROUND_TIMEOUT)
-        after = max(after, max_seq)
-        if index >= warmup:
-            latencies.extend(t - sent for t in times)
+        times, lost, max_seq = self.pool.collect(ROUND_TIMEOUT)
+        self.after = max(self.after, max_seq)
+        if counted:
+            self.latencies.extend(t - sent for t in times)
             if times:
-                spans.append(max(times) - sent)
-            actions.append(answered - sent)
-            missing += lost
-        time.sleep(PAUSE)
-    latencies.sort()
-    delivered = len(latencies)
-    return {
-        "samples": delivered,
-        "missing": missing,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "max_ms": (latencies[-1] * 1000) if latencies else math.nan,
-        "msgs_per_s": delivered / sum(spans) if spans else 0.0,
-        "action_ms": statistics.median(actions) * 1000 if actions else math.nan,
-    }
+                self.spans.append(max(times) - sent)
+            self.actions.append(answered - sent)
+            self.missing += lost
+
+    def figures(self) -> dict[str, Any]:
+        latencies = sorted(self.latencies)
+        return {
+            "samples": len(latencies),
+            "missing": self.missing,
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "max_ms": (latencies[-1] * 1000) if latencies else math.nan,
+            "msgs_per_s": len(latencies) / sum(self.spans) if self.spans else 0.0,
+            "action_ms": statistics.median(self.actions) * 1000 if self.actions else math.nan,
+        }
+
+
+def measure_interleaved(probes: list[Probe], rounds: int, warmup: int = 2) -> None:
+    """Take turns: one round of each probe, then the next, so noise hits them alike."""
+    for index in range(warmup + rounds):
+        for probe in probes:
+            probe.round(counted=index >= warmup)
+            time.sleep(PAUSE)
 
 
 # Bridgework set-up ----------------------------------------------------------------------------
@@ -453,17 +459,26 @@ def workspace_action(port: int, fixture: AppFixture) -> Callable[[], None]:
 # scenarios ----------------------------------------------------------------------------------
 
 
-def run_fanout(
+@dataclass
+class Side:
+    """One target's servers, clients and action inside a paired run."""
+
+    target: str
+    servers: list[Server]
+    pool: ClientPool | None = None
+    probe: Probe | None = None
+    ready: dict[str, Any] = field(default_factory=dict)
+
+
+def _start_side(
     target: str,
     mode: str,
     topology: str,
     clients: int,
-    rounds: int,
     workdir: Path,
     fixture: AppFixture | None,
     redis_url: str,
-) -> Result:
-    """Start the servers, connect the clients, measure, stop everything."""
+) -> Side:
     env: dict[str, str] = dict(fixture.env) if (target == "app" and fixture) else {}
     if topology == "redis":
         env["SOCKETIO_MESSAGE_QUEUE"] = redis_url
@@ -471,46 +486,92 @@ def run_fanout(
         env["BENCH_CHANNEL"] = f"bench-baseline-{os.getpid()}"
     name = f"{target}-{mode}-{topology}-{clients}"
     count = 2 if topology == "redis" else 1
-    servers = [
-        Server(ServerSpec(target, mode, env, connections=clients), workdir, f"{name}-{i}")
-        for i in range(count)
-    ]
-    with running(servers):
-        listen, act = servers[0], servers[-1]
-        if target == "app":
-            assert fixture is not None
-            stream = fixture.stream
-            tokens: list[str | None] = list(fixture.member_tokens)
-            action = workspace_action(act.port, fixture)
-        else:
-            stream, tokens = "bench", [None]
-
-            def action() -> None:
-                status, body = http_request(act.port, "POST", "/emit", {"stream": stream})
-                if status != 204:
-                    raise RuntimeError(f"/emit answered {status}: {body[:300]!r}")
-
-        pool = ClientPool(listen.port, stream, clients, tokens, PER_PROCESS)
-        try:
-            ready = pool.wait_ready()
-            if ready["failed"]:
-                log(f"    {ready['failed']} of {clients} sockets failed: {ready['errors']}")
-            if not ready["connected"]:
-                raise RuntimeError(f"no socket connected: {ready['errors']}\n{listen.tail()}")
-            figures = measure(pool, action, ready["last_seq"], rounds)
-        finally:
-            pool.close()
-    return Result(
-        target=target,
-        mode=mode,
-        topology=topology,
-        clients=clients,
-        connected=ready["connected"],
-        rounds=rounds,
-        connect_s=ready["seconds"],
-        database=fixture.database if (target == "app" and fixture) else "",
-        **figures,
+    return Side(
+        target,
+        [
+            Server(ServerSpec(target, mode, env, connections=clients), workdir, f"{name}-{i}")
+            for i in range(count)
+        ],
     )
+
+
+def _connect_side(side: Side, clients: int, fixture: AppFixture | None) -> None:
+    listen, act = side.servers[0], side.servers[-1]
+    if side.target == "app":
+        assert fixture is not None
+        stream = fixture.stream
+        tokens: list[str | None] = list(fixture.member_tokens)
+        action = workspace_action(act.port, fixture)
+    else:
+        stream, tokens = "bench", [None]
+        action = baseline_action(act.port, stream)
+    side.pool = ClientPool(listen.port, stream, clients, tokens, PER_PROCESS)
+    side.ready = side.pool.wait_ready()
+    if side.ready["failed"]:
+        log(
+            f"    {side.target}: {side.ready['failed']} of {clients} sockets failed: "
+            f"{side.ready['errors']}"
+        )
+    if not side.ready["connected"]:
+        raise RuntimeError(f"no socket connected: {side.ready['errors']}\n{listen.tail()}")
+    side.probe = Probe(side.pool, action, side.ready["last_seq"])
+
+
+def run_pair(
+    targets: list[str],
+    mode: str,
+    topology: str,
+    clients: int,
+    rounds: int,
+    workdir: Path,
+    fixture: AppFixture | None,
+    redis_url: str,
+) -> list[Result]:
+    """Start every target's servers and clients together, then measure them in turns."""
+    sides = [
+        _start_side(target, mode, topology, clients, workdir, fixture, redis_url)
+        for target in targets
+    ]
+    load_before = os.getloadavg()[0]
+    try:
+        with running([server for side in sides for server in side.servers]):
+            for side in sides:
+                _connect_side(side, clients, fixture)
+            measure_interleaved([side.probe for side in sides if side.probe], rounds)
+    finally:
+        for side in sides:
+            if side.pool is not None:
+                side.pool.close()
+    load = max(load_before, os.getloadavg()[0])
+    results = []
+    for side in sides:
+        assert side.probe is not None
+        results.append(
+            Result(
+                target=side.target,
+                mode=mode,
+                topology=topology,
+                clients=clients,
+                connected=side.ready["connected"],
+                rounds=rounds,
+                connect_s=side.ready["seconds"],
+                database=fixture.database if (side.target == "app" and fixture) else "",
+                load=load,
+                **side.probe.figures(),
+            )
+        )
+    return results
+
+
+def baseline_action(port: int, stream: str) -> Callable[[], None]:
+    """``POST /emit`` on the bare server: one event to the room ``stream``."""
+
+    def action() -> None:
+        status, body = http_request(port, "POST", "/emit", {"stream": stream})
+        if status != 204:
+            raise RuntimeError(f"/emit answered {status}: {body[:300]!r}")
+
+    return action
 
 
 def run_capacity(
@@ -526,14 +587,12 @@ def run_capacity(
     with running([server]):
         if target == "app":
             assert fixture is not None
-            stream, tokens = fixture.stream, list(fixture.member_tokens)
+            stream = fixture.stream
+            tokens: list[str | None] = list(fixture.member_tokens)
             action = workspace_action(server.port, fixture)
         else:
             stream, tokens = "bench", [None]
-
-            def action() -> None:
-                http_request(server.port, "POST", "/emit", {"stream": stream})
-
+            action = baseline_action(server.port, stream)
         pool = ClientPool(server.port, stream, connections, tokens, 1000)
         try:
             ready = pool.wait_ready(timeout=400)
@@ -543,7 +602,11 @@ def run_capacity(
             )
             time.sleep(hold)
             still_open = pool.open_count()
-            figures = measure(pool, action, ready["last_seq"], rounds=3, warmup=0)
+            probe = Probe(pool, action, ready["last_seq"])
+            for _ in range(3):
+                probe.round()
+                time.sleep(PAUSE)
+            figures = probe.figures()
             rss = server.rss_mb()
         finally:
             pool.close()
@@ -566,8 +629,8 @@ def markdown_table(results: list[Result]) -> str:
     bare = {r.key: r for r in results if r.target == "baseline"}
     lines = [
         "| mode | processes | clients | server | p50 ms | p99 ms | max ms | msgs/s | "
-        "p99 / bare p99 | lost |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "p99 / bare p99 | lost | load |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in sorted(results, key=lambda r: (r.mode, r.topology, r.clients, r.target)):
         ratio = ""
@@ -577,7 +640,8 @@ def markdown_table(results: list[Result]) -> str:
         server = "bare" if r.target == "baseline" else f"Bridgework ({r.database})"
         lines.append(
             f"| {r.mode} | {processes} | {r.clients} | {server} | {r.p50_ms:.1f} | "
-            f"{r.p99_ms:.1f} | {r.max_ms:.1f} | {r.msgs_per_s:,.0f} | {ratio} | {r.missing} |"
+            f"{r.p99_ms:.1f} | {r.max_ms:.1f} | {r.msgs_per_s:,.0f} | {ratio} | {r.missing} | "
+            f"{r.load:.1f} |"
         )
     return "\n".join(lines)
 
@@ -623,23 +687,17 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             for topology in topologies:
                 for clients in sizes:
-                    for target in targets:
-                        log(f"  {target:8} {mode:9} {topology:6} N={clients} ...")
-                        result = run_fanout(
-                            target,
-                            mode,
-                            topology,
-                            clients,
-                            args.rounds,
-                            workdir,
-                            fixture,
-                            args.redis,
-                        )
-                        results.append(result)
+                    log(f"  {mode:9} {topology:6} N={clients}: {' and '.join(targets)} ...")
+                    pair = run_pair(
+                        targets, mode, topology, clients, args.rounds, workdir, fixture, args.redis
+                    )
+                    results.extend(pair)
+                    for result in pair:
                         log(
-                            f"    p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
-                            f"{result.msgs_per_s:,.0f} msgs/s, action {result.action_ms:.1f} ms, "
-                            f"lost {result.missing}"
+                            f"    {result.target:8} p50 {result.p50_ms:.1f} ms, "
+                            f"p99 {result.p99_ms:.1f} ms, {result.msgs_per_s:,.0f} msgs/s, "
+                            f"action {result.action_ms:.1f} ms, lost {result.missing}, "
+                            f"connect {result.connect_s:.1f} s, load {result.load:.1f}"
                         )
         if args.capacity:
             target = "app" if fixture else "baseline"
