@@ -9,6 +9,8 @@ Connections are remembered per process. With ``SOCKETIO_MESSAGE_QUEUE=redis://..
 several processes serve sockets, and Socket.IO only shares *emits* and operations on
 socket ids a process already knows; so evictions and disconnections are announced on a
 control channel of the same Redis, and every process applies them to its own sockets.
+Every few minutes each process also asks policy again for every subscription it holds,
+which ends access that lapsed with time and repairs an eviction lost in a Redis outage.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +188,7 @@ def _authenticate(auth: Any, session_user: Any) -> Connection:
     raise ConnectionRefusedError("Sign in first, or connect with an API token.")
 
 
-def _current_user(connection: Connection):
+def _current_user(connection: Connection) -> User | None:
     """The connection's user if their session or token is still good, else ``None``."""
     from app.accounts.service import load_session_user, user_for_token
 
@@ -232,7 +237,7 @@ def close_connection(sid: str) -> None:
     _registry.remove(sid)
 
 
-def socket_user(sid: str):
+def socket_user(sid: str) -> User:
     """The user behind ``sid``, checked again against their session or token.
 
     Raises:

@@ -43,6 +43,7 @@ class CatchUpClient:
         self.connects = 0
         self.disconnects = 0
         self.unsubscribed: list[dict] = []
+        self.received: list[dict] = []
         self._lock = threading.RLock()
         self._http = requests.Session()
         self._http.headers["Authorization"] = f"Bearer {token}"
@@ -101,6 +102,7 @@ class CatchUpClient:
     # Events -------------------------------------------------------------------------
 
     def _on_event(self, message: dict) -> None:
+        self.received.append(message)
         log = self.streams.get(message.get("stream"))
         if log is None or log.ended:
             return
