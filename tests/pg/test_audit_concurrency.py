@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from app import audit, create_app
 from app.audit.models import AuditEntry
 from app.audit.service import verify_chain
-from app.extensions import db
+from app.extensions import db, limiter, socketio
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -28,8 +28,16 @@ APPENDS = 25
 
 
 @pytest.fixture(scope="module")
-def pg_app():
+def pg_app(app):
+    """A second app on its own database, leaving the suite's app bound as it was.
+
+    The Socket.IO and rate-limit extensions keep one server and one store per process;
+    binding them to this app would take them from the suite's app (``app``, built first
+    so that it owns the socket handlers), so their state is put back once this app is
+    built: it needs neither.
+    """
     url = fresh_postgres_database("bridgework_audit_concurrency")
+    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
     app = create_app(
         {
             "ENV_NAME": "testing",
@@ -38,6 +46,9 @@ def pg_app():
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
         }
     )
+    for ext, state in saved.items():
+        vars(ext).clear()
+        vars(ext).update(state)
     with app.app_context():
         upgrade()
     yield app
