@@ -65,6 +65,9 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 PER_PROCESS = 500
 ROUND_TIMEOUT = 30.0
 PAUSE = 0.25
+# Sockets each client process opens at once: the app's handshake is CPU-bound on the server,
+# so more in flight only queue for its database connections (a pool of 15 by default).
+CONNECT_CONCURRENCY = 10
 
 MODES = ("threading", "gevent", "werkzeug")
 
@@ -240,9 +243,16 @@ class ClientPool:
     """N sockets spread over a few client processes, driven through pipes."""
 
     def __init__(
-        self, port: int, stream: str, count: int, tokens: list[str | None], per_process: int
+        self,
+        port: int,
+        stream: str,
+        count: int,
+        tokens: list[str | None],
+        per_process: int,
+        connect_timeout: float = 240.0,
     ) -> None:
         self.count = count
+        self.connect_timeout = connect_timeout
         processes = max(1, math.ceil(count / per_process))
         context = multiprocessing.get_context("fork")
         self.workers: list[tuple[Any, Any]] = []
@@ -250,7 +260,16 @@ class ClientPool:
         for i in range(processes):
             share = count // processes + (1 if i < count % processes else 0)
             parent, child = context.Pipe()
-            spec = WorkerSpec(HOST, port, stream, share, tokens, first_index=start)
+            spec = WorkerSpec(
+                HOST,
+                port,
+                stream,
+                share,
+                tokens,
+                first_index=start,
+                concurrency=CONNECT_CONCURRENCY,
+                connect_timeout=connect_timeout,
+            )
             process = context.Process(target=run_worker, args=(spec, child), daemon=True)
             process.start()
             child.close()
@@ -271,8 +290,8 @@ class ClientPool:
             answers.append(conn.recv()[1:])
         return answers
 
-    def wait_ready(self, timeout: float = 240.0) -> dict[str, Any]:
-        reports = [answer[0] for answer in self._answers(timeout)]
+    def wait_ready(self) -> dict[str, Any]:
+        reports = [answer[0] for answer in self._answers(self.connect_timeout + 30)]
         return {
             "connected": sum(r["connected"] for r in reports),
             "failed": sum(r["failed"] for r in reports),
@@ -593,9 +612,9 @@ def run_capacity(
         else:
             stream, tokens = "bench", [None]
             action = baseline_action(server.port, stream)
-        pool = ClientPool(server.port, stream, connections, tokens, 1000)
+        pool = ClientPool(server.port, stream, connections, tokens, 1000, connect_timeout=900)
         try:
-            ready = pool.wait_ready(timeout=400)
+            ready = pool.wait_ready()
             log(
                 f"    {ready['connected']} of {connections} sockets open in "
                 f"{ready['seconds']:.1f} s; holding them {hold:.0f} s"
@@ -697,7 +716,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"    {result.target:8} p50 {result.p50_ms:.1f} ms, "
                             f"p99 {result.p99_ms:.1f} ms, {result.msgs_per_s:,.0f} msgs/s, "
                             f"action {result.action_ms:.1f} ms, lost {result.missing}, "
-                            f"connect {result.connect_s:.1f} s, load {result.load:.1f}"
+                            f"{result.connected} connected in {result.connect_s:.1f} s, "
+                            f"load {result.load:.1f}"
                         )
         if args.capacity:
             target = "app" if fixture else "baseline"
@@ -723,7 +743,13 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps({"results": [asdict(r) for r in results], "capacity": capacity}, indent=2)
         )
-    shutil.rmtree(workdir, ignore_errors=True)
+    troubled = any(r.missing or r.connected < r.clients for r in results)
+    if capacity and (capacity["missing"] or capacity["connected"] < capacity["connections"]):
+        troubled = True
+    if troubled:
+        log(f"Some sockets failed or missed events; server logs are kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

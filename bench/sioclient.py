@@ -192,7 +192,7 @@ class _Worker:
         async with gate:
             sock = BenchSocket(spec.host, spec.port, token, spec.stream, self._hit)
             await loop.create_connection(lambda: sock, spec.host, spec.port)
-            await asyncio.wait_for(sock.ready, timeout=60)
+            await asyncio.wait_for(sock.ready, timeout=120)
             return sock
 
     async def connect_all(self) -> dict[str, Any]:
