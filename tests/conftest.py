@@ -45,6 +45,9 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
             "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
             "SERVER_NAME": "bridgework.test",
+            # The cheapest argon2 parameters: the suite hashes hundreds of passwords.
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_KIB": 1024,
         }
     )
     with app.app_context():
