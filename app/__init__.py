@@ -68,10 +68,14 @@ HTML_BLUEPRINTS = (
     "app.accounts.views",
     "app.accounts.admin_views",
     "app.audit.views",
+    "app.workspaces.views",
+    "app.notifications.views",
 )
 API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
+    "app.workspaces.api",
+    "app.notifications.api",
     "app.api.openapi",
 )
 SOCKET_MODULES = ("app.realtime.events",)

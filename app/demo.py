@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from app import audit
 from app.accounts.models import Department, Region, User, UserRole
 from app.accounts.passwords import hash_password
+from app.common import utcnow
 from app.extensions import db
 
 DEMO_PASSWORD = "bridgework-demo"  # noqa: S105 (documented demo credential)
@@ -94,4 +97,52 @@ def seed() -> list[User]:
         detail={"regions": len(REGIONS), "departments": len(DEPARTMENTS), "users": len(USERS)},
     )
     db.session.commit()
+    seed_flood_response({user.username: user for user in users})
     return users
+
+
+FLOOD_RESPONSE = "Flood response: Typhoon season 2026"
+
+
+def seed_flood_response(people: dict[str, User]):
+    """The flood-response workspace, built through the services the way its people would.
+
+    Drainage Services owns it; Transport, the Police and the Shenzhen Municipal Data Bureau
+    (another jurisdiction) accepted; the Hospital Authority's invitation is still pending.
+    Every step is audited and appears in the workspace's activity feed.
+    """
+    from app.workspaces import service as workspaces
+
+    olivia = people["dsd.officer"]
+    workspace = workspaces.create_workspace(
+        olivia,
+        name=FLOOD_RESPONSE,
+        purpose=(
+            "Coordinate drainage, traffic and policing while typhoon signal No. 8 or a black "
+            "rainstorm warning is up: share real-time flood sensor readings, road closures and "
+            "crime black spots between Hong Kong and Shenzhen, and hand flooding incidents over "
+            "between departments without losing time."
+        ),
+        ends_on=utcnow().date() + timedelta(days=150),
+    )
+    codes = {
+        department.code: department.id for department in db.session.scalars(select(Department))
+    }
+    for code in ("TD", "HKPF", "SZDB", "HA"):
+        workspaces.invite_department(olivia, workspace.id, codes[code])
+    for head, code in (("td.head", "TD"), ("police.head", "HKPF"), ("sz.head", "SZDB")):
+        workspaces.accept_invitation(people[head], workspace.id, codes[code])
+    members = (
+        ("dsd.head", "lead", None),
+        ("dsd.deputy", "member", None),
+        ("td.officer", "member", None),
+        ("police.officer", "member", None),
+        ("td.head", "observer", None),
+        ("sz.officer", "observer", utcnow().date() + timedelta(days=60)),
+    )
+    for username, role, last_day in members:
+        workspaces.add_member(
+            olivia, workspace.id, user_id=people[username].id, role=role, expires_at=last_day
+        )
+    workspaces.update_member(olivia, workspace.id, people["td.officer"].id, role="lead")
+    return workspace

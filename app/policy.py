@@ -112,3 +112,9 @@ def _revoke_delegation(user, delegation) -> bool:
 @rule("audit.read", "audit.verify")
 def _oversight(user, obj) -> bool:
     return has_role(user, "auditor", "admin")
+
+
+# Gathered domain rules ----------------------------------------------------------------------
+
+from app.notifications import policy as _notifications_policy  # noqa: E402,F401
+from app.workspaces import policy as _workspaces_policy  # noqa: E402,F401

@@ -67,3 +67,106 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# Workspaces and notifications -------------------------------------------------------------
+
+
+def make_workspace(
+    lead: User | None = None,
+    *,
+    name: str | None = None,
+    purpose: str = "Share flood sensor readings during typhoon signals.",
+    ends_on=None,
+    status: str = "active",
+):
+    """A workspace owned by ``lead``'s department (accepted), with ``lead`` as its lead."""
+    from datetime import timedelta
+
+    from app.common import utcnow
+    from app.workspaces.models import Membership, Workspace, WorkspaceDepartment
+
+    n = next(_counter)
+    lead = lead or make_user("officer")
+    now = utcnow()
+    workspace = Workspace(
+        name=name or f"Workspace {n}",
+        purpose=purpose,
+        owner_department_id=lead.department_id,
+        ends_on=ends_on or (now.date() + timedelta(days=90)),
+        status=status,
+        version=1,
+        created_by_id=lead.id,
+        created_at=now,
+    )
+    workspace.participations.append(
+        WorkspaceDepartment(
+            department_id=lead.department_id,
+            status="accepted",
+            invited_by_id=lead.id,
+            invited_at=now,
+        )
+    )
+    workspace.memberships.append(
+        Membership(user_id=lead.id, role="lead", added_by_id=lead.id, added_at=now)
+    )
+    db.session.add(workspace)
+    db.session.flush()
+    return workspace
+
+
+def make_participation(workspace, department: Department | None = None, status: str = "invited"):
+    """``department`` invited to (or, with ``status``, taking part in) ``workspace``."""
+    from app.common import utcnow
+    from app.workspaces.models import WorkspaceDepartment
+
+    participation = WorkspaceDepartment(
+        workspace_id=workspace.id,
+        department_id=(department or make_department()).id,
+        status=status,
+        invited_by_id=workspace.created_by_id,
+        invited_at=utcnow(),
+    )
+    db.session.add(participation)
+    db.session.flush()
+    db.session.refresh(workspace)
+    return participation
+
+
+def make_membership(workspace, user: User | None = None, role: str = "member", expires_at=None):
+    """``user`` (by default a new officer of the owner department) as a member of ``workspace``."""
+    from app.common import utcnow
+    from app.workspaces.models import Membership
+
+    user = user or make_user("officer", department=workspace.owner_department)
+    membership = Membership(
+        workspace_id=workspace.id,
+        user_id=user.id,
+        role=role,
+        expires_at=expires_at,
+        added_by_id=workspace.created_by_id,
+        added_at=utcnow(),
+    )
+    db.session.add(membership)
+    db.session.flush()
+    db.session.refresh(workspace)
+    return membership
+
+
+def make_notification(user: User, *, subject: str | None = None, read: bool = False, link=None):
+    from app.common import utcnow
+    from app.notifications.models import Notification
+
+    n = next(_counter)
+    notification = Notification(
+        user_id=user.id,
+        kind="test",
+        subject=subject or f"Notification {n}",
+        text=f"Something happened ({n}).",
+        link=link,
+        read_at=utcnow() if read else None,
+        created_at=utcnow(),
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification

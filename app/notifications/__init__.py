@@ -1,0 +1,1 @@
+"""Notifications: what needs a user's attention, with a live unread count."""

@@ -1,0 +1,207 @@
+"""Notifications: creating them inside other services' transactions, listing, marking read.
+
+:func:`notify` only adds rows and publishes ``notification.created`` on each recipient's
+``user:<id>`` stream; the calling service commits, so a notification exists (and is
+pushed to the bell) only if the change it reports does. The other public functions are
+each one transaction of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from app import audit
+from app.accounts.models import User
+from app.common import Page, paginate, utcnow
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.notifications.models import Notification
+from app.policy import is_signed_in, require
+from app.realtime import events_after, last_seq, publish
+
+
+def user_stream(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def notify(
+    users: Iterable[User],
+    kind: str,
+    subject: str,
+    text: str,
+    link: str | None = None,
+    *,
+    actor: User | None = None,
+) -> list[Notification]:
+    """Add a notification for each active user, inside the caller's transaction.
+
+    Flushes but never commits: the caller's single commit stores the notifications with
+    the change they report, and only then are they pushed live. Inactive and repeated
+    users are skipped. ``link`` is a path on this site.
+    """
+    recipients = {user.id: user for user in users if user is not None and user.active}
+    if not recipients:
+        return []
+    now = utcnow()
+    created = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            subject=subject[:200],
+            text=text,
+            link=link,
+            created_at=now,
+        )
+        for user_id in recipients
+    ]
+    db.session.add_all(created)
+    db.session.flush()
+    unread = _unread_counts(list(recipients))
+    for notification in created:
+        publish(
+            user_stream(notification.user_id),
+            "notification.created",
+            {
+                "id": notification.id,
+                "kind": kind,
+                "subject": notification.subject,
+                "text": text,
+                "link": link,
+                "actor": actor.display_name if actor is not None else None,
+                "unread": unread.get(notification.user_id, 0),
+            },
+        )
+    return created
+
+
+def _unread_counts(user_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Notification.user_id, func.count())
+        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
+        .group_by(Notification.user_id)
+    )
+    return {user_id: count for user_id, count in rows}
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread (0 for anonymous callers)."""
+    if not is_signed_in(user):
+        return 0
+    return _unread_counts([user.id]).get(user.id, 0)
+
+
+@dataclass
+class Bell:
+    """What the header's bell shows: the unread count and the stream position it reflects."""
+
+    unread: int
+    last_seq: int
+
+
+def bell(user: User) -> Bell | None:
+    """The bell of a signed-in user, or ``None`` for anyone else."""
+    if not is_signed_in(user):
+        return None
+    return Bell(unread=unread_count(user), last_seq=last_seq(user_stream(user.id)))
+
+
+def list_notifications(
+    actor: User, *, unread: bool = False, page: int = 1, per_page: int = 25
+) -> Page:
+    """One page of the actor's own notifications, newest first; only unread ones if asked."""
+    require(actor, "notification.read")
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == actor.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return paginate(stmt, page, per_page)
+
+
+@dataclass
+class ReadResult:
+    """How many notifications a call marked read, and how many stay unread."""
+
+    marked: int
+    unread: int
+
+
+def mark_read(actor: User, notification_ids: Iterable[int]) -> ReadResult:
+    """Mark some of the actor's notifications read; those already read stay as they are.
+
+    Raises:
+        Invalid: no id given.
+        NotFound: an id is missing or names someone else's notification (nothing changes).
+    """
+    require(actor, "notification.read")
+    ids = sorted({i for i in notification_ids if isinstance(i, int) and not isinstance(i, bool)})
+    if not ids:
+        raise Invalid(
+            "No notification was marked read.", fields={"ids": ["Name at least one notification."]}
+        )
+    found = list(db.session.scalars(select(Notification).where(Notification.id.in_(ids))))
+    if len(found) != len(ids) or any(n.user_id != actor.id for n in found):
+        raise NotFound("Notification not found.")
+    now = utcnow()
+    changed = [n for n in found if n.read_at is None]
+    for notification in changed:
+        notification.read_at = now
+    return _finish_reading(actor, [n.id for n in changed])
+
+
+def mark_all_read(actor: User) -> ReadResult:
+    """Mark every unread notification of the actor read."""
+    require(actor, "notification.read")
+    ids = list(
+        db.session.scalars(
+            select(Notification.id).where(
+                Notification.user_id == actor.id, Notification.read_at.is_(None)
+            )
+        )
+    )
+    if ids:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+    return _finish_reading(actor, ids, everything=True)
+
+
+def _finish_reading(actor: User, ids: list[int], *, everything: bool = False) -> ReadResult:
+    """Audit, publish and commit a change of read flags; nothing at all when none changed."""
+    if not ids:
+        return ReadResult(marked=0, unread=unread_count(actor))
+    db.session.flush()
+    unread = unread_count(actor)
+    detail = {"all": True, "count": len(ids)} if everything else {"ids": ids, "count": len(ids)}
+    audit.record(actor, "notification.read", "notification", None, detail=detail)
+    noun = "notification" if len(ids) == 1 else "notifications"
+    publish(
+        user_stream(actor.id),
+        "notifications.read",
+        {
+            "text": f"{len(ids)} {noun} marked read",
+            "actor": actor.display_name,
+            "unread": unread,
+            **detail,
+        },
+    )
+    db.session.commit()
+    return ReadResult(marked=len(ids), unread=unread)
+
+
+def user_events(actor: User, after: int = 0) -> dict:
+    """The actor's own ``user:<id>`` stream after ``after``, for a reconnecting bell."""
+    require(actor, "notification.read")
+    stream = user_stream(actor.id)
+    return {
+        "items": [event.as_message() for event in events_after(stream, after)],
+        "last_seq": last_seq(stream),
+    }

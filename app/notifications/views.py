@@ -1,0 +1,62 @@
+"""The notifications page, and the bell's unread count for every page's header."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.notifications import service
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def _bell():
+    """``notification_bell()`` in templates: the signed-in user's unread count, or ``None``."""
+    return {"notification_bell": lambda: service.bell(current_user)}
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every notifications page needs a signed-in user."""
+
+
+def _list_args() -> dict:
+    """The list's filter and page, carried through the mark-read forms."""
+    args = {}
+    if request.args.get("unread") == "1":
+        args["unread"] = "1"
+    page = request.args.get("page", 1, type=int)
+    if page and page > 1:
+        args["page"] = page
+    return args
+
+
+@bp.get("/")
+def index():
+    unread = request.args.get("unread") == "1"
+    page = service.list_notifications(
+        current_user, unread=unread, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "notifications/index.html", page=page, unread=unread, list_args=_list_args()
+    )
+
+
+@bp.post("/<int:notification_id>/read")
+def mark_read(notification_id: int):
+    service.mark_read(current_user, [notification_id])
+    flash("Marked read.", "success")
+    return redirect(url_for(".index", **_list_args()))
+
+
+@bp.post("/read-all")
+def mark_all_read():
+    result = service.mark_all_read(current_user)
+    noun = "notification" if result.marked == 1 else "notifications"
+    flash(
+        f"{result.marked} {noun} marked read." if result.marked else "Nothing was unread.",
+        "success",
+    )
+    return redirect(url_for(".index", **_list_args()))

@@ -1,0 +1,1 @@
+"""Workspaces: the virtual organisations departments of different regions form together."""

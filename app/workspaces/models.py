@@ -1,0 +1,197 @@
+"""Workspaces, the departments taking part in them, and their members."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from app.accounts.models import Department, User
+from app.common import utcnow
+from app.extensions import db
+
+
+class WorkspaceStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class WorkspaceState(enum.StrEnum):
+    """What a reader sees: archived by a lead, ended by its date, or active."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    ENDED = "ended"
+
+
+class ParticipationStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class WorkspaceRole(enum.StrEnum):
+    LEAD = "lead"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class Workspace(db.Model):
+    """A virtual organisation with a purpose and a sunset, owned by one department.
+
+    ``version`` grows with every change of the workspace's own fields, so an edit based
+    on an older version is refused instead of silently overwriting someone else's.
+    """
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    owner_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=WorkspaceStatus.ACTIVE.value)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    owner_department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id])
+    participations: Mapped[list[WorkspaceDepartment]] = relationship(
+        back_populates="workspace",
+        order_by="WorkspaceDepartment.id",
+        cascade="all, delete-orphan",
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="workspace", order_by="Membership.id", cascade="all, delete-orphan"
+    )
+
+    def state(self, today: date | None = None) -> WorkspaceState:
+        if self.status == WorkspaceStatus.ARCHIVED:
+            return WorkspaceState.ARCHIVED
+        if self.ends_on < (today or utcnow().date()):
+            return WorkspaceState.ENDED
+        return WorkspaceState.ACTIVE
+
+    def is_writable(self, today: date | None = None) -> bool:
+        return self.state(today) == WorkspaceState.ACTIVE
+
+    def read_only_reason(self, today: date | None = None) -> str | None:
+        """Why nothing in this workspace can change any more, or ``None`` if it can."""
+        state = self.state(today)
+        if state == WorkspaceState.ARCHIVED:
+            when = f" on {self.archived_at:%d %b %Y}" if self.archived_at else ""
+            return f"This workspace was archived{when}. It is read-only."
+        if state == WorkspaceState.ENDED:
+            return f"This workspace ended on {self.ends_on:%d %b %Y}. It is read-only."
+        return None
+
+    def participation_for(self, department_id: int) -> WorkspaceDepartment | None:
+        return next((p for p in self.participations if p.department_id == department_id), None)
+
+    def membership_of(self, user_id: int) -> Membership | None:
+        return next((m for m in self.memberships if m.user_id == user_id), None)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkspaceDepartment(db.Model):
+    """A department's part in a workspace: invited, then accepted or declined by its head.
+
+    One row per workspace and department; inviting again after a decline or a withdrawal
+    reuses the row (the audit log keeps the history).
+    """
+
+    __tablename__ = "workspace_departments"
+    # The unique constraint's index also serves lookups by workspace.
+    __table_args__ = (UniqueConstraint("workspace_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responded_on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="participations")
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+    responded_on_behalf_of: Mapped[User | None] = relationship(
+        foreign_keys=[responded_on_behalf_of_id]
+    )
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ParticipationStatus.INVITED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == ParticipationStatus.ACCEPTED
+
+
+class Membership(db.Model):
+    """A person's role in a workspace; past ``expires_at`` it counts as no membership."""
+
+    __tablename__ = "memberships"
+    # The unique constraint's index also serves lookups by workspace.
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+
+    def is_current(self, now: datetime | None = None) -> bool:
+        return self.expires_at is None or self.expires_at > (now or utcnow())
+
+    @property
+    def last_day(self) -> date | None:
+        """The last (UTC) day of access, as the forms show and take an expiry."""
+        if self.expires_at is None:
+            return None
+        return (self.expires_at - timedelta(microseconds=1)).date()
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == WorkspaceRole.LEAD
+
+
+Workspace.member_count = column_property(
+    select(func.count(Membership.id))
+    .where(Membership.workspace_id == Workspace.id)
+    .correlate_except(Membership)
+    .scalar_subquery(),
+    deferred=True,
+)

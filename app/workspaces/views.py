@@ -1,0 +1,267 @@
+"""Workspace pages: the list, creating and editing, and the workspace page with its forms.
+
+Each route parses a form, calls one service function and redirects; when the service
+refuses, the workspace page is shown again with the refusal next to the form that
+caused it and in a summary at the top.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.errors import form_status, run_form
+from app.workspaces import service
+from app.workspaces.forms import (
+    AddMemberForm,
+    ConfirmForm,
+    DeclineForm,
+    InviteForm,
+    MemberForm,
+    WorkspaceEditForm,
+    WorkspaceForm,
+)
+
+bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every workspace page needs a signed-in user."""
+
+
+def _filters() -> dict:
+    args = request.args
+    return {
+        "q": (args.get("q") or "").strip() or None,
+        "region_id": args.get("region_id", type=int),
+        "department_id": args.get("department_id", type=int),
+        "status": args.get("status") or None,
+        "scope": args.get("scope") or "mine",
+    }
+
+
+@bp.get("/")
+def index():
+    filters = _filters()
+    page = service.list_workspaces(
+        current_user, **filters, page=request.args.get("page", 1, type=int)
+    )
+    options = service.filter_options(current_user)
+    return render_template("workspaces/index.html", page=page, filters=filters, options=options)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = WorkspaceForm()
+    if form.validate_on_submit():
+        workspace = run_form(
+            form,
+            lambda: service.create_workspace(
+                current_user,
+                name=form.name.data,
+                purpose=form.purpose.data,
+                ends_on=form.ends_on.data,
+            ),
+        )
+        if workspace is not None:
+            flash(
+                f"Workspace “{workspace.name}” created. Invite the departments you will work with.",
+                "success",
+            )
+            return redirect(url_for(".show", workspace_id=workspace.id))
+    return render_template("workspaces/new.html", form=form), form_status(form)
+
+
+@bp.route("/<int:workspace_id>/edit", methods=["GET", "POST"])
+def edit(workspace_id: int):
+    if request.method == "GET":
+        workspace = service.editable_workspace(current_user, workspace_id)
+        form = WorkspaceEditForm(obj=workspace)
+        return render_template("workspaces/edit.html", form=form, workspace_id=workspace_id)
+    form = WorkspaceEditForm()
+    if form.validate_on_submit():
+        workspace = run_form(
+            form,
+            lambda: service.update_workspace(
+                current_user,
+                workspace_id,
+                version=form.version.data,
+                name=form.name.data,
+                purpose=form.purpose.data,
+                ends_on=form.ends_on.data,
+            ),
+        )
+        if workspace is not None:
+            flash("The workspace was saved.", "success")
+            return redirect(url_for(".show", workspace_id=workspace_id))
+    return render_template(
+        "workspaces/edit.html", form=form, workspace_id=workspace_id
+    ), form_status(form)
+
+
+@bp.get("/<int:workspace_id>")
+def show(workspace_id: int):
+    return _page(workspace_id)
+
+
+def _page(workspace_id: int, failed=None, **bound):
+    """Render the workspace page; ``failed`` is a refused form whose errors are summarised."""
+    overview = service.workspace_overview(
+        current_user, workspace_id, members_page=request.args.get("members_page", 1, type=int)
+    )
+    forms = {
+        "invite": InviteForm(formdata=None),
+        "add_member": AddMemberForm(formdata=None),
+        "decline": DeclineForm(formdata=None),
+        **bound,
+    }
+    forms["invite"].department_id.choices = _grouped(
+        overview.invitable_departments, lambda d: str(d.region), "Choose a department…"
+    )
+    forms["add_member"].user_id.choices = _grouped(
+        overview.member_candidates,
+        lambda u: u.department.name,
+        "Choose a person…",
+        label=lambda u: u.display_name,
+    )
+    status = form_status(failed) if failed is not None else 200
+    return render_template("workspaces/show.html", o=overview, forms=forms, failed=failed), status
+
+
+def _grouped(items, group, placeholder: str, label=str) -> dict:
+    """Select choices grouped under headings (region, department), after a placeholder."""
+    choices: dict = {None: [("", placeholder)]}
+    for item in sorted(items, key=lambda i: (group(i), label(i))):
+        choices.setdefault(group(item), []).append((item.id, label(item)))
+    return choices
+
+
+def _succeeded(form) -> bool:
+    return not form.errors and not form.form_errors
+
+
+def _back(workspace_id: int, anchor: str | None = None):
+    return redirect(url_for(".show", workspace_id=workspace_id, _anchor=anchor))
+
+
+@bp.post("/<int:workspace_id>/archive")
+def archive(workspace_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        run_form(form, lambda: service.archive_workspace(current_user, workspace_id))
+        if _succeeded(form):
+            flash(
+                "The workspace is archived. It stays readable, but nothing can change.", "success"
+            )
+            return _back(workspace_id)
+    return _page(workspace_id, failed=form)
+
+
+@bp.post("/<int:workspace_id>/departments")
+def invite(workspace_id: int):
+    form = InviteForm()
+    if form.validate_on_submit():
+        participation = run_form(
+            form,
+            lambda: service.invite_department(current_user, workspace_id, form.department_id.data),
+        )
+        if participation is not None:
+            flash(
+                f"{participation.department.name} is invited. Its head (or deputy) decides.",
+                "success",
+            )
+            return _back(workspace_id, "departments")
+    return _page(workspace_id, failed=form, invite=form)
+
+
+@bp.post("/<int:workspace_id>/departments/<int:department_id>/withdraw")
+def withdraw(workspace_id: int, department_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        run_form(
+            form, lambda: service.withdraw_invitation(current_user, workspace_id, department_id)
+        )
+        if _succeeded(form):
+            flash("The invitation was withdrawn.", "success")
+            return _back(workspace_id, "departments")
+    return _page(workspace_id, failed=form)
+
+
+@bp.post("/<int:workspace_id>/departments/<int:department_id>/accept")
+def accept(workspace_id: int, department_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        run_form(form, lambda: service.accept_invitation(current_user, workspace_id, department_id))
+        if _succeeded(form):
+            flash("Your department now takes part in this workspace.", "success")
+            return _back(workspace_id, "departments")
+    return _page(workspace_id, failed=form)
+
+
+@bp.post("/<int:workspace_id>/departments/<int:department_id>/decline")
+def decline(workspace_id: int, department_id: int):
+    form = DeclineForm()
+    if form.validate_on_submit():
+        run_form(
+            form,
+            lambda: service.decline_invitation(
+                current_user, workspace_id, department_id, reason=form.reason.data
+            ),
+        )
+        if _succeeded(form):
+            flash("The invitation was declined; the workspace's leads are told why.", "success")
+            return _back(workspace_id, "departments")
+    return _page(workspace_id, failed=form, decline=form)
+
+
+@bp.post("/<int:workspace_id>/members")
+def add_member(workspace_id: int):
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        membership = run_form(
+            form,
+            lambda: service.add_member(
+                current_user,
+                workspace_id,
+                user_id=form.user_id.data,
+                role=form.role.data,
+                expires_at=form.expires_on.data,
+            ),
+        )
+        if membership is not None:
+            flash(f"{membership.user.display_name} was added as {membership.role}.", "success")
+            return _back(workspace_id, "members")
+    return _page(workspace_id, failed=form, add_member=form)
+
+
+@bp.post("/<int:workspace_id>/members/<int:user_id>")
+def change_member(workspace_id: int, user_id: int):
+    form = MemberForm()
+    if form.validate_on_submit():
+        membership = run_form(
+            form,
+            lambda: service.update_member(
+                current_user,
+                workspace_id,
+                user_id,
+                role=form.role.data,
+                expires_at=form.expires_on.data,
+            ),
+        )
+        if membership is not None:
+            flash(f"{membership.user.display_name}'s membership was saved.", "success")
+            return _back(workspace_id, "members")
+    return _page(workspace_id, failed=form)
+
+
+@bp.post("/<int:workspace_id>/members/<int:user_id>/remove")
+def remove_member(workspace_id: int, user_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        run_form(form, lambda: service.remove_member(current_user, workspace_id, user_id))
+        if _succeeded(form):
+            flash("The member was removed.", "success")
+            return _back(workspace_id, "members")
+    return _page(workspace_id, failed=form)
