@@ -23,7 +23,7 @@
     reconnecting: "Reconnecting…",
     offline: "Offline",
   };
-  const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const streams = new Map();
 
   function readSeq(value) {
@@ -70,9 +70,15 @@
 
   // Rendering --------------------------------------------------------------------------
 
+  // The same form as the server-rendered feed: "23 Nov 2026, 15:24 UTC".
   function formatTime(iso) {
     const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? "" : timeFormat.format(date);
+    if (Number.isNaN(date.getTime())) {
+      return "";
+    }
+    const pad = (number) => String(number).padStart(2, "0");
+    const day = `${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+    return `${day}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
   }
 
   function renderFeedItem(element, message) {
