@@ -3,8 +3,8 @@
 Fixtures:
 - ``live_server``: base URL of ``python wsgi.py`` on a free port, migrated and seeded with
   the demo data in a temporary instance folder (on PostgreSQL when ``TEST_DATABASE_URL``
-  names one, in a database of its own). Its output goes to a log file whose tail is added
-  to the report of a failing test.
+  names one, in a database of its own, dropped at the end). Its output goes to a log file
+  whose tail is added to the report of a failing test.
 - ``browser``: headless Chromium (Debian's ``/usr/bin/chromium``, see tests/services.py).
 - ``new_page(username)``: a fresh browser context and page, signed in through the real
   login form as that demo user. Each call is a separate person (own cookies, own socket).
@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_PASSWORD
-from tests.services import fresh_postgres_database, require_chromium
+from tests.services import POSTGRES_URL, fresh_postgres_database, require_chromium
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -76,8 +76,18 @@ def _server_environment(instance_dir: Path, port: int) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
-        env["DATABASE_URL"] = fresh_postgres_database("bridgework_browser")
+        env["DATABASE_URL"] = fresh_postgres_database(f"bridgework_browser_{os.getpid()}")
     return env
+
+
+def _drop_postgres_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
@@ -148,6 +158,8 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        if "DATABASE_URL" in env:
+            _drop_postgres_database(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="package")
