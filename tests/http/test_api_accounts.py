@@ -6,6 +6,7 @@ always with the error envelope ``{"error": {"code", "message", "fields"}}``.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -817,3 +818,73 @@ def test_list_pages_run_the_same_statements_for_few_and_many_rows(
     many, many_rows = statements()
     assert many_rows >= few_rows + 12
     assert many == few
+
+
+# Every endpoint of these domains, generically ----------------------------------------------
+
+OWN_TAGS = {"Account", "Regions and departments", "Users", "Delegations", "Audit"}
+
+
+def _own_operations(writes_only: bool = False) -> list:
+    """The declared operations of these domains (their modules register them on import)."""
+    import re
+    from importlib import import_module
+
+    from app.api import OPERATIONS
+
+    for module in ("app.accounts.api", "app.audit.api"):
+        import_module(module)
+    found = []
+    for op in OPERATIONS:
+        if op.tag not in OWN_TAGS or not op.auth:
+            continue
+        if writes_only and op.body is None:
+            continue
+        path = API + re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", op.rule)
+        found.append(pytest.param(op.method, path, id=f"{op.method} {op.rule}"))
+    return found
+
+
+@pytest.mark.parametrize(("method", "path"), _own_operations())
+def test_every_endpoint_refuses_missing_revoked_and_deactivated_tokens(
+    client, db, admin, make_token, method, path
+):
+    envelope(client.open(path, method=method, json={}), 401, "unauthorized")
+    envelope(client.open(path, method=method, json={}, headers={"Authorization": "Bearer x"}), 401)
+    revoked = make_user("admin", "auditor", "head")
+    headers = make_token(revoked)
+    from app.accounts import service
+
+    service.revoke_token(
+        revoked, db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == revoked.id))
+    )
+    envelope(client.open(path, method=method, json={}, headers=headers), 401)
+    deactivated = make_user("admin", "auditor", "head")
+    headers = make_token(deactivated)
+    deactivated.active = False
+    db.session.flush()
+    envelope(client.open(path, method=method, json={}, headers=headers), 401)
+
+
+BAD_BODIES = [
+    [],
+    "text",
+    12,
+    None,
+    {"nested": {"deep": [1, {"x": None}]}},
+    {"username": "x" * 10_000, "name": ["a"], "code": {"a": 1}, "deputy_id": 1e308},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_BODIES, ids=[f"body{n}" for n in range(len(BAD_BODIES))])
+@pytest.mark.parametrize(("method", "path"), _own_operations(writes_only=True))
+def test_bad_bodies_never_cause_a_server_error(client, admin, make_token, method, path, bad):
+    response = client.open(
+        path,
+        method=method,
+        data=json.dumps(bad),
+        content_type="application/json",
+        headers=make_token(admin),
+    )
+    assert 400 <= response.status_code < 500
+    envelope(response, response.status_code)
