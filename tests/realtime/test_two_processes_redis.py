@@ -7,6 +7,8 @@ locally, fails under CI=true).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.realtime.catchup_client import CatchUpClient, wait_for
@@ -66,3 +68,88 @@ def test_deactivation_through_one_process_disconnects_sockets_on_the_other(clust
         assert bystander.connected
     finally:
         admin.patch(f"/users/{user_id}", {"active": True})
+
+
+def _workspace_path(workspace_id: int) -> str:
+    return f"/api/v1/workspaces/{workspace_id}/events"
+
+
+def _department_id(api: Api, code: str) -> int:
+    items = api.get(f"/departments?search={code}&per_page=100")["items"]
+    return next(item["id"] for item in items if item["code"] == code)
+
+
+def _new_workspace(api: Api, name: str) -> dict:
+    return api.post(
+        "/workspaces",
+        {
+            "name": name,
+            "purpose": "Exercise live updates across two processes.",
+            "ends_on": (date.today() + timedelta(days=30)).isoformat(),
+        },
+        expect=201,
+    )
+
+
+def test_event_of_an_action_on_one_process_reaches_a_client_of_the_other(cluster, clients):
+    a, b = cluster
+    henry = Api(b, api_token(b, "dsd.head"))
+    tina = Api(b, api_token(b, "td.head"))
+    transport = _department_id(henry, "TD")
+    workspace = _new_workspace(henry, "Two processes: invitation")
+    stream = f"workspace:{workspace['id']}"
+    henry.post(f"/workspaces/{workspace['id']}/departments", {"department_id": transport}, 201)
+    watcher = _client_on(a, "td.head", {stream: _workspace_path(workspace["id"])}, clients)
+    log = watcher.streams[stream]
+    assert wait_for(lambda: log.last == 2), "the subscription did not catch up"
+
+    tina.post(f"/workspaces/{workspace['id']}/departments/{transport}/accept")
+
+    assert wait_for(lambda: log.last == 3), f"no event arrived on A: {watcher.received}"
+    assert log.events[-1]["type"] == "workspace.department_accepted"
+    assert "Tina Leung" in log.events[-1]["data"]["text"]
+    assert log.live == 1, "the event came from the catch-up endpoint, not through Redis"
+
+
+def test_member_removed_through_one_process_stops_receiving_on_the_other(cluster, clients):
+    a, b = cluster
+    henry = Api(b, api_token(b, "dsd.head"))
+    tina = Api(b, api_token(b, "td.head"))
+    transport = _department_id(henry, "TD")
+    workspace = _new_workspace(henry, "Two processes: removal")
+    wid = workspace["id"]
+    stream = f"workspace:{wid}"
+    henry.post(f"/workspaces/{wid}/departments", {"department_id": transport}, 201)
+    tina.post(f"/workspaces/{wid}/departments/{transport}/accept")
+    tom_id = _user_id(b, "td.officer")
+    henry.post(f"/workspaces/{wid}/members", {"user_id": tom_id}, 201)
+    tom = _client_on(
+        a,
+        "td.officer",
+        {stream: _workspace_path(wid), f"user:{tom_id}": "/api/v1/notifications/events"},
+        clients,
+    )
+    lead = _client_on(a, "dsd.head", {stream: _workspace_path(wid)}, clients)
+    assert wait_for(lambda: tom.streams[stream].last == 4 and lead.streams[stream].last == 4)
+    notifications = tom.streams[f"user:{tom_id}"]
+    tom_api = Api(b, api_token(b, "td.officer"))
+    before_removal = tom_api.get("/notifications/events?after=0")["last_seq"]
+    assert wait_for(lambda: notifications.last == before_removal)
+
+    henry.delete(f"/workspaces/{wid}/members/{tom_id}")
+    assert wait_for(lambda: tom.unsubscribed), "no eviction reached process A"
+    version = henry.get(f"/workspaces/{wid}")["version"]
+    henry.patch(f"/workspaces/{wid}", {"version": version, "name": "Renamed after removal"})
+    henry.post(f"/workspaces/{wid}/members", {"user_id": tom_id}, 201)
+
+    assert wait_for(lambda: notifications.last == before_removal + 2), (
+        "no notification of re-adding"
+    )
+    assert wait_for(lambda: lead.streams[stream].last == 7)
+    assert [e["type"] for e in lead.streams[stream].events[-3:]] == [
+        "workspace.member_removed",
+        "workspace.updated",
+        "workspace.member_added",
+    ]
+    leaked = [m for m in tom.received if m["stream"] == stream and m["seq"] >= 6]
+    assert leaked == [], "the removed member still received the workspace's events"
