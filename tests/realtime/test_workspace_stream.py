@@ -181,3 +181,30 @@ def test_catch_up_endpoint_is_not_found_for_outsiders(flood, client):
     login(client, flood["outsider"])
     response = client.get(f"/api/v1/workspaces/{flood['workspace'].id}/events?after=0")
     assert response.status_code == 404
+
+
+def test_bell_stream_counts_unread_live_and_catches_up(flood, client, connect_socket):
+    from app.notifications import service as notifications
+
+    officer = flood["transport_officer"]
+    login(client, officer)
+    socket = connect_socket(flask_client=client)
+    stream = f"user:{officer.id}"
+    seen = socket.subscribe(stream)["last_seq"]
+    socket.received()
+
+    workspaces.add_member(flood["lead"], flood["workspace"].id, user_id=officer.id)
+    [added] = socket.events(stream)
+    assert added["seq"] == seen + 1
+    assert added["type"] == "notification.created"
+    assert added["data"]["unread"] == 1
+    socket.raw.disconnect()
+
+    notifications.mark_all_read(officer)
+    response = client.get(f"/api/v1/notifications/events?after={seen + 1}")
+
+    body = response.get_json()
+    assert [(m["seq"], m["type"], m["data"]["unread"]) for m in body["items"]] == [
+        (seen + 2, "notifications.read", 0)
+    ]
+    assert body["last_seq"] == seen + 2
