@@ -16,6 +16,7 @@ from app.accounts.forms import (
     UserEditForm,
     UserFilterForm,
 )
+from app.accounts.views import flash_refusal
 from app.errors import form_status, run_form
 from app.policy import require
 
@@ -33,11 +34,6 @@ def admins_only():
 
 def _page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
-
-
-def _flash_refusal(form) -> None:
-    for message in form.form_errors:
-        flash(message, "error")
 
 
 @bp.get("/")
@@ -122,7 +118,7 @@ def _set_active(user_id: int, active: bool):
             f"User {user.username} deactivated. Their sessions and API tokens have ended.",
             "success",
         )
-    _flash_refusal(form)
+    flash_refusal(form)
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

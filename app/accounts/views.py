@@ -31,7 +31,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _flash_refusal(form) -> None:
+def flash_refusal(form) -> None:
+    """Show a service's refusal of a button (no fields to attach it to) as a flash."""
     for message in form.form_errors:
         flash(message, "error")
 
@@ -133,7 +134,7 @@ def revoke_token(token_id: int):
     token = run_form(form, lambda: service.revoke_token(current_user, token_id))
     if token is not None:
         flash(f"Token “{token.name}” is revoked; it no longer works.", "success")
-    _flash_refusal(form)
+    flash_refusal(form)
     return redirect(url_for("accounts.tokens"))
 
 
@@ -179,5 +180,5 @@ def end_delegation(delegation_id: int):
     ended = run_form(form, lambda: service.revoke_delegation(current_user, delegation_id))
     if ended is not None:
         flash(f"{ended.deputy.display_name} no longer acts for you.", "success")
-    _flash_refusal(form)
+    flash_refusal(form)
     return redirect(url_for("accounts.delegation"))
