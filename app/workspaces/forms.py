@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app.workspaces.service import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
-ROLE_CHOICES = [("member", "Member"), ("lead", "Lead"), ("observer", "Observer (read only)")]
+ROLE_CHOICES = [
+    SelectChoice("member", "Member"),
+    SelectChoice("lead", "Lead"),
+    SelectChoice("observer", "Observer (read only)"),
+]
 
 
 def optional_int(value) -> int | None:
@@ -76,6 +81,14 @@ class DeclineForm(FlaskForm):
             Length(max=REASON_MAX),
         ],
     )
+
+
+def grouped_choices(items, group, placeholder: str, label=str) -> list[SelectChoice]:
+    """Choices under headings (region, department), after an empty placeholder."""
+    ordered = sorted(items, key=lambda item: (group(item), label(item)))
+    return [SelectChoice("", placeholder)] + [
+        SelectChoice(str(item.id), label(item), optgroup=group(item)) for item in ordered
+    ]
 
 
 class ConfirmForm(FlaskForm):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.errors import form_status, run_form
+from app.errors import Conflict, form_status, run_form
 from app.workspaces import service
 from app.workspaces.forms import (
     AddMemberForm,
@@ -20,6 +20,7 @@ from app.workspaces.forms import (
     MemberForm,
     WorkspaceEditForm,
     WorkspaceForm,
+    grouped_choices,
 )
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
@@ -117,10 +118,10 @@ def _page(workspace_id: int, failed=None, **bound):
         "decline": DeclineForm(formdata=None),
         **bound,
     }
-    forms["invite"].department_id.choices = _grouped(
+    forms["invite"].department_id.choices = grouped_choices(
         overview.invitable_departments, lambda d: str(d.region), "Choose a department…"
     )
-    forms["add_member"].user_id.choices = _grouped(
+    forms["add_member"].user_id.choices = grouped_choices(
         overview.member_candidates,
         lambda u: u.department.name,
         "Choose a person…",
@@ -128,14 +129,6 @@ def _page(workspace_id: int, failed=None, **bound):
     )
     status = form_status(failed) if failed is not None else 200
     return render_template("workspaces/show.html", o=overview, forms=forms, failed=failed), status
-
-
-def _grouped(items, group, placeholder: str, label=str) -> dict:
-    """Select choices grouped under headings (region, department), after a placeholder."""
-    choices: dict = {None: [("", placeholder)]}
-    for item in sorted(items, key=lambda i: (group(i), label(i))):
-        choices.setdefault(group(item), []).append((item.id, label(item)))
-    return choices
 
 
 def _succeeded(form) -> bool:
@@ -189,6 +182,15 @@ def withdraw(workspace_id: int, department_id: int):
     return _page(workspace_id, failed=form)
 
 
+def _answer_refused(form):
+    """An answer refused because the invitation changed (withdrawn, already answered, read-only).
+
+    The workspace page may no longer be visible to the person answering (a withdrawn
+    invitation hides it), so the refusal gets a page of its own.
+    """
+    return render_template("workspaces/answer_refused.html", form=form), form_status(form)
+
+
 @bp.post("/<int:workspace_id>/departments/<int:department_id>/accept")
 def accept(workspace_id: int, department_id: int):
     form = ConfirmForm()
@@ -197,7 +199,7 @@ def accept(workspace_id: int, department_id: int):
         if _succeeded(form):
             flash("Your department now takes part in this workspace.", "success")
             return _back(workspace_id, "departments")
-    return _page(workspace_id, failed=form)
+    return _answer_refused(form)
 
 
 @bp.post("/<int:workspace_id>/departments/<int:department_id>/decline")
@@ -213,6 +215,8 @@ def decline(workspace_id: int, department_id: int):
         if _succeeded(form):
             flash("The invitation was declined; the workspace's leads are told why.", "success")
             return _back(workspace_id, "departments")
+    if form_status(form) == Conflict.status:
+        return _answer_refused(form)
     return _page(workspace_id, failed=form, decline=form)
 
 
