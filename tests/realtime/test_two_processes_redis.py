@@ -18,15 +18,15 @@ from tests.services import require_redis
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """Processes A and B on one SQLite file and one Redis."""
+@pytest.fixture(scope="module", params=["threading", "gevent"])
+def cluster(request, tmp_path_factory):
+    """Processes A and B on one SQLite file and one Redis, as development or production runs."""
     queue = require_redis()
     instance = tmp_path_factory.mktemp("two-processes")
     env = prepare_instance(instance)
-    a = start_app("process-a", env, queue, instance)
+    a = start_app("process-a", env, queue, instance, request.param)
     try:
-        b = start_app("process-b", env, queue, instance)
+        b = start_app("process-b", env, queue, instance, request.param)
     except BaseException:
         a.stop()
         raise
