@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "/"
+MAX_STREAMS_PER_SOCKET = 100
 CONTROL_CHANNEL = "bridgework:realtime-control"
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
@@ -152,6 +153,11 @@ class _Registry:
         with self.lock:
             return sorted(self.sids_by_user.get(user_id, ()))
 
+    def following(self, sid: str) -> frozenset[str]:
+        with self.lock:
+            connection = self.connections.get(sid)
+            return frozenset(connection.streams) if connection is not None else frozenset()
+
     def follow(self, sid: str, stream: str, following: bool) -> None:
         with self.lock:
             connection = self.connections.get(sid)
@@ -264,9 +270,16 @@ def subscribe(sid: str, stream: Stream) -> int:
     Raises:
         Unauthorized: see :func:`socket_user`.
         NotFound, Forbidden: the user may not follow this stream.
+        Invalid: the socket already follows ``MAX_STREAMS_PER_SOCKET`` other streams.
     """
     from app.realtime import last_seq
 
+    following = _registry.following(sid)
+    if stream.name not in following and len(following) >= MAX_STREAMS_PER_SOCKET:
+        raise Invalid(
+            f"One connection follows at most {MAX_STREAMS_PER_SOCKET} streams; "
+            "unsubscribe from one first."
+        )
     _check(sid, stream)
     _end_read_snapshot()
     socketio.server.enter_room(sid, stream.name, namespace=NAMESPACE)

@@ -65,3 +65,20 @@ def test_own_user_room_is_kept_after_unsubscribing_from_it(connect_socket, token
     publish(f"user:{user.id}", "notifications.read", {"text": "read", "unread": 0})
     db.session.commit()
     assert len(socket.events()) == 1
+
+
+def test_one_connection_follows_a_bounded_number_of_streams(
+    connect_socket, token_auth, monkeypatch
+):
+    from app.realtime import rooms
+
+    monkeypatch.setattr(rooms, "MAX_STREAMS_PER_SOCKET", 1)
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    assert socket.subscribe(f"user:{user.id}")["ok"] is True
+    assert socket.subscribe(f"user:{user.id}")["ok"] is True
+
+    ack = socket.subscribe("workspace:1")
+
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    assert "at most 1 streams" in ack["error"]["message"]
