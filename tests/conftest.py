@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -80,8 +81,26 @@ def db(app):
             connection.close()
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The ``db`` fixture keeps an app context open for the whole test; without this, each
+    request would reuse it and share ``g`` (the signed-in user, the CSRF token) with the
+    test and with every other client. Each request therefore has its own session (on the
+    same connection), and the test's objects are expired afterwards so they reload.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The request committed through its own session: the test's objects reload.
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

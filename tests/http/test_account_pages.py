@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from app.accounts import service
@@ -18,20 +17,6 @@ from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_department, make_user
 
 NEW_PASSWORD = "a-fresh-and-long-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Requests share the test's app context; without this, ``g`` (the signed-in user,
-    the CSRF token) would leak from one request, and one client, into the next."""
-
-    def forget(sender, **extra):
-        for name in list(g):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def text(response) -> str:

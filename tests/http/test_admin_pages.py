@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from app.accounts import service
@@ -23,20 +22,6 @@ ADMIN_PAGES = [
     "/admin/departments/new",
 ]
 GOOD_PASSWORD = "a-long-initial-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Requests share the test's app context; without this, ``g`` (the signed-in user,
-    the CSRF token) would leak from one request, and one client, into the next."""
-
-    def forget(sender, **extra):
-        for name in list(g):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

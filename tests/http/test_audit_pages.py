@@ -6,7 +6,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select, update
 
 from app import audit
@@ -14,20 +13,6 @@ from app.audit.models import AuditEntry
 from app.common import utcnow
 from tests.conftest import csrf_token, login
 from tests.factories import make_department, make_user
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Requests share the test's app context; without this, ``g`` (the signed-in user,
-    the CSRF token) would leak from one request, and one client, into the next."""
-
-    def forget(sender, **extra):
-        for name in list(g):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture
@@ -186,7 +171,6 @@ def test_log_pages_through_many_entries(client, db, auditor):
 
 def test_log_page_runs_a_constant_number_of_queries(client, db, auditor, count_queries):
     def statements() -> int:
-        db.session.expunge_all()
         with count_queries() as counter:
             assert client.get("/audit/").status_code == 200
         return counter.count
