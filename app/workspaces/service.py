@@ -92,8 +92,8 @@ def _ensure_visible(actor: User, workspace: Workspace | None) -> Workspace:
         membership = workspace.membership_of(actor.id)
         if membership is not None and not membership.is_current():
             raise NotFound(
-                f"Your membership of this workspace ended on {membership.expires_at:%d %b %Y}. "
-                "Ask one of its leads to renew it."
+                "Your membership of this workspace ended at "
+                f"{describe_expiry(membership.expires_at)}. Ask one of its leads to renew it."
             )
     raise NotFound("Workspace not found.")
 
@@ -132,6 +132,18 @@ def get_workspace(actor: User, workspace_id: int) -> Workspace:
         NotFound: missing or not visible to the actor (the same answer for both).
     """
     return _ensure_visible(actor, _load(workspace_id))
+
+
+def editable_workspace(actor: User, workspace_id: int) -> Workspace:
+    """A workspace the actor may edit now, for showing the edit form.
+
+    Raises:
+        NotFound, Conflict (read-only), Forbidden (not a lead).
+    """
+    workspace = _ensure_visible(actor, _load(workspace_id))
+    _ensure_writable(workspace)
+    require(actor, "workspace.update", workspace, _lead_only(actor, workspace))
+    return workspace
 
 
 # Lists --------------------------------------------------------------------------------------
@@ -1177,15 +1189,3 @@ def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
     if not can(user, "workspace.view", workspace):
         after_commit(evict_from_room, user.id, workspace_stream(workspace.id))
     db.session.commit()
-
-
-def editable_workspace(actor: User, workspace_id: int) -> Workspace:
-    """A workspace the actor may edit now, for showing the edit form.
-
-    Raises:
-        NotFound, Conflict (read-only), Forbidden (not a lead).
-    """
-    workspace = _ensure_visible(actor, _load(workspace_id))
-    _ensure_writable(workspace)
-    require(actor, "workspace.update", workspace, _lead_only(actor, workspace))
-    return workspace
