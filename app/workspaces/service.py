@@ -517,12 +517,11 @@ def _deciders(department_id: int) -> list[User]:
 # Creating and changing a workspace ----------------------------------------------------------
 
 
-def create_workspace(actor: User, *, name: str, purpose: str, ends_on: date) -> Workspace:
-    """Open a workspace owned by the actor's department, with the actor as its first lead.
+def ensure_may_create(actor: User) -> None:
+    """Refuse people who may not create workspaces before they fill in the form.
 
     Raises:
         Forbidden: the actor is not an officer or head.
-        Invalid: missing name or purpose, or an end date not in the future.
     """
     require(
         actor,
@@ -530,6 +529,16 @@ def create_workspace(actor: User, *, name: str, purpose: str, ends_on: date) -> 
         None,
         "Only officers and heads of a department can create a workspace.",
     )
+
+
+def create_workspace(actor: User, *, name: str, purpose: str, ends_on: date) -> Workspace:
+    """Open a workspace owned by the actor's department, with the actor as its first lead.
+
+    Raises:
+        Forbidden: the actor is not an officer or head.
+        Invalid: missing name or purpose, or an end date not in the future.
+    """
+    ensure_may_create(actor)
     name, purpose = _clean(name), _clean(purpose)
     fields: dict[str, list[str]] = {}
     _check_name(name, fields)

@@ -56,7 +56,9 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = WorkspaceForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        service.ensure_may_create(current_user)
+    elif form.validate_on_submit():
         workspace = run_form(
             form,
             lambda: service.create_workspace(

@@ -62,6 +62,13 @@ def test_auditors_see_no_create_button_but_an_all_workspaces_tab(client, w):
     assert 'aria-current="page">All workspaces' in html
 
 
+def test_auditors_cannot_open_the_create_form(client, w):
+    login(client, w.auditor)
+    response = client.get("/workspaces/new")
+    assert response.status_code == 403
+    assert "Only officers and heads" in response.get_data(as_text=True)
+
+
 def test_officers_cannot_open_the_all_workspaces_view(client, w):
     login(client, w.lead)
     assert client.get("/workspaces/?scope=all").status_code == 403
