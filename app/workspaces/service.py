@@ -317,10 +317,6 @@ class WorkspaceOverview:
     member_candidates: list[User]
     invitable_departments: list[Department]
 
-    @property
-    def pending(self) -> list[WorkspaceDepartment]:
-        return [p for p in self.workspace.participations if p.is_pending]
-
 
 def workspace_overview(
     actor: User, workspace_id: int, *, members_page: int = 1
