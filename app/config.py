@@ -43,6 +43,7 @@ def load_config(overrides: dict | None = None) -> dict:
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "bridgework"),
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance_dir / "storage")),
         "REQUEST_SLA_DAYS": _int("REQUEST_SLA_DAYS", 10),

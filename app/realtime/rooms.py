@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 NAMESPACE = "/"
 MAX_STREAMS_PER_SOCKET = 100
-CONTROL_CHANNEL = "bridgework:realtime-control"
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
@@ -442,8 +441,9 @@ class ControlChannel:
     losing it.
     """
 
-    def __init__(self, url: str | None, retry_for: float = 120.0) -> None:
+    def __init__(self, url: str | None, channel: str, retry_for: float = 120.0) -> None:
         self.url = url if url and url.startswith(("redis://", "rediss://", "unix://")) else None
+        self.channel = f"{channel}:realtime-control"
         self.retry_for = retry_for
         self.host_id = uuid.uuid4().hex
         self._client = None
@@ -470,7 +470,7 @@ class ControlChannel:
         import redis
 
         try:
-            self._redis().publish(CONTROL_CHANNEL, payload)
+            self._redis().publish(self.channel, payload)
         except (redis.RedisError, OSError) as exc:
             logger.warning("Realtime control message not sent yet: %s", exc)
             return False
@@ -502,7 +502,7 @@ class ControlChannel:
             try:
                 client = redis.Redis.from_url(self.url, socket_connect_timeout=2)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CONTROL_CHANNEL)
+                pubsub.subscribe(self.channel)
                 pause = 0.5
                 for item in pubsub.listen():
                     self._handle(item.get("data"))
@@ -528,6 +528,9 @@ def _control(app: Flask) -> ControlChannel:
     with _extension_lock:
         channel = app.extensions.get("bridgework_realtime_control")
         if channel is None:
-            channel = ControlChannel(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+            channel = ControlChannel(
+                app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+                app.config.get("SOCKETIO_CHANNEL", "bridgework"),
+            )
             app.extensions["bridgework_realtime_control"] = channel
         return channel

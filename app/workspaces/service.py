@@ -781,6 +781,13 @@ def _when(moment: datetime | None) -> str:
     return f" on {moment:%d %b %Y}" if moment else ""
 
 
+def _evict_those_who_lost_sight(workspace: Workspace, users: list[User]) -> None:
+    """After commit, take out of the workspace's room whoever of ``users`` may no longer view it."""
+    for user in users:
+        if not can(user, "workspace.view", workspace):
+            after_commit(evict_from_room, user.id, workspace_stream(workspace.id))
+
+
 def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> WorkspaceDepartment:
     """Withdraw a pending invitation; the department's heads and deputies are told.
 
@@ -827,6 +834,7 @@ def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> W
         None,
         actor=actor,
     )
+    _evict_those_who_lost_sight(workspace, _deciders(department.id))
     db.session.commit()
     return participation
 
@@ -921,6 +929,7 @@ def decline_invitation(
             fields={"reason": [f"Keep the reason within {REASON_MAX} characters."]},
         )
     _answer(actor, head, workspace, participation, ParticipationStatus.DECLINED, reason)
+    _evict_those_who_lost_sight(workspace, _deciders(participation.department_id))
     db.session.commit()
     return participation
 
@@ -1191,6 +1200,5 @@ def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
         None,
         actor=actor,
     )
-    if not can(user, "workspace.view", workspace):
-        after_commit(evict_from_room, user.id, workspace_stream(workspace.id))
+    _evict_those_who_lost_sight(workspace, [user])
     db.session.commit()

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def base_environment(instance_dir: Path) -> dict[str, str]:
         HOST="127.0.0.1",
         PYTHONUNBUFFERED="1",
         SOCKETIO_ASYNC_MODE="threading",
+        # Pub/sub channels ignore the Redis database number: one channel per environment.
+        SOCKETIO_CHANNEL=f"bridgework-test-{uuid.uuid4().hex[:12]}",
         # The cheapest argon2 parameters: these tests sign in many times.
         PASSWORD_HASH_TIME_COST="1",
         PASSWORD_HASH_MEMORY_KIB="1024",

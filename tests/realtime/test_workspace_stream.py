@@ -142,6 +142,32 @@ def test_removed_member_stops_receiving_at_once(flood, connect_socket, token_aut
     assert again["ok"] is False and again["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("answer", ["decline", "withdraw"])
+def test_head_of_an_invited_department_stops_receiving_once_the_invitation_ends(
+    flood, connect_socket, token_auth, answer
+):
+    police = make_department("HKPF")
+    police_head = make_user("head", "officer", department=police)
+    workspaces.invite_department(flood["lead"], flood["workspace"].id, police.id)
+    socket = connect_socket(auth=token_auth(police_head))
+    assert socket.subscribe(flood["stream"])["ok"] is True
+    socket.received()
+
+    if answer == "decline":
+        workspaces.decline_invitation(
+            police_head, flood["workspace"].id, police.id, reason="Not our jurisdiction."
+        )
+    else:
+        workspaces.withdraw_invitation(flood["lead"], flood["workspace"].id, police.id)
+    notices = socket.raw.get_received()
+    _rename(flood, "Flood response, without police")
+
+    assert {"stream": flood["stream"], "reason": "access_removed"} in [
+        n["args"][0] for n in notices if n["name"] == "unsubscribed"
+    ]
+    assert socket.events(flood["stream"]) == []
+
+
 def test_expired_membership_is_ended_by_the_periodic_recheck(flood, connect_socket, token_auth):
     socket = connect_socket(auth=token_auth(flood["member"]))
     assert socket.subscribe(flood["stream"])["ok"] is True
