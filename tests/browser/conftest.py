@@ -74,6 +74,8 @@ def _server_environment(instance_dir: Path, port: int) -> dict[str, str]:
         PORT=str(port),
         HOST="127.0.0.1",
         PYTHONUNBUFFERED="1",
+        PASSWORD_HASH_TIME_COST="1",
+        PASSWORD_HASH_MEMORY_KIB="1024",
     )
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         env["DATABASE_URL"] = fresh_postgres_database(f"bridgework_browser_{os.getpid()}")
