@@ -1,6 +1,6 @@
 """The home page: what needs the signed-in user's attention."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 
 bp = Blueprint("main", __name__)
@@ -10,3 +10,9 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     return render_template("main/index.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

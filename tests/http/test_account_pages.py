@@ -352,3 +352,9 @@ def test_sign_in_and_pages_leave_an_audit_trail_of_changes_only(client, db):
     create_token(client)
     actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
     assert actions == ["auth.login", "token.created"]
+
+
+def test_favicon_request_is_answered_without_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response.headers["Location"]).status_code == 200
