@@ -164,6 +164,10 @@ def test_member_added_by_one_lead_appears_on_every_open_page(new_page, workspace
     )
     expect(tom.locator("ol.activity-feed li").first).to_contain_text("Tina Leung")
     assert tom.evaluate("window.bridgeworkNotReloaded") is True
+    notice = tom.get_by_role("status").filter(has_text="This page has changed")
+    expect(notice).to_be_visible()
+    notice.get_by_role("link", name="Reload to see the latest").click()
+    expect(tom.locator("#members")).to_contain_text("Tina Leung")
 
 
 def test_a_dropped_message_is_fetched_when_the_next_one_shows_the_gap(new_page, workspace):

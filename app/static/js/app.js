@@ -7,3 +7,20 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A live event that changes what a page shows outside its activity feed (members,
+// departments, details) fills the page's [data-stale-on] region with a reload link.
+// data-stale-on lists event type prefixes separated by spaces.
+document.addEventListener("bridgework:event", (event) => {
+  const type = (event.detail && event.detail.type) || "";
+  document.querySelectorAll("[data-stale-on]").forEach((notice) => {
+    const prefixes = notice.getAttribute("data-stale-on").split(/\s+/).filter(Boolean);
+    if (notice.childElementCount > 0 || !prefixes.some((prefix) => type.startsWith(prefix))) {
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = window.location.pathname + window.location.search;
+    link.textContent = "Reload to see the latest";
+    notice.append("This page has changed since you opened it. ", link);
+  });
+});
