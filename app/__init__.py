@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from importlib import import_module
+from pathlib import Path
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     """
     app = Flask(__name__, instance_path=None)
     app.config.update(load_config(config))
+    _ensure_instance_dir(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -30,6 +32,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     return app
+
+
+def _ensure_instance_dir(app: Flask) -> None:
+    """The embedded SQLite file and uploads live under INSTANCE_DIR; SQLite cannot create it."""
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 def register_extensions(app: Flask) -> None:
@@ -57,9 +64,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
 
 
-def _migrations_dir():
-    from pathlib import Path
-
+def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 

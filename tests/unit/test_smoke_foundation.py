@@ -25,3 +25,14 @@ def test_sign_in_through_form(client):
     user = make_user("officer")
     login(client, user)
     assert client.get("/").status_code == 200
+
+
+def test_app_creates_a_missing_instance_folder(tmp_path):
+    """Checked on the factory's step alone: a second app would rebind the shared socket server."""
+    from types import SimpleNamespace
+
+    from app import _ensure_instance_dir
+
+    instance = tmp_path / "not" / "there"
+    _ensure_instance_dir(SimpleNamespace(config={"INSTANCE_DIR": str(instance)}))
+    assert instance.is_dir()
