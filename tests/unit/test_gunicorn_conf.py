@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import os
@@ -51,6 +52,7 @@ def test_gevent_worker_refuses_to_serve_when_psycopg_would_block_the_loop(conf, 
         """Stands in for psycopg's C wait function."""
 
     monkeypatch.setitem(sys.modules, "psycopg.waiting", SimpleNamespace(wait=wait_c))
+    monkeypatch.setattr(conf, "tune_garbage_collector", lambda: None)
     with pytest.raises(SystemExit) as stopped:
         conf.post_worker_init(_worker("gunicorn.workers.ggevent"))
     assert stopped.value.code == 4
@@ -60,5 +62,19 @@ def test_gevent_worker_serves_when_psycopg_waits_cooperatively(conf, monkeypatch
     def wait_poll():
         """Stands in for psycopg's select-based wait function."""
 
+    tuned = []
     monkeypatch.setitem(sys.modules, "psycopg.waiting", SimpleNamespace(wait=wait_poll))
+    monkeypatch.setattr(conf, "tune_garbage_collector", lambda: tuned.append(True))
     conf.post_worker_init(_worker("gunicorn.workers.ggevent"))
+    assert tuned == [True]
+
+
+def test_workers_collect_garbage_rarely_and_skip_start_up_objects(conf):
+    before = gc.get_threshold()
+    try:
+        conf.tune_garbage_collector()
+        assert gc.get_threshold() == conf.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
