@@ -16,8 +16,8 @@ is the whole command. Why these values (measured in bench/, see the README's Ben
   (1,000) would refuse the 1,001st browser.
 - The garbage collector: with 1,000 sockets the default settings ran a full collection every
   second or so, each stopping the worker for 90-240 ms; freezing what start-up created and
-  collecting the youngest generation less often left one 52 ms pause in a minute, and took
-  the p99 of delivery to 1,000 clients from 285 ms to 67 ms.
+  collecting the youngest generation less often left a single 52 ms pause in the same test,
+  and took the p99 of delivery to 1,000 clients from 285 ms to 67 ms.
 - Never ``--preload`` with gevent: the app must be imported after the worker has
   monkey-patched the standard library, or psycopg picks a wait function that blocks the
   whole worker during every query. ``post_worker_init`` below checks this.
