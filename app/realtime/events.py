@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
+from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Unauthorized
 from app.extensions import socketio
@@ -53,11 +54,15 @@ def unsubscribe(data: Any = None) -> dict:
 def refuse(error: Exception):
     """Turn a handler's exception into the acknowledgement the client receives.
 
-    A failing ``connect`` refuses the connection. An ended session also disconnects
+    A failing ``connect`` refuses the connection, telling the client why when the reason
+    is a refusal rather than a fault. An ended session also disconnects
     the socket, since every later request would fail the same way.
     """
     if request.event["message"] == "connect":
         rooms.close_connection(request.sid)
+        if isinstance(error, DomainError):
+            logger.info("Socket connection refused: %s", error.message)
+            raise ConnectionRefusedError({"code": error.code, "message": error.message})
         logger.exception("Socket connection failed", exc_info=error)
         return False
     if isinstance(error, Unauthorized):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
+from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.accounts import service as accounts
 from app.extensions import db
 from app.realtime import publish
@@ -12,6 +14,14 @@ from tests.factories import make_user
 def test_unauthenticated_connection_is_refused(client, connect_socket):
     socket = connect_socket(flask_client=client)
     assert not socket.connected
+
+
+def test_refused_connection_is_not_logged_as_a_server_error(client, connect_socket, caplog):
+    """A refusal is an answer to the client (with its reason), not a fault of the server."""
+    caplog.set_level(logging.INFO, logger="app.realtime")
+    socket = connect_socket(flask_client=client)
+    assert not socket.connected
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_connection_with_a_bad_token_is_refused(client, connect_socket):
