@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -146,8 +146,11 @@ def register_error_handlers(app: Flask) -> None:
             message = exc.description or exc.name
             if status == 429:
                 message = f"Too many requests: {exc.description}. Try again later."
-            return error_envelope(status, _HTTP_CODES.get(status, "error"), message)
-        return _error_page(status, exc.description)
+            response, status = error_envelope(status, _HTTP_CODES.get(status, "error"), message)
+        else:
+            response, status = _error_page(status, exc.description)
+        _keep_allow_header(exc, response)
+        return response, status
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
@@ -160,4 +163,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def _error_page(status: int, message: str | None):
     template = status if status in (403, 404, 500) else "generic"
-    return render_template(f"errors/{template}.html", status=status, message=message), status
+    page = render_template(f"errors/{template}.html", status=status, message=message)
+    return make_response(page), status
+
+
+def _keep_allow_header(exc: HTTPException, response) -> None:
+    """A 405 names the methods the resource does accept, as HTTP requires."""
+    valid = getattr(exc, "valid_methods", None)
+    if valid:
+        response.headers["Allow"] = ", ".join(valid)

@@ -94,7 +94,7 @@ def test_contract_endpoints_of_the_foundation_are_present(spec):
         ("/api/v1/delegations", "post"),
         ("/api/v1/delegations/{delegation_id}/revoke", "post"),
         ("/api/v1/audit", "get"),
-        ("/api/v1/audit/verify", "get"),
+        ("/api/v1/audit/verify", "post"),
     }
     assert expected <= {(path, method) for path, method, _ in _operations(spec)}
 
