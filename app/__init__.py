@@ -10,6 +10,7 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app import security
 from app.config import load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     _ensure_instance_dir(app)
     register_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_commands(app)
     register_request_hooks(app)
@@ -56,7 +58,8 @@ def register_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
-        cors_allowed_origins=[],
+        # None lets Engine.IO accept only the app's own origin; a list names the others.
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
     )
 
     from app.accounts.service import load_session_user
@@ -115,23 +118,6 @@ def register_request_hooks(app: Flask) -> None:
             ("/api/", "/socket.io")
         ):
             csrf.protect()
-
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            "frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 @event.listens_for(Engine, "connect")
