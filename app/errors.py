@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 T = TypeVar("T")
 
 
@@ -116,6 +118,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
@@ -155,6 +158,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The failed transaction would fail the page's own queries (the signed-in user).
+        db.session.rollback()
         message = "Something went wrong on our side. It has been logged."
         if is_api_request():
             return error_envelope(500, "server_error", message)

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
+from app.common import MAX_PAGE
+
 
 class UtcDateTime(fields.DateTime):
     """A timestamp column (naive UTC) written with its offset, so clients need not guess."""
@@ -32,5 +34,5 @@ class PageMetaSchema(Schema):
 
 
 class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
