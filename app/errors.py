@@ -13,6 +13,8 @@ from typing import TypeVar
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -122,7 +124,15 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
+# What a store the app depends on raises when it does not answer (Redis behind the
+# sign-in throttle, the Socket.IO message queue): a 503 to retry, not a 500 to report.
+UNAVAILABLE_ERRORS = (RedisError, StorageError)
+UNAVAILABLE_MESSAGE = (
+    "A service Bridgework depends on is not answering, so this cannot be done right now. "
+    "Nothing was changed. Try again in a minute."
+)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -154,6 +164,19 @@ def register_error_handlers(app: Flask) -> None:
             response, status = _error_page(status, exc.description)
         _keep_allow_header(exc, response)
         return response, status
+
+    def handle_unavailable(exc: Exception):
+        app.logger.error("Service unavailable on %s %s: %r", request.method, request.path, exc)
+        db.session.rollback()
+        if is_api_request():
+            response, status = error_envelope(503, "unavailable", UNAVAILABLE_MESSAGE)
+        else:
+            response, status = _error_page(503, UNAVAILABLE_MESSAGE)
+        response.headers["Retry-After"] = "60"
+        return response, status
+
+    for unavailable in UNAVAILABLE_ERRORS:
+        app.register_error_handler(unavailable, handle_unavailable)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
