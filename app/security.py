@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask, request
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest, RequestURITooLarge
+from werkzeug.exceptions import BadRequest, NotFound, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
 MAX_URL_LENGTH = 4000
@@ -32,11 +32,17 @@ CONTENT_SECURITY_POLICY = (
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in routes: a positive id that fits the 32-bit integer id columns."""
+    """``<int:...>`` in routes: an id past the 32-bit integer id columns is simply not found.
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
-        kwargs.setdefault("max", INT32_MAX)
-        super().__init__(map, *args, **kwargs)
+    It answers 404 itself: letting the rule fail to match would make werkzeug try the
+    other rules of the path and answer 405 when one of them takes another method.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > INT32_MAX:
+            raise NotFound()
+        return number
 
 
 def security_headers(app: Flask) -> list[tuple[str, str]]:

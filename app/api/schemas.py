@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.common import MAX_PAGE
 
@@ -27,10 +27,15 @@ class ErrorSchema(Schema):
 
 
 class PageMetaSchema(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
+    """What a list answers beside its ``items`` (so it must not forbid other properties)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
 
 
 class PageQuerySchema(Schema):
