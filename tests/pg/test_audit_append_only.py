@@ -6,6 +6,10 @@ the database (a second full app would rebind the suite's Socket.IO server).
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -74,3 +78,45 @@ def test_appending_still_works_and_the_chain_stays_whole(pg_audit_app):
     assert _appended() == before + 2
     result = verify_chain()
     assert result.ok and result.checked == before + 2
+
+
+def _readme_role_sql() -> str:
+    """The README's INSERT-only role statements, as an operator would paste them."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sql\n(-- as the owner of the database.*?)```", readme, re.S)
+    assert block, "the README's Security section has no role SQL"
+    return block.group(1)
+
+
+def test_the_readmes_app_role_can_append_but_not_rewrite(pg_audit_app):
+    role = f"bridgework_app_{os.getpid()}"
+    database = db.engine.url.database
+    statements = (
+        _readme_role_sql()
+        .replace("bridgework_app", role)
+        .replace("DATABASE bridgework", f'DATABASE "{database}"')
+        .replace("PASSWORD '...'", "PASSWORD 'not-used'")
+    )
+    db.session.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+    db.session.execute(sa.text(statements))
+    db.session.commit()
+    try:
+        db.session.execute(sa.text(f'SET ROLE "{role}"'))
+        audit.record(None, "test.as_app_role", "test")
+        db.session.commit()
+        for statement, refusal in [
+            ("UPDATE audit_entries SET action = 'x.y'", "permission denied"),
+            ("DELETE FROM audit_head", "permission denied"),
+            ("ALTER TABLE audit_entries DISABLE TRIGGER USER", "must be owner"),
+        ]:
+            db.session.execute(sa.text(f'SET ROLE "{role}"'))
+            with pytest.raises(sa.exc.ProgrammingError, match=refusal):
+                db.session.execute(sa.text(statement))
+            db.session.rollback()
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.text("RESET ROLE"))
+        db.session.execute(sa.text(f'DROP OWNED BY "{role}"'))
+        db.session.execute(sa.text(f'DROP ROLE "{role}"'))
+        db.session.commit()
+    assert verify_chain().ok
