@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -177,6 +178,20 @@ def register_error_handlers(app: Flask) -> None:
 
     for unavailable in UNAVAILABLE_ERRORS:
         app.register_error_handler(unavailable, handle_unavailable)
+
+    @app.errorhandler(DataError)
+    def handle_unstorable(exc: DataError):
+        """A value the database cannot store (too long, out of range) is bad input.
+
+        Services should refuse it with a message on its field; this keeps the answer
+        a 422 when one does not, and logs it so the service can be taught.
+        """
+        app.logger.warning("Unstorable value on %s %s: %s", request.method, request.path, exc.orig)
+        db.session.rollback()
+        message = "A value is too long or out of range for what can be stored."
+        if is_api_request():
+            return error_envelope(422, "invalid", message)
+        return _error_page(422, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

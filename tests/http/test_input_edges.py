@@ -177,3 +177,18 @@ def test_the_error_page_renders_after_a_failed_transaction(client, db, monkeypat
     page = response.get_data(as_text=True)
     assert "Something went wrong" in page
     assert "Sign out" in page or "sign out" in page.lower()
+
+
+def test_a_value_the_database_cannot_store_is_422_not_500(client, admin_headers, monkeypatch):
+    """PostgreSQL refuses, e.g., a code that grows past its column when upper-cased."""
+    from sqlalchemy.exc import DataError
+
+    from app.accounts import api
+
+    def unstorable(*args, **kwargs):
+        raise DataError("INSERT ...", {}, Exception("value too long for type character varying"))
+
+    monkeypatch.setattr(api.service, "create_region", unstorable)
+    body = {"code": "ß" * 16, "name": "Region", "jurisdiction": "HK"}
+    error = envelope(post_json(client, f"{API}/regions", body, admin_headers), 422)
+    assert "too long or out of range" in error["message"]
