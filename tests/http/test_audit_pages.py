@@ -250,3 +250,12 @@ def test_the_verify_page_reports_entries_cut_off_after_a_checkpoint(client, db, 
     assert f"The chain is BROKEN at entry #{kept.seq + 1}:" in page
     assert "the signed checkpoint records entry #" in page
     assert 'role="alert"' in page
+
+
+def test_verify_is_never_run_by_a_get(client, db, auditor):
+    response = client.get("/audit/verify")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"] and "GET" not in response.headers["Allow"]
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified")) is None
+    )
