@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     _ensure_instance_dir(app)
     register_extensions(app)
+    register_domains(app)
     register_blueprints(app)
     register_commands(app)
     register_request_hooks(app)
@@ -59,13 +60,19 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=[],
     )
 
-    from app.accounts.service import load_session_user
-
-    login_manager.user_loader(load_session_user)
-
 
 def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+# Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
+# and whatever the core asks of it. The core itself never imports a domain.
+DOMAINS = ("app.accounts", "app.notifications", "app.workspaces")
+
+
+def register_domains(app: Flask) -> None:
+    for name in DOMAINS:
+        import_module(name).init_app(app)
 
 
 # Modules whose ``bp`` is an HTML blueprint, and modules that add routes to the API blueprint.

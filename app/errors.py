@@ -7,6 +7,7 @@ form, field errors through :func:`run_form`.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -120,6 +121,35 @@ _HTTP_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+
+_DOMAIN_CODES: dict[str, type[enum.StrEnum]] = {}
+
+
+def register_error_codes(domain: str, codes: type[enum.StrEnum]) -> None:
+    """Declare the machine-readable codes a domain's refusals use (an enumeration).
+
+    The OpenAPI document and the README's table list them from this one source.
+    """
+    _DOMAIN_CODES[domain] = codes
+
+
+def error_codes() -> dict[str, list[str]]:
+    """Every error code an API client can meet, grouped: ``core`` first, then by domain."""
+    core = {cls.code for cls in (DomainError, *_subclasses(DomainError))}
+    core.update(_HTTP_CODES.values())
+    core.update({"csrf", "server_error"})
+    grouped = {"core": sorted(core)}
+    for domain in sorted(_DOMAIN_CODES):
+        grouped[domain] = [code.value for code in _DOMAIN_CODES[domain]]
+    return grouped
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.extend([sub, *_subclasses(sub)])
+    return found
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -31,16 +31,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import Role
 from app.common import utcnow
+from app.forms import FilterForm, id_choices, optional_int
 
 ROLE_CHOICES = [SelectChoice(role.value) for role in Role]
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value to an id; the empty "any"/"none" option becomes ``None``."""
-    if value is None or value == "":
-        return None
-    return int(value)
 
 
 class LoginForm(FlaskForm):
@@ -50,18 +44,6 @@ class LoginForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: no fields, only the CSRF token."""
-
-
-class FilterForm(FlaskForm):
-    """A list's filters, read from the query string (a GET form needs no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    def value(self, name: str):
-        """The field's value, or ``None`` when it is empty or was not understood."""
-        field = self[name]
-        return None if field.errors or field.data in ("", None) else field.data
 
 
 # The signed-in user's own account ---------------------------------------------------------
@@ -116,11 +98,6 @@ class DelegationForm(FlaskForm):
 class RoleCheckboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
-    """Options for choosing one of ``objects`` by id, after an empty first option."""
-    return [SelectChoice("", empty)] + [SelectChoice(obj.id, label(obj)) for obj in objects]
 
 
 class UserEditForm(FlaskForm):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from app.accounts.forms import FilterForm, id_choices, optional_int
 from app.audit.service import AuditFilters
+from app.forms import FilterForm, id_choices, optional_int
 
 
 class AuditFilterForm(FilterForm):

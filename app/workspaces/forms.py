@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.workspaces.service import NAME_MAX, PURPOSE_MAX, REASON_MAX
+from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLE_CHOICES = [
     SelectChoice("member", "Member"),

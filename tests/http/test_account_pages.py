@@ -74,7 +74,7 @@ def test_deputy_sees_on_profile_for_whom_they_act(client, db):
 def test_display_name_with_markup_is_escaped(client, db):
     user = make_user("officer")
     user.display_name = "<script>alert(1)</script>"
-    db.session.flush()
+    db.session.commit()
     login(client, user)
     page = text(client.get("/profile"))
     assert "<script>alert(1)</script>" not in page
