@@ -42,7 +42,8 @@ install-test: $(VENV)/.installed-test $(MO_FILES)
 # each language's messages.po (untranslated, for a translator to fill in; no fuzzy guesses).
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-comments=Translators: \
-		--project=Bridgework --sort-by-file -o $(TRANSLATIONS)/messages.pot .
+		--project=Bridgework --version=0.1 --copyright-holder=Bridgework \
+		--sort-by-file -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 	$(MAKE) install
 
