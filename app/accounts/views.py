@@ -82,6 +82,9 @@ def login():
 @login_required
 def logout():
     service.record_logout(current_user)
+    if current_user.locale:
+        # The sign-in page that follows stays in the language the person was using.
+        session[SESSION_KEY] = current_user.locale
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))

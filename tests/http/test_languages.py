@@ -144,6 +144,23 @@ def test_welcome_after_sign_in_is_in_the_users_saved_language(client):
     assert f"{user.display_name}，歡迎你。" in text(client.get("/"))
 
 
+def test_signing_out_keeps_the_users_language_for_the_sign_in_page(client):
+    user = make_user("officer")
+    user.locale = "zh_Hans"
+    _db.session.commit()
+    login(client, user)
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    page = text(client.get(response.headers["Location"], headers={"Accept-Language": "en"}))
+    assert html_lang(page) == "zh-Hans"
+    assert "您已退出登录。" in page
+
+
+def test_sign_in_prompt_is_in_the_browsers_language(client):
+    response = client.get("/profile", headers={"Accept-Language": "zh-HK"})
+    page = text(client.get(response.headers["Location"], headers={"Accept-Language": "zh-HK"}))
+    assert "請先登入。" in page
+
+
 @pytest.mark.parametrize(
     "target",
     ["//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", ""],
