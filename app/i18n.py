@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 from babel import Locale
 from babel.dates import match_skeleton
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_number, get_locale
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_number,
+    get_locale,
+    get_timezone,
+)
 from flask_login import current_user
 from pytz import all_timezones_set
 
@@ -62,6 +69,7 @@ def init_app(app: Flask) -> None:
         format_day=format_day,
         format_number=format_number,
         return_path=return_path,
+        current_timezone=current_timezone,
     )
 
 
@@ -132,6 +140,11 @@ def select_timezone() -> str:
 def current_locale() -> str:
     """The request's locale identifier: ``en``, ``zh_Hant`` or ``zh_Hans``."""
     return str(get_locale() or DEFAULT_LOCALE)
+
+
+def current_timezone() -> str:
+    """The name of the time zone the request's times are shown in, e.g. Asia/Hong_Kong."""
+    return str(get_timezone())
 
 
 def html_lang() -> str:
