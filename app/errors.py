@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -152,6 +154,28 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
+# What each status means, in words a person reads, for errors raised by Flask and Werkzeug
+# themselves (their own descriptions are English only).
+_HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Sign in to continue."),
+    403: _l("You do not have permission to do that."),
+    404: _l("Not found."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("That conflicts with the current state."),
+    413: _l("What was sent is too large."),
+    415: _l("That kind of content is not accepted here."),
+    422: _l("The input is not valid."),
+}
+
+
+def _http_message(exc: HTTPException) -> str:
+    """A raised HTTP error's message: its own when the code gave one, else ours, translated."""
+    if exc.description and exc.description != type(exc).description:
+        return exc.description
+    return str(_HTTP_MESSAGES.get(exc.code or 500, exc.name))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
@@ -164,7 +188,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
-        message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+        message = _("Your form expired or was sent from elsewhere. Reload the page and try again.")
         if is_api_request():
             return error_envelope(400, "csrf", message)
         return _error_page(400, message)
@@ -172,17 +196,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         status = exc.code or 500
+        message = _http_message(exc)
+        if status == 429:
+            message = _("Too many requests: %(limit)s. Try again later.", limit=exc.description)
         if is_api_request():
-            message = exc.description or exc.name
-            if status == 429:
-                message = f"Too many requests: {exc.description}. Try again later."
             return error_envelope(status, _HTTP_CODES.get(status, "error"), message)
-        return _error_page(status, exc.description)
+        return _error_page(status, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side. It has been logged."
+        message = _("Something went wrong on our side. It has been logged.")
         if is_api_request():
             return error_envelope(500, "server_error", message)
         return _error_page(500, message)

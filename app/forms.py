@@ -1,9 +1,44 @@
-"""Form helpers every domain's HTML pages share: list filters and id pickers."""
+"""The base of every HTML form, and the helpers every domain's pages share.
+
+The base is Flask-WTF's form with WTForms' own messages in the reader's language.
+
+Flask-WTF looks WTForms' built-in messages ("This field is required.", "Not a valid date
+value.") up under the request's locale name, and WTForms' catalogs are named ``zh`` and
+``zh_TW``: a reader of ``zh_Hant`` would get the Simplified ``zh`` text. Forms built on
+:class:`Form` map Bridgework's locales to the right WTForms catalog instead.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel.support import NullTranslations, Translations
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
+
+from app.i18n import current_locale
+
+# Bridgework's locale -> the WTForms catalog written for the same readers.
+WTFORMS_CATALOGS = {"zh_Hant": "zh_TW", "zh_Hans": "zh"}
+
+
+@cache
+def _wtforms_catalog(catalog: str | None) -> NullTranslations:
+    if catalog is None:
+        return NullTranslations()
+    return Translations.load(messages_path(), [catalog], domain="wtforms")
+
+
+def wtforms_translations() -> NullTranslations:
+    """WTForms' built-in messages for the request's language (English has no catalog)."""
+    return _wtforms_catalog(WTFORMS_CATALOGS.get(current_locale()))
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
 
 
 def optional_int(value) -> int | None:
@@ -13,7 +48,7 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """A list's filters, read from the query string (a GET form needs no CSRF token)."""
 
     class Meta:

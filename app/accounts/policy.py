@@ -21,7 +21,7 @@ def _view_user(user, target) -> bool:
     return has_role(user, "admin", "auditor") or (target is not None and target.id == user.id)
 
 
-@rule("token.create", "password.change")
+@rule("token.create", "password.change", "preferences.change")
 def _own_account(user, obj) -> bool:
     return True
 

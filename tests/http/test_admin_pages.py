@@ -106,7 +106,13 @@ def test_new_user_form_labels_every_field(client, admin):
     for label in ("Username", "Display name", "Email", "Department", "Initial password"):
         assert re.search(rf"<label for=\"\w+\">{label}</label>", page), label
     assert "<legend>Roles</legend>" in page
-    for role in ("officer", "head", "dpo", "auditor", "admin"):
+    for role in (
+        "officer",
+        "department head",
+        "data protection officer",
+        "auditor",
+        "administrator",
+    ):
         assert re.search(rf'<label for="roles-\d">{role}</label>', page), role
     assert '<button type="submit" class="primary">Create user</button>' in page
 
