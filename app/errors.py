@@ -166,6 +166,7 @@ _HTTP_MESSAGES = {
     413: _l("What was sent is too large."),
     415: _l("That kind of content is not accepted here."),
     422: _l("The input is not valid."),
+    500: _l("Something went wrong on our side. It has been logged."),
 }
 
 
