@@ -10,8 +10,13 @@ INSTANCE_DIR ?= instance
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REPORTS := build/test-reports
 PYTEST_ARGS ?=
+# Translation catalogs: the .po files are in git, their compiled .mo files are built here.
+TRANSLATIONS := app/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres lint format install install-test migrate clean
+.PHONY: run test test-sqlite test-postgres lint format install install-test migrate clean \
+	translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +30,22 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# A catalog is compiled again whenever its .po file is newer than its .mo file.
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
 
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(MO_FILES)
+
+install-test: $(VENV)/.installed-test $(MO_FILES)
+
+# For developers: collect every marked string into messages.pot, then add the new ones to
+# each language's messages.po (untranslated, for a translator to fill in; no fuzzy guesses).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-comments=Translators: \
+		--project=Bridgework --version=0.1 --copyright-holder=Bridgework \
+		--sort-by-file -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(MAKE) install
 
 run: export INSTANCE_DIR := $(abspath $(INSTANCE_DIR))
 run: export PORT := $(PORT)
@@ -44,6 +62,7 @@ run: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-test
 	$(BIN)/ruff format .

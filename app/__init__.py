@@ -7,6 +7,7 @@ from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import lazy_gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     _ensure_instance_dir(app)
     register_extensions(app)
     security.init_app(app)
+    register_domains(app)
     register_blueprints(app)
     register_commands(app)
     register_request_hooks(app)
@@ -42,13 +44,18 @@ def _ensure_instance_dir(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from app import i18n
+
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = lazy_gettext("Sign in to continue.")
+    # The message is flashed into the session, which stores text, not a lazy string.
+    login_manager.localize_callback = str
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
@@ -62,13 +69,19 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
     )
 
-    from app.accounts.service import load_session_user
-
-    login_manager.user_loader(load_session_user)
-
 
 def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+# Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
+# and whatever the core asks of it. The core itself never imports a domain.
+DOMAINS = ("app.accounts", "app.notifications", "app.workspaces")
+
+
+def register_domains(app: Flask) -> None:
+    for name in DOMAINS:
+        import_module(name).init_app(app)
 
 
 # Modules whose ``bp`` is an HTML blueprint, and modules that add routes to the API blueprint.

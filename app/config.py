@@ -48,6 +48,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance_dir / "storage")),
         "REQUEST_SLA_DAYS": _int("REQUEST_SLA_DAYS", 10),
+        "REALTIME_RECHECK_SECONDS": _int("REALTIME_RECHECK_SECONDS", 300),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_FAILURES_PER_USERNAME": _int("LOGIN_FAILURES_PER_USERNAME", 5),
@@ -57,6 +58,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_TIME_COST": _int("PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int("PASSWORD_HASH_MEMORY_KIB", 65536),
         "API_PAGE_MAX": 100,
+        # Times are shown in the reader's time zone; this one until they choose another.
+        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Hong_Kong"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

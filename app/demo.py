@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app import audit
 from app.accounts.models import Department, Region, User, UserRole
 from app.accounts.passwords import hash_password
+from app.actions import action
 from app.common import utcnow
 from app.extensions import db
 
@@ -58,7 +58,16 @@ def database_has_users() -> bool:
 
 
 def seed() -> list[User]:
-    """Create the demo regions, departments and users in one transaction; return the users."""
+    """Create the demo regions, departments and users in one action; return the users."""
+    detail = {"regions": len(REGIONS), "departments": len(DEPARTMENTS), "users": len(USERS)}
+    with action(None, "demo.seeded", target=("system", None), actor_name="system", detail=detail):
+        departments = _seed_directory()
+        users = _seed_users(departments)
+    seed_flood_response({user.username: user for user in users})
+    return users
+
+
+def _seed_directory() -> dict[str, Department]:
     regions = {}
     for code, name, jurisdiction in REGIONS:
         regions[code] = Region(code=code, name=name, jurisdiction=jurisdiction)
@@ -74,6 +83,10 @@ def seed() -> list[User]:
         )
         db.session.add(departments[code])
         db.session.flush()
+    return departments
+
+
+def _seed_users(departments: dict[str, Department]) -> list[User]:
     password_hash = hash_password(DEMO_PASSWORD)
     users = []
     for username, display_name, department_code, roles in USERS:
@@ -88,16 +101,6 @@ def seed() -> list[User]:
         db.session.add(user)
         users.append(user)
     db.session.flush()
-    audit.record(
-        None,
-        "demo.seeded",
-        "system",
-        None,
-        actor_name="system",
-        detail={"regions": len(REGIONS), "departments": len(DEPARTMENTS), "users": len(USERS)},
-    )
-    db.session.commit()
-    seed_flood_response({user.username: user for user in users})
     return users
 
 

@@ -7,10 +7,13 @@ form, field errors through :func:`run_form`.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -130,10 +133,59 @@ _HTTP_CODES = {
 # What a store the app depends on raises when it does not answer (Redis behind the
 # sign-in throttle, the Socket.IO message queue): a 503 to retry, not a 500 to report.
 UNAVAILABLE_ERRORS = (RedisError, StorageError)
-UNAVAILABLE_MESSAGE = (
-    "A service Bridgework depends on is not answering, so this cannot be done right now. "
-    "Nothing was changed. Try again in a minute."
-)
+
+
+_DOMAIN_CODES: dict[str, type[enum.StrEnum]] = {}
+
+
+def register_error_codes(domain: str, codes: type[enum.StrEnum]) -> None:
+    """Declare the machine-readable codes a domain's refusals use (an enumeration).
+
+    The OpenAPI document and the README's table list them from this one source.
+    """
+    _DOMAIN_CODES[domain] = codes
+
+
+def error_codes() -> dict[str, list[str]]:
+    """Every error code an API client can meet, grouped: ``core`` first, then by domain."""
+    core = {cls.code for cls in (DomainError, *_subclasses(DomainError))}
+    core.update(_HTTP_CODES.values())
+    core.update({"csrf", "server_error"})
+    grouped = {"core": sorted(core)}
+    for domain in sorted(_DOMAIN_CODES):
+        grouped[domain] = [code.value for code in _DOMAIN_CODES[domain]]
+    return grouped
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.extend([sub, *_subclasses(sub)])
+    return found
+
+
+# What each status means, in words a person reads, for errors raised by Flask and Werkzeug
+# themselves (their own descriptions are English only).
+_HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Sign in to continue."),
+    403: _l("You do not have permission to do that."),
+    404: _l("Not found."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("That conflicts with the current state."),
+    413: _l("What was sent is too large."),
+    414: _l("The address is too long."),
+    415: _l("That kind of content is not accepted here."),
+    422: _l("The input is not valid."),
+    500: _l("Something went wrong on our side. It has been logged."),
+}
+
+
+def _http_message(exc: HTTPException) -> str:
+    """A raised HTTP error's message: its own when the code gave one, else ours, translated."""
+    if exc.description and exc.description != type(exc).description:
+        return exc.description
+    return str(_HTTP_MESSAGES.get(exc.code or 500, exc.name))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -148,7 +200,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
-        message = "Your form expired or was sent from elsewhere. Reload the page and try again."
+        message = _("Your form expired or was sent from elsewhere. Reload the page and try again.")
         if is_api_request():
             return error_envelope(400, "csrf", message)
         return _error_page(400, message)
@@ -156,23 +208,27 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         status = exc.code or 500
+        message = _http_message(exc)
+        if status == 429:
+            message = _("Too many requests: %(limit)s. Try again later.", limit=exc.description)
         if is_api_request():
-            message = exc.description or exc.name
-            if status == 429:
-                message = f"Too many requests: {exc.description}. Try again later."
             response, status = error_envelope(status, _HTTP_CODES.get(status, "error"), message)
         else:
-            response, status = _error_page(status, exc.description)
+            response, status = _error_page(status, message)
         _keep_allow_header(exc, response)
         return response, status
 
     def handle_unavailable(exc: Exception):
         app.logger.error("Service unavailable on %s %s: %r", request.method, request.path, exc)
         db.session.rollback()
+        message = _(
+            "A service Bridgework depends on is not answering, so this cannot be done right "
+            "now. Nothing was changed. Try again in a minute."
+        )
         if is_api_request():
-            response, status = error_envelope(503, "unavailable", UNAVAILABLE_MESSAGE)
+            response, status = error_envelope(503, "unavailable", message)
         else:
-            response, status = _error_page(503, UNAVAILABLE_MESSAGE)
+            response, status = _error_page(503, message)
         response.headers["Retry-After"] = "60"
         return response, status
 
@@ -188,7 +244,7 @@ def register_error_handlers(app: Flask) -> None:
         """
         app.logger.warning("Unstorable value on %s %s: %s", request.method, request.path, exc.orig)
         db.session.rollback()
-        message = "A value is too long or out of range for what can be stored."
+        message = _("A value is too long or out of range for what can be stored.")
         if is_api_request():
             return error_envelope(422, "invalid", message)
         return _error_page(422, message)
@@ -198,7 +254,7 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         # The failed transaction would fail the page's own queries (the signed-in user).
         db.session.rollback()
-        message = "Something went wrong on our side. It has been logged."
+        message = _("Something went wrong on our side. It has been logged.")
         if is_api_request():
             return error_envelope(500, "server_error", message)
         return _error_page(500, message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, NotFound, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
@@ -95,12 +96,14 @@ def init_app(app: Flask) -> None:
     def refuse_unusable_input():
         length = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
         if length > MAX_URL_LENGTH:
-            raise RequestURITooLarge(f"The address may have at most {MAX_URL_LENGTH} characters.")
+            raise RequestURITooLarge(
+                _("The address may have at most %(count)d characters.", count=MAX_URL_LENGTH)
+            )
         fields = [*request.args.keys(), *request.args.values()]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             fields += [*request.form.keys(), *request.form.values()]
         if _has_nul(fields):
-            raise BadRequest("The request contains a NUL character, which is never valid input.")
+            raise BadRequest(_("The request contains a NUL character, which is never valid input."))
 
     @app.after_request
     def add_security_headers(response):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
@@ -38,8 +40,32 @@ def _database_url(tmp_path_factory) -> str:
     return url
 
 
+def compile_catalogs(directory: Path) -> list[Path]:
+    """Compile each ``.po`` catalog whose ``.mo`` is missing or older, as ``make install`` does.
+
+    The ``.mo`` files are not in git, so without this a bare ``pytest`` on a fresh clone
+    would show English where the tests expect Chinese.
+    """
+    compiled = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po:
+            catalog = read_po(po, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo:
+            write_mo(mo, catalog)
+        compiled.append(mo_path)
+    return compiled
+
+
+@pytest.fixture(scope="session", autouse=True)
+def translations_compiled():
+    compile_catalogs(Path(__file__).resolve().parent.parent / "app" / "translations")
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app(tmp_path_factory, translations_compiled):
     app = create_app(
         {
             "ENV_NAME": "testing",

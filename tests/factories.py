@@ -1,4 +1,8 @@
-"""Believable test objects, created straight through the models (flushed, not committed)."""
+"""Believable test objects, created straight through the models.
+
+They are committed, as a real caller would find them: a refused action rolls back only
+its own work. The test's outer transaction still rolls everything back at the end.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def make_region(
     n = next(_counter)
     region = Region(code=code or f"R{n}", name=name or f"Region {n}", jurisdiction=jurisdiction)
     db.session.add(region)
-    db.session.flush()
+    db.session.commit()
     return region
 
 
@@ -42,7 +46,7 @@ def make_department(
         parent_id=parent.id if parent else None,
     )
     db.session.add(department)
-    db.session.flush()
+    db.session.commit()
     return department
 
 
@@ -65,7 +69,7 @@ def make_user(
         role_links=[UserRole(role=r) for r in (roles or ("officer",))],
     )
     db.session.add(user)
-    db.session.flush()
+    db.session.commit()
     return user
 
 
@@ -111,7 +115,7 @@ def make_workspace(
         Membership(user_id=lead.id, role="lead", added_by_id=lead.id, added_at=now)
     )
     db.session.add(workspace)
-    db.session.flush()
+    db.session.commit()
     return workspace
 
 
@@ -128,7 +132,7 @@ def make_participation(workspace, department: Department | None = None, status: 
         invited_at=utcnow(),
     )
     db.session.add(participation)
-    db.session.flush()
+    db.session.commit()
     db.session.refresh(workspace)
     return participation
 
@@ -148,7 +152,7 @@ def make_membership(workspace, user: User | None = None, role: str = "member", e
         added_at=utcnow(),
     )
     db.session.add(membership)
-    db.session.flush()
+    db.session.commit()
     db.session.refresh(workspace)
     return membership
 
@@ -168,5 +172,5 @@ def make_notification(user: User, *, subject: str | None = None, read: bool = Fa
         created_at=utcnow(),
     )
     db.session.add(notification)
-    db.session.flush()
+    db.session.commit()
     return notification

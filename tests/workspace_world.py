@@ -37,7 +37,7 @@ def name_deputy(head, deputy, *, days: int = 30) -> Delegation:
         ends_on=utcnow().date() + timedelta(days=days),
     )
     db.session.add(delegation)
-    db.session.flush()
+    db.session.commit()
     return delegation
 
 

@@ -1,0 +1,22 @@
+"""Accounts: people, departments and regions, sign-in, API tokens and deputies."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register what the core needs from accounts: rules, and how callers are identified."""
+    from app.accounts import policy  # noqa: F401  (registers the rules)
+    from app.accounts.directory import all_departments
+    from app.accounts.identity import load_session_user, record_token_use, user_for_token
+    from app.api import register_token_user
+    from app.audit.views import register_department_options
+    from app.extensions import login_manager
+    from app.realtime import register_identity
+
+    login_manager.user_loader(load_session_user)
+    register_token_user(user_for_token)
+    register_identity(session_user=load_session_user, token_user=user_for_token)
+    register_department_options(all_departments)
+    app.after_request(record_token_use)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import service
@@ -29,7 +30,7 @@ PER_PAGE = 25
 @login_required
 def admins_only():
     """Every page here is for administrators; the services check each action again."""
-    require(current_user, "user.manage", None, "Administration is for platform administrators.")
+    require(current_user, "user.manage", None, _("Administration is for platform administrators."))
 
 
 def _page_number() -> int:
@@ -80,7 +81,7 @@ def create_user():
             ),
         )
         if user is not None:
-            flash(f"User {user.username} created.", "success")
+            flash(_("User %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), form_status(form)
 
@@ -103,7 +104,7 @@ def edit_user(user_id: int):
             ),
         )
         if changed is not None:
-            flash(f"User {changed.username} saved.", "success")
+            flash(_("User %(username)s saved.", username=changed.username), "success")
             return redirect(url_for("admin.edit_user", user_id=changed.id))
     return render_template("admin/user_form.html", form=form, user=user), form_status(form)
 
@@ -112,10 +113,16 @@ def _set_active(user_id: int, active: bool):
     form = ActionForm()
     user = run_form(form, lambda: service.set_user_active(current_user, user_id, active))
     if user is not None and active:
-        flash(f"User {user.username} reactivated. They can sign in again.", "success")
+        flash(
+            _("User %(username)s reactivated. They can sign in again.", username=user.username),
+            "success",
+        )
     elif user is not None:
         flash(
-            f"User {user.username} deactivated. Their sessions and API tokens have ended.",
+            _(
+                "User %(username)s deactivated. Their sessions and API tokens have ended.",
+                username=user.username,
+            ),
             "success",
         )
     flash_refusal(form)
@@ -159,7 +166,7 @@ def create_region():
             ),
         )
         if region is not None:
-            flash(f"Region {region.name} created.", "success")
+            flash(_("Region %(name)s created.", name=region.name), "success")
             return redirect(url_for("admin.regions"))
     return render_template("admin/region_form.html", form=form, region=None), form_status(form)
 
@@ -180,7 +187,7 @@ def edit_region(region_id: int):
             ),
         )
         if saved is not None:
-            flash(f"Region {saved.name} saved.", "success")
+            flash(_("Region %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("admin.regions"))
     return render_template("admin/region_form.html", form=form, region=region), form_status(form)
 
@@ -219,7 +226,7 @@ def create_department():
             ),
         )
         if department is not None:
-            flash(f"Department {department.name} created.", "success")
+            flash(_("Department %(name)s created.", name=department.name), "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_form.html", form=form, department=None), form_status(
         form
@@ -244,7 +251,7 @@ def edit_department(department_id: int):
             ),
         )
         if saved is not None:
-            flash(f"Department {saved.name} saved.", "success")
+            flash(_("Department %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("admin.departments"))
     return render_template(
         "admin/department_form.html", form=form, department=department

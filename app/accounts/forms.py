@@ -1,4 +1,4 @@
-"""HTML forms of the accounts domain (CSRF comes with FlaskForm).
+"""HTML forms of the accounts domain (CSRF comes with Flask-WTF, see ``app.forms``).
 
 Forms check what a browser can get wrong (missing values, a malformed number or date);
 the rules themselves (unique names, password strength, who may be a deputy) live in
@@ -7,10 +7,12 @@ the rules themselves (unique names, password strength, who may be a deputy) live
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
+from pytz import common_timezones
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -31,83 +33,100 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import Role
 from app.common import utcnow
+from app.forms import FilterForm, Form, id_choices, optional_int
+from app.i18n import LANGUAGES
 
-ROLE_CHOICES = [SelectChoice(role.value) for role in Role]
+ROLE_LABELS = {
+    Role.OFFICER: _l("officer"),
+    Role.HEAD: _l("department head"),
+    Role.DPO: _l("data protection officer"),
+    Role.AUDITOR: _l("auditor"),
+    Role.ADMIN: _l("administrator"),
+}
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+# Each language is named in itself, whatever the page's language.
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-def optional_int(value) -> int | None:
-    """Coerce a select's value to an id; the empty "any"/"none" option becomes ``None``."""
-    if value is None or value == "":
-        return None
-    return int(value)
+class LoginForm(Form):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-
-
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes state: no fields, only the CSRF token."""
-
-
-class FilterForm(FlaskForm):
-    """A list's filters, read from the query string (a GET form needs no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    def value(self, name: str):
-        """The field's value, or ``None`` when it is empty or was not understood."""
-        field = self[name]
-        return None if field.errors or field.data in ("", None) else field.data
 
 
 # The signed-in user's own account ---------------------------------------------------------
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+class ChangePasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm_password = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
-    )
-
-
-class TokenForm(FlaskForm):
-    name = StringField(
-        "Token name",
-        validators=[DataRequired(message="Give the token a name."), Length(max=100)],
-    )
-    expires_in_days = IntegerField(
-        "Expires after (days)",
-        default=90,
+        _l("Repeat the new password"),
         validators=[
-            InputRequired(message="Enter a number of days between 1 and 365."),
-            NumberRange(min=1, max=365, message="Choose between 1 and 365 days."),
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
         ],
     )
 
 
-class DelegationForm(FlaskForm):
+class TokenForm(Form):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(message=_l("Give the token a name.")), Length(max=100)],
+    )
+    expires_in_days = IntegerField(
+        _l("Expires after (days)"),
+        default=90,
+        validators=[
+            InputRequired(message=_l("Enter a number of days between 1 and 365.")),
+            NumberRange(min=1, max=365, message=_l("Choose between 1 and 365 days.")),
+        ],
+    )
+
+
+class DelegationForm(Form):
     deputy_id = SelectField(
-        "Deputy",
+        _l("Deputy"),
         coerce=optional_int,
-        validators=[DataRequired(message="Choose a colleague to be your deputy.")],
+        validators=[DataRequired(message=_l("Choose a colleague to be your deputy."))],
     )
     starts_on = DateField(
-        "First day",
+        _l("First day"),
         default=lambda: utcnow().date(),
-        validators=[DataRequired(message="Enter a date.")],
+        validators=[DataRequired(message=_l("Enter a date."))],
     )
-    ends_on = DateField("Last day", validators=[DataRequired(message="Enter a date.")])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(message=_l("Enter a date."))])
 
     def set_candidates(self, users) -> None:
-        self.deputy_id.choices = [SelectChoice("", "Choose a colleague")] + [
+        self.deputy_id.choices = [SelectChoice("", _l("Choose a colleague"))] + [
             SelectChoice(user.id, f"{user.display_name} ({user.username})") for user in users
         ]
+
+
+class LanguageForm(Form):
+    """The header's language switcher; ``next`` is the page to return to."""
+
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    next = HiddenField()
+
+
+class PreferencesForm(Form):
+    locale = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("The one my browser asks for")),
+            *LANGUAGE_CHOICES,
+        ],
+    )
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[SelectChoice("", _l("The default time zone"))]
+        + [SelectChoice(name, name.replace("_", " ")) for name in common_timezones],
+    )
 
 
 # Administration ---------------------------------------------------------------------------
@@ -118,128 +137,129 @@ class RoleCheckboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
-    """Options for choosing one of ``objects`` by id, after an empty first option."""
-    return [SelectChoice("", empty)] + [SelectChoice(obj.id, label(obj)) for obj in objects]
-
-
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField(
-        "Display name", validators=[DataRequired(message="Enter a name."), Length(max=120)]
+        _l("Display name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=120)]
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired(message="Enter an email address."),
+            DataRequired(message=_l("Enter an email address.")),
             Length(max=254),
-            Regexp(EMAIL_SHAPE, message="Enter an email address like name@department.gov.hk."),
+            Regexp(EMAIL_SHAPE, message=_l("Enter an email address like name@department.gov.hk.")),
         ],
     )
     department_id = SelectField(
-        "Department",
+        _l("Department"),
         coerce=optional_int,
-        validators=[DataRequired(message="Choose a department.")],
+        validators=[DataRequired(message=_l("Choose a department."))],
     )
     roles = RoleCheckboxes(
-        "Roles",
+        _l("Roles"),
         choices=ROLE_CHOICES,
-        validators=[DataRequired(message="Choose at least one role.")],
+        validators=[DataRequired(message=_l("Choose at least one role."))],
     )
 
     def set_departments(self, departments) -> None:
-        self.department_id.choices = id_choices(departments, "Choose a department")
+        self.department_id.choices = id_choices(departments, _l("Choose a department"))
 
 
 class UserCreateForm(UserEditForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         validators=[
-            DataRequired(message="Enter a username."),
+            DataRequired(message=_l("Enter a username.")),
             Length(max=64),
             Regexp(
                 r"^[A-Za-z0-9._-]+$",
-                message="Use letters, digits, dots, hyphens and underscores only.",
+                message=_l("Use letters, digits, dots, hyphens and underscores only."),
             ),
         ],
     )
     roles = RoleCheckboxes(
-        "Roles",
+        _l("Roles"),
         choices=ROLE_CHOICES,
         default=[Role.OFFICER.value],
-        validators=[DataRequired(message="Choose at least one role.")],
+        validators=[DataRequired(message=_l("Choose at least one role."))],
     )
     password = PasswordField(
-        "Initial password",
-        validators=[DataRequired(message="Enter an initial password."), Length(max=256)],
+        _l("Initial password"),
+        validators=[DataRequired(message=_l("Enter an initial password.")), Length(max=256)],
     )
 
 
 class UserFilterForm(FilterForm):
-    q = StringField("Search", validators=[Optional(), Length(max=100)])
-    department = SelectField("Department", coerce=optional_int, validate_choice=False)
-    role = SelectField("Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], default="")
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES], default=""
+    )
     status = SelectField(
-        "Status",
+        _l("Status"),
         choices=[
-            SelectChoice("", "Any status"),
-            SelectChoice("active", "Active"),
-            SelectChoice("inactive", "Inactive"),
+            SelectChoice("", _l("Any status")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Inactive")),
         ],
         default="",
     )
 
     def set_departments(self, departments) -> None:
-        self.department.choices = id_choices(departments, "Any department")
+        self.department.choices = id_choices(departments, _l("Any department"))
 
     def active(self) -> bool | None:
         return {"active": True, "inactive": False}.get(self.value("status"))
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[
-            DataRequired(message="Enter a short code, e.g. HK."),
+            DataRequired(message=_l("Enter a short code, e.g. HK.")),
             Length(max=16),
-            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, hyphens, underscores."),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use letters, digits, hyphens, underscores.")),
         ],
     )
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=120)]
+    )
     jurisdiction = StringField(
-        "Jurisdiction",
-        validators=[DataRequired(message="Enter a jurisdiction, e.g. HK."), Length(max=32)],
+        _l("Jurisdiction"),
+        validators=[DataRequired(message=_l("Enter a jurisdiction, e.g. HK.")), Length(max=32)],
     )
 
 
 class RegionFilterForm(FilterForm):
-    q = StringField("Search", validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[
-            DataRequired(message="Enter a short code, e.g. DSD."),
+            DataRequired(message=_l("Enter a short code, e.g. DSD.")),
             Length(max=32),
-            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, hyphens, underscores."),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use letters, digits, hyphens, underscores.")),
         ],
     )
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=200)])
-    region_id = SelectField(
-        "Region", coerce=optional_int, validators=[DataRequired(message="Choose a region.")]
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)]
     )
-    parent_id = SelectField("Parent department", coerce=optional_int, validate_choice=False)
+    region_id = SelectField(
+        _l("Region"), coerce=optional_int, validators=[DataRequired(message=_l("Choose a region."))]
+    )
+    parent_id = SelectField(_l("Parent department"), coerce=optional_int, validate_choice=False)
 
     def set_choices(self, regions, departments, exclude_id: int | None = None) -> None:
-        self.region_id.choices = id_choices(regions, "Choose a region")
+        self.region_id.choices = id_choices(regions, _l("Choose a region"))
         self.parent_id.choices = id_choices(
-            [d for d in departments if d.id != exclude_id], "None (a top-level department)"
+            [d for d in departments if d.id != exclude_id], _l("None (a top-level department)")
         )
 
 
 class DepartmentFilterForm(FilterForm):
-    q = StringField("Search", validators=[Optional(), Length(max=100)])
-    region = SelectField("Region", coerce=optional_int, validate_choice=False)
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    region = SelectField(_l("Region"), coerce=optional_int, validate_choice=False)
 
     def set_regions(self, regions) -> None:
-        self.region.choices = id_choices(regions, "Any region")
+        self.region.choices = id_choices(regions, _l("Any region"))

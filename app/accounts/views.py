@@ -4,27 +4,48 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import service
+from app.accounts import preferences, service
 from app.accounts.forms import (
+    ROLE_LABELS,
     ActionForm,
     ChangePasswordForm,
     DelegationForm,
+    LanguageForm,
     LoginForm,
+    PreferencesForm,
     TokenForm,
 )
 from app.common import utcnow
 from app.errors import form_status, run_form
+from app.i18n import SESSION_KEY, format_day
 from app.policy import require
 
 bp = Blueprint("accounts", __name__)
 
 
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    """A role's name in the reader's language (a global, so imported macros see it too)."""
+    return str(ROLE_LABELS.get(role, role))
+
+
 def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site, never to another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only follow ``next`` to a path on this site, never to another host.
+
+    Browsers read a backslash as a slash (``/\\evil.example`` is ``//evil.example``) and
+    drop tabs and line breaks, so any of those makes the target unsafe too.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(char == "\\" or ord(char) < 32 for char in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -51,7 +72,8 @@ def login():
         )
         if user is not None:
             login_user(user)
-            flash(f"Welcome, {user.display_name}.", "success")
+            refresh()  # the language may have been chosen before the user was known
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), form_status(form)
 
@@ -60,16 +82,60 @@ def login():
 @login_required
 def logout():
     service.record_logout(current_user)
+    if current_user.locale:
+        # The sign-in page that follows stays in the language the person was using.
+        session[SESSION_KEY] = current_user.locale
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """The header's switcher: save the language, then go back to the page it was sent from.
+
+    A signed-in user's choice is saved in their profile, so it follows them to every
+    browser; an anonymous visitor's lives in this browser's session.
+    """
+    form = LanguageForm()
+    if not form.validate():
+        flash(_("Choose one of the languages offered."), "error")
+    elif current_user.is_authenticated:
+        preferences.update_preferences(current_user, locale=form.locale.data)
+    else:
+        session[SESSION_KEY] = form.locale.data
+    return redirect(_safe_next(form.next.data))
+
+
+def _profile_page(form: PreferencesForm):
+    delegations = service.list_delegations(current_user)
+    return render_template(
+        "accounts/profile.html", delegations=delegations, today=utcnow().date(), form=form
+    ), form_status(form)
 
 
 @bp.get("/profile")
 @login_required
 def profile():
-    delegations = service.list_delegations(current_user)
-    return render_template("accounts/profile.html", delegations=delegations, today=utcnow().date())
+    return _profile_page(PreferencesForm(obj=current_user))
+
+
+@bp.post("/profile/preferences")
+@login_required
+def save_preferences():
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        saved = run_form(
+            form,
+            lambda: preferences.update_preferences(
+                current_user, locale=form.locale.data, timezone=form.timezone.data
+            ),
+        )
+        if saved is not None:
+            refresh()
+            flash(_("Your language and time zone are saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _profile_page(form)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -87,7 +153,9 @@ def change_password():
         if not form.errors:
             # The new session version ended every session; this browser signs in again.
             login_user(user)
-            flash("Your password is changed. Any other sessions have been signed out.", "success")
+            flash(
+                _("Your password is changed. Any other sessions have been signed out."), "success"
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form), form_status(form)
 
@@ -133,7 +201,7 @@ def revoke_token(token_id: int):
     form = ActionForm()
     token = run_form(form, lambda: service.revoke_token(current_user, token_id))
     if token is not None:
-        flash(f"Token “{token.name}” is revoked; it no longer works.", "success")
+        flash(_("Token “%(name)s” is revoked; it no longer works.", name=token.name), "success")
     flash_refusal(form)
     return redirect(url_for("accounts.tokens"))
 
@@ -144,7 +212,7 @@ def revoke_token(token_id: int):
 @bp.route("/profile/delegation", methods=["GET", "POST"])
 @login_required
 def delegation():
-    require(current_user, "delegation.create", None, "Only a department head can name a deputy.")
+    require(current_user, "delegation.create", None, _("Only a department head can name a deputy."))
     form = DelegationForm()
     form.set_candidates(service.deputy_candidates(current_user))
     if form.validate_on_submit():
@@ -159,8 +227,12 @@ def delegation():
         )
         if created is not None:
             flash(
-                f"{created.deputy.display_name} is your deputy from "
-                f"{created.starts_on:%d %b %Y} to {created.ends_on:%d %b %Y}.",
+                _(
+                    "%(name)s is your deputy from %(first)s to %(last)s.",
+                    name=created.deputy.display_name,
+                    first=format_day(created.starts_on),
+                    last=format_day(created.ends_on),
+                ),
                 "success",
             )
             return redirect(url_for("accounts.delegation"))
@@ -179,6 +251,6 @@ def end_delegation(delegation_id: int):
     form = ActionForm()
     ended = run_form(form, lambda: service.revoke_delegation(current_user, delegation_id))
     if ended is not None:
-        flash(f"{ended.deputy.display_name} no longer acts for you.", "success")
+        flash(_("%(name)s no longer acts for you.", name=ended.deputy.display_name), "success")
     flash_refusal(form)
     return redirect(url_for("accounts.delegation"))

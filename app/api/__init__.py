@@ -55,17 +55,23 @@ def _bearer_token() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+_token_user: dict[str, Callable[[str], Any]] = {}
+
+
+def register_token_user(load: Callable[[str], Any]) -> None:
+    """Name how a bearer token becomes its active user, or ``None`` (accounts does)."""
+    _token_user["load"] = load
+
+
 def authenticate_request():
     """The user behind this API request, or ``Unauthorized``.
 
     A bearer token is enough on its own. Without one, the browser session counts, but
     writes must then carry the CSRF token (header ``X-CSRFToken``), as forms do.
     """
-    from app.accounts.service import user_for_token
-
     raw = _bearer_token()
     if raw is not None:
-        user = user_for_token(raw)
+        user = _token_user["load"](raw)
         if user is None:
             raise Unauthorized("The API token is missing, expired, revoked or not valid.")
         return user

@@ -10,6 +10,7 @@ from flask import jsonify
 
 from app.api import OPERATIONS, bp, openapi_path
 from app.api.schemas import ErrorSchema, PageMetaSchema
+from app.errors import error_codes
 
 _PARAM = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
 _REASONS = {
@@ -50,7 +51,19 @@ def build_spec() -> dict:
         paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = _operation(op)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _list_error_codes(document)
+    return document
+
+
+def _list_error_codes(document: dict) -> None:
+    """Give the envelope's ``code`` every registered code, with the domain that uses it."""
+    grouped = error_codes()
+    code = document["components"]["schemas"]["ErrorBody"]["properties"]["code"]
+    code["enum"] = sorted({c for codes in grouped.values() for c in codes})
+    code["description"] = "; ".join(
+        f"{domain}: {', '.join(codes)}" for domain, codes in grouped.items()
+    )
 
 
 def _operation(op) -> dict:

@@ -41,3 +41,25 @@ class PageMetaSchema(Schema):
 class PageQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+# Live streams' catch-up, shared by every stream kind ------------------------------------
+
+
+class EventMessageSchema(Schema):
+    """A stored live event, exactly as the socket delivers it."""
+
+    stream = fields.String()
+    seq = fields.Integer()
+    type = fields.String()
+    data = fields.Dict(metadata={"description": "Always has 'text' and 'actor'."})
+    at = fields.String(metadata={"format": "date-time"})
+
+
+class EventBatchSchema(Schema):
+    items = fields.List(fields.Nested(EventMessageSchema))
+    last_seq = fields.Integer(metadata={"description": "The stream's latest sequence number."})
+
+
+class EventsQuerySchema(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))

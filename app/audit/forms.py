@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from app.accounts.forms import FilterForm, id_choices, optional_int
 from app.audit.service import AuditFilters
+from app.forms import FilterForm, id_choices, optional_int
 
 
 class AuditFilterForm(FilterForm):
-    actor = StringField("Actor", validators=[Optional(), Length(max=64)])
-    action = StringField("Action starts with", validators=[Optional(), Length(max=64)])
-    object_type = StringField("Object type", validators=[Optional(), Length(max=32)])
-    object_id = StringField("Object id", validators=[Optional(), Length(max=64)])
-    department = SelectField("Department", coerce=optional_int, validate_choice=False)
-    date_from = DateField("From (UTC)", validators=[Optional()])
-    date_to = DateField("To (UTC)", validators=[Optional()])
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    date_from = DateField(_l("From (UTC)"), validators=[Optional()])
+    date_to = DateField(_l("To (UTC)"), validators=[Optional()])
 
     def set_departments(self, departments) -> None:
-        self.department.choices = id_choices(departments, "Any department")
+        self.department.choices = id_choices(departments, _l("Any department"))
 
     def validate_date_to(self, field) -> None:
         start = self.value("date_from")
         if field.data and start and field.data < start:
-            raise ValidationError("The end date must not be before the start date.")
+            raise ValidationError(_l("The end date must not be before the start date."))
 
     def filters(self) -> AuditFilters:
         """The filters the user asked for, leaving out any value that was not understood."""

@@ -1,1 +1,14 @@
 """Notifications: what needs a user's attention, with a live unread count."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the notification rules, and deliver the notices that actions queue."""
+    from app.actions import register_notifier
+    from app.notifications import policy  # noqa: F401  (registers the rules)
+    from app.notifications.service import notify
+
+    register_notifier(notify)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.api import api_user, endpoint
+from app.api.schemas import EventBatchSchema, EventsQuerySchema
 from app.notifications import schemas, service
-from app.workspaces.schemas import EventBatchSchema, EventsQuerySchema
 
 TAG = "Notifications"
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from app import audit
 from app.accounts.models import User
+from app.actions import action
 from app.common import Page, paginate, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
@@ -176,24 +176,20 @@ def mark_all_read(actor: User) -> ReadResult:
 
 def _finish_reading(actor: User, ids: list[int], *, everything: bool = False) -> ReadResult:
     """Audit, publish and commit a change of read flags; nothing at all when none changed."""
-    if not ids:
-        return ReadResult(marked=0, unread=unread_count(actor))
-    db.session.flush()
-    unread = unread_count(actor)
-    detail = {"all": True, "count": len(ids)} if everything else {"ids": ids, "count": len(ids)}
-    audit.record(actor, "notification.read", "notification", None, detail=detail)
-    noun = "notification" if len(ids) == 1 else "notifications"
-    publish(
-        user_stream(actor.id),
-        "notifications.read",
-        {
-            "text": f"{len(ids)} {noun} marked read",
-            "actor": actor.display_name,
-            "unread": unread,
-            **detail,
-        },
-    )
-    db.session.commit()
+    with action(actor, "notification.read", target=("notification", None)) as act:
+        if not ids:
+            act.nothing_changed()
+            return ReadResult(marked=0, unread=unread_count(actor))
+        db.session.flush()
+        unread = unread_count(actor)
+        act.detail.update({"all": True} if everything else {"ids": ids}, count=len(ids))
+        noun = "notification" if len(ids) == 1 else "notifications"
+        act.publish(
+            user_stream(actor.id),
+            text=f"{len(ids)} {noun} marked read",
+            unread=unread,
+            **act.detail,
+        )
     return ReadResult(marked=len(ids), unread=unread)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.notifications import service
@@ -47,16 +49,18 @@ def index():
 @bp.post("/<int:notification_id>/read")
 def mark_read(notification_id: int):
     service.mark_read(current_user, [notification_id])
-    flash("Marked read.", "success")
+    flash(_("Marked read."), "success")
     return redirect(url_for(".index", **_list_args()))
 
 
 @bp.post("/read-all")
 def mark_all_read():
     result = service.mark_all_read(current_user)
-    noun = "notification" if result.marked == 1 else "notifications"
-    flash(
-        f"{result.marked} {noun} marked read." if result.marked else "Nothing was unread.",
-        "success",
-    )
+    if result.marked:
+        message = ngettext(
+            "%(num)s notification marked read.", "%(num)s notifications marked read.", result.marked
+        )
+    else:
+        message = _("Nothing was unread.")
+    flash(message, "success")
     return redirect(url_for(".index", **_list_args()))

@@ -1,107 +1,43 @@
-"""Real-time layer shared by every domain.
+"""Real-time layer shared by every domain: streams of stored events, and who follows them.
 
-Services never emit. They call :func:`publish`, which stores the event with the next
-sequence number of its stream in the caller's transaction and queues the emit; the emit
-happens only after that transaction commits, and a rollback discards it. Streams are
-named like rooms: ``workspace:<id>``, ``user:<id>``, ``case:<id>``.
+:mod:`app.realtime.streams` stores an event in the caller's transaction and emits it
+after commit; :mod:`app.realtime.rooms` authenticates sockets, lets them follow the
+streams that domains' registered checks allow, and ends access again. This module is
+the face the rest of the app uses.
 """
 
-from __future__ import annotations
+from app.realtime.rooms import (
+    disconnect_user_sockets as disconnect_user,
+)
+from app.realtime.rooms import (
+    evict_user_from_room as evict_from_room,
+)
+from app.realtime.rooms import (
+    recheck_users,
+    register_identity,
+    stream_kind,
+)
+from app.realtime.streams import (
+    MAX_CATCH_UP,
+    after_commit,
+    emit_stored,
+    events_after,
+    last_seq,
+    publish,
+    stream_name,
+)
 
-from collections.abc import Callable
-from typing import Any
-
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
-
-from app.extensions import db, socketio
-from app.realtime.models import Event, EventStream
-
-_PENDING_KEY = "bridgework_after_commit"
-MAX_CATCH_UP = 500
-
-
-def stream_name(kind: str, object_id: int) -> str:
-    return f"{kind}:{object_id}"
-
-
-def after_commit(callback: Callable[..., Any], *args: Any) -> None:
-    """Run ``callback(*args)`` once the current transaction has committed.
-
-    A rollback drops it. The transaction is begun here if nothing has used the session
-    yet, so that a rollback before any query still counts.
-    """
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()
-    session.info.setdefault(_PENDING_KEY, []).append((callback, args))
-
-
-def _next_seq(stream: str) -> int:
-    result = db.session.execute(
-        update(EventStream)
-        .where(EventStream.stream == stream)
-        .values(last_seq=EventStream.last_seq + 1)
-        .returning(EventStream.last_seq)
-    ).scalar_one_or_none()
-    if result is not None:
-        return result
-    db.session.add(EventStream(stream=stream, last_seq=1))
-    db.session.flush()
-    return 1
-
-
-def publish(stream: str, event_type: str, data: dict[str, Any]) -> Event:
-    """Store an event on ``stream`` and emit it to the room of the same name after commit."""
-    stored = Event(stream=stream, seq=_next_seq(stream), type=event_type, payload=data)
-    db.session.add(stored)
-    db.session.flush()
-    after_commit(emit_stored, stored.as_message())
-    return stored
-
-
-def emit_stored(message: dict[str, Any]) -> None:
-    socketio.emit("event", message, to=message["stream"])
-
-
-def events_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[Event]:
-    """Events of ``stream`` with a sequence number above ``after``, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Event)
-            .where(Event.stream == stream, Event.seq > after)
-            .order_by(Event.seq)
-            .limit(min(max(limit, 1), MAX_CATCH_UP))
-        )
-    )
-
-
-def last_seq(stream: str) -> int:
-    return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
-
-
-def disconnect_user(user_id: int) -> None:
-    """End every live connection of a user (deactivated, or signed out everywhere)."""
-    from app.realtime.rooms import disconnect_user_sockets
-
-    disconnect_user_sockets(user_id)
-
-
-def evict_from_room(user_id: int, room: str) -> None:
-    """Stop a user's live connections receiving ``room`` (removed from a workspace, say)."""
-    from app.realtime.rooms import evict_user_from_room
-
-    evict_user_from_room(user_id, room)
-
-
-@event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, [])
-    for callback, args in pending:
-        callback(*args)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _discard_after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None or not session.in_transaction():
-        session.info.pop(_PENDING_KEY, None)
+__all__ = [
+    "MAX_CATCH_UP",
+    "after_commit",
+    "disconnect_user",
+    "emit_stored",
+    "events_after",
+    "evict_from_room",
+    "last_seq",
+    "publish",
+    "recheck_users",
+    "register_identity",
+    "stream_kind",
+    "stream_name",
+]

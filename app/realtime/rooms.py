@@ -9,8 +9,13 @@ Connections are remembered per process. With ``SOCKETIO_MESSAGE_QUEUE=redis://..
 several processes serve sockets, and Socket.IO only shares *emits* and operations on
 socket ids a process already knows; so evictions and disconnections are announced on a
 control channel of the same Redis, and every process applies them to its own sockets.
-Every few minutes each process also asks policy again for every subscription it holds,
-which ends access that lapsed with time and repairs an eviction lost in a Redis outage.
+Every few minutes (``REALTIME_RECHECK_SECONDS``) each process also asks policy again for
+every subscription it holds, which ends access that lapsed with time and repairs an
+eviction lost in a Redis outage. Actions that take access away ask for a re-check of the
+people concerned at once (:func:`recheck_users`).
+
+The core knows no domain: domains register their stream kinds with :func:`stream_kind`,
+and accounts registers how sessions and tokens become users with :func:`register_identity`.
 """
 
 from __future__ import annotations
@@ -22,16 +27,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app
 from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
-
-if TYPE_CHECKING:
-    from app.accounts.models import User
+from app.realtime.streams import last_seq
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,18 @@ _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
 _STREAM_KINDS: dict[str, StreamCheck] = {}
+UserLoader = Callable[[str], Any]
+_identity: dict[str, UserLoader] = {}
+
+
+def register_identity(*, session_user: UserLoader, token_user: UserLoader) -> None:
+    """Name how a socket's session identity and API token become a user (accounts does).
+
+    Each loader returns the active user, or ``None`` when the session or token no longer
+    holds (signed out, revoked, expired, deactivated).
+    """
+    _identity["session"] = session_user
+    _identity["token"] = token_user
 
 
 def user_room(user_id: int) -> str:
@@ -96,16 +111,6 @@ def _own_user_stream(user, user_id: int) -> None:
     """Only the user themselves follows their notifications."""
     if user.id != user_id:
         raise NotFound("Stream not found.")
-
-
-@stream_kind("workspace")
-def _workspace_stream(user, workspace_id: int) -> None:
-    """Whoever may view the workspace follows its activity."""
-    from app.policy import require
-    from app.workspaces.service import get_workspace
-
-    workspace = get_workspace(user, workspace_id)
-    require(user, "workspace.view", workspace)
 
 
 # Connections ------------------------------------------------------------------------------
@@ -181,11 +186,9 @@ _registry = _Registry()
 
 
 def _authenticate(auth: Any, session_user: Any) -> Connection:
-    from app.accounts.service import user_for_token
-
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is not None:
-        user = user_for_token(str(token)) if isinstance(token, str) else None
+        user = _identity["token"](token) if isinstance(token, str) else None
         if user is None:
             raise ConnectionRefusedError("The API token is expired, revoked or not valid.")
         return Connection(user.id, token=token)
@@ -194,14 +197,12 @@ def _authenticate(auth: Any, session_user: Any) -> Connection:
     raise ConnectionRefusedError("Sign in first, or connect with an API token.")
 
 
-def _current_user(connection: Connection) -> User | None:
+def _current_user(connection: Connection) -> Any | None:
     """The connection's user if their session or token is still good, else ``None``."""
-    from app.accounts.service import load_session_user, user_for_token
-
     if connection.token is not None:
-        user = user_for_token(connection.token)
+        user = _identity["token"](connection.token)
     else:
-        user = load_session_user(connection.session_identity or "")
+        user = _identity["session"](connection.session_identity or "")
     if user is None or user.id != connection.user_id:
         return None
     return user
@@ -234,7 +235,7 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
     if _current_user(connection) is None:
         close_connection(sid)
         raise ConnectionRefusedError("The account is no longer active.")
-    _start_background_work(current_app)
+    _start_background_work(current_app._get_current_object())
     return connection.user_id
 
 
@@ -243,7 +244,7 @@ def close_connection(sid: str) -> None:
     _registry.remove(sid)
 
 
-def socket_user(sid: str) -> User:
+def socket_user(sid: str) -> Any:
     """The user behind ``sid``, checked again against their session or token.
 
     Raises:
@@ -272,8 +273,6 @@ def subscribe(sid: str, stream: Stream) -> int:
         NotFound, Forbidden: the user may not follow this stream.
         Invalid: the socket already follows ``MAX_STREAMS_PER_SOCKET`` other streams.
     """
-    from app.realtime import last_seq
-
     following = _registry.following(sid)
     if stream.name not in following and len(following) >= MAX_STREAMS_PER_SOCKET:
         raise Invalid(
@@ -342,6 +341,23 @@ def evict_user_from_room(user_id: int, room: str) -> None:
     _control(current_app).announce({"op": "evict", "user_id": user_id, "room": room})
 
 
+def recheck_users(user_ids: list[int]) -> None:
+    """End, at once, the streams these users' sockets may no longer follow, on every process.
+
+    Called after an action that may have taken access away (a member removed, roles or
+    department changed, a delegation revoked), so nobody waits for the periodic sweep.
+    """
+    if socketio.server is None or not user_ids:
+        return
+    _recheck_here(user_ids)
+    _control(current_app).announce({"op": "recheck", "user_ids": list(user_ids)})
+
+
+def _recheck_here(user_ids: list[int]) -> int:
+    wanted = set(user_ids)
+    return _recheck([entry for entry in _registry.snapshot() if entry[1].user_id in wanted])
+
+
 def recheck_subscriptions() -> int:
     """Ask policy again for every stream that every socket of this process follows.
 
@@ -349,9 +365,13 @@ def recheck_subscriptions() -> int:
     eviction announced while Redis was unreachable. Sockets whose session or token ended
     are disconnected; streams no longer allowed are left. Returns how many were ended.
     """
+    return _recheck(_registry.snapshot())
+
+
+def _recheck(entries: list[tuple[str, Connection, frozenset[str]]]) -> int:
     ended = 0
     verdicts: dict[tuple[int, str], bool] = {}
-    for sid, connection, streams in _registry.snapshot():
+    for sid, connection, streams in entries:
         user = _current_user(connection)
         if user is None:
             socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
@@ -380,13 +400,14 @@ def _still_allowed(user, name: str) -> bool:
 
 # Background work per process ------------------------------------------------------------
 
-RECHECK_INTERVAL_SECONDS = 300
-
 
 def _start_background_work(app: Flask) -> None:
-    """From the first socket on: listen to the control channel, re-check subscriptions."""
+    """From the first socket on: listen to the control channel, re-check subscriptions.
+
+    ``REALTIME_RECHECK_SECONDS`` sets the sweep's period; 0 switches it off.
+    """
     _control(app).start()
-    if not app.testing:
+    if app.config.get("REALTIME_RECHECK_SECONDS", 300) > 0:
         _sweeper(app).start()
 
 
@@ -396,6 +417,7 @@ class _Sweeper:
         self.interval = interval
         self._started = False
         self._lock = threading.Lock()
+        self.sweeps = 0
 
     def start(self) -> None:
         with self._lock:
@@ -410,6 +432,7 @@ class _Sweeper:
             with self.app.app_context():
                 try:
                     ended = recheck_subscriptions()
+                    self.sweeps += 1
                     if ended:
                         logger.info("Ended %d live subscriptions no longer allowed", ended)
                 except Exception:
@@ -422,14 +445,15 @@ def _sweeper(app: Flask) -> _Sweeper:
     with _extension_lock:
         sweeper = app.extensions.get("bridgework_realtime_sweeper")
         if sweeper is None:
-            sweeper = _Sweeper(app, RECHECK_INTERVAL_SECONDS)
+            sweeper = _Sweeper(app, app.config.get("REALTIME_RECHECK_SECONDS", 300))
             app.extensions["bridgework_realtime_sweeper"] = sweeper
         return sweeper
 
 
-_OPERATIONS: dict[str, Callable[[dict], None]] = {
+_OPERATIONS: dict[str, Callable[[dict], Any]] = {
     "evict": lambda message: _evict_here(int(message["user_id"]), str(message["room"])),
     "disconnect": lambda message: _disconnect_here(int(message["user_id"])),
+    "recheck": lambda message: _recheck_here([int(i) for i in message["user_ids"]]),
 }
 
 
@@ -442,7 +466,8 @@ class ControlChannel:
     losing it.
     """
 
-    def __init__(self, url: str | None, channel: str, retry_for: float = 120.0) -> None:
+    def __init__(self, app: Flask, url: str | None, channel: str, retry_for: float = 120.0) -> None:
+        self.app = app
         self.url = url if url and url.startswith(("redis://", "rediss://", "unix://")) else None
         self.channel = f"{channel}:realtime-control"
         self.retry_for = retry_for
@@ -517,9 +542,17 @@ class ControlChannel:
             message = json.loads(data)
             if message.get("host") == self.host_id:
                 return
-            _OPERATIONS[message["op"]](message)
+            operation = _OPERATIONS[message["op"]]
         except (ValueError, KeyError, TypeError):
             logger.warning("Ignored a malformed realtime control message: %r", data)
+            return
+        with self.app.app_context():
+            try:
+                operation(message)
+            except (ValueError, KeyError, TypeError):
+                logger.warning("Ignored a malformed realtime control message: %r", data)
+            finally:
+                db.session.remove()
 
 
 _extension_lock = threading.Lock()
@@ -530,6 +563,7 @@ def _control(app: Flask) -> ControlChannel:
         channel = app.extensions.get("bridgework_realtime_control")
         if channel is None:
             channel = ControlChannel(
+                app,
                 app.config.get("SOCKETIO_MESSAGE_QUEUE"),
                 app.config.get("SOCKETIO_CHANNEL", "bridgework"),
             )

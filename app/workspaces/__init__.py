@@ -1,1 +1,14 @@
 """Workspaces: the virtual organisations departments of different regions form together."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the workspace rules, the ``workspace`` stream kind and the error codes."""
+    from app.errors import register_error_codes
+    from app.workspaces import policy, streams  # noqa: F401  (register on import)
+    from app.workspaces.access import WorkspaceError
+
+    register_error_codes("workspaces", WorkspaceError)

@@ -7,6 +7,7 @@ result; visibility, policy and validation live in :mod:`app.workspaces.service`.
 from __future__ import annotations
 
 from app.api import api_user, endpoint
+from app.api.schemas import EventBatchSchema, EventsQuerySchema
 from app.workspaces import schemas, service
 
 TAG = "Workspaces"
@@ -184,8 +185,8 @@ def remove_member(workspace_id: int, user_id: int):
     "/workspaces/<int:workspace_id>/events",
     summary="The workspace's live events after a sequence number, for catching up",
     tag=TAG,
-    query=schemas.EventsQuerySchema(),
-    response=schemas.EventBatchSchema(),
+    query=EventsQuerySchema(),
+    response=EventBatchSchema(),
     errors=(404,),
 )
 def workspace_events(workspace_id: int, query: dict):

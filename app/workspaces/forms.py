@@ -7,18 +7,19 @@ department, last lead, read-only workspace) live in the service, whose refusals
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.workspaces.service import NAME_MAX, PURPOSE_MAX, REASON_MAX
+from app.forms import Form
+from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLE_CHOICES = [
-    SelectChoice("member", "Member"),
-    SelectChoice("lead", "Lead"),
-    SelectChoice("observer", "Observer (read only)"),
+    SelectChoice("member", _l("Member")),
+    SelectChoice("lead", _l("Lead")),
+    SelectChoice("observer", _l("Observer (read only)")),
 ]
 
 
@@ -32,52 +33,54 @@ def optional_int(value) -> int | None:
         return None
 
 
-class WorkspaceForm(FlaskForm):
+class WorkspaceForm(Form):
     name = StringField(
-        "Name",
-        validators=[InputRequired("Give the workspace a name."), Length(max=NAME_MAX)],
+        _l("Name"),
+        validators=[InputRequired(_l("Give the workspace a name.")), Length(max=NAME_MAX)],
     )
     purpose = TextAreaField(
-        "Purpose",
+        _l("Purpose"),
         validators=[
-            InputRequired("Say what the departments will work on together."),
+            InputRequired(_l("Say what the departments will work on together.")),
             Length(max=PURPOSE_MAX),
         ],
     )
     ends_on = DateField(
-        "End date",
-        validators=[InputRequired("Give the date the workspace ends.")],
+        _l("End date"),
+        validators=[InputRequired(_l("Give the date the workspace ends."))],
     )
 
 
 class WorkspaceEditForm(WorkspaceForm):
     version = IntegerField(
-        "Version",
+        _l("Version"),
         widget=HiddenInput(),
-        validators=[InputRequired("Reload the page and make your change again.")],
+        validators=[InputRequired(_l("Reload the page and make your change again."))],
     )
 
 
-class InviteForm(FlaskForm):
-    department_id = SelectField("Department to invite", coerce=optional_int, validate_choice=False)
+class InviteForm(Form):
+    department_id = SelectField(
+        _l("Department to invite"), coerce=optional_int, validate_choice=False
+    )
 
 
-class AddMemberForm(FlaskForm):
-    user_id = SelectField("Person", coerce=optional_int, validate_choice=False)
-    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
-    expires_on = DateField("Membership ends on (optional)", validators=[Optional()])
+class AddMemberForm(Form):
+    user_id = SelectField(_l("Person"), coerce=optional_int, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
+    expires_on = DateField(_l("Membership ends on (optional)"), validators=[Optional()])
 
 
-class MemberForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    expires_on = DateField("Ends on", validators=[Optional()])
+class MemberForm(Form):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    expires_on = DateField(_l("Ends on"), validators=[Optional()])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
-        "Reason for declining",
+        _l("Reason for declining"),
         validators=[
-            InputRequired("Say why the department declines, for the workspace's leads."),
+            InputRequired(_l("Say why the department declines, for the workspace's leads.")),
             Length(max=REASON_MAX),
         ],
     )
@@ -91,5 +94,5 @@ def grouped_choices(items, group, placeholder: str, label=str) -> list[SelectCho
     ]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only the CSRF token travels with it."""

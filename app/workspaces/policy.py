@@ -1,16 +1,23 @@
-"""Who may see and change a workspace (gathered by ``app.policy``).
+"""Who may see and change a workspace (registered with ``app.policy`` at start-up).
 
 A membership counts only until it expires. Heads of invited or participating
 departments (and their current deputies) see the workspace so they can decide;
 administrators and auditors see every workspace's metadata without being members.
 Only leads change a workspace, and only while it is active (not archived, not past
 its end date).
+
+:func:`involved_clause` is the SQL twin of :func:`is_involved`, kept beside it so the
+workspace list and the workspace page agree (a test checks them on a matrix).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
+
+from app.accounts.acting import acting_for, deciders
+from app.common import utcnow
 from app.policy import has_role, rule
-from app.workspaces.models import ParticipationStatus
+from app.workspaces.models import Membership, ParticipationStatus, Workspace, WorkspaceDepartment
 
 _INVOLVED = (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
 
@@ -30,9 +37,40 @@ def decides_for(user, workspace) -> bool:
 
 
 def _acts_for(user, department_id: int) -> bool:
-    from app.accounts.service import acting_for
-
     return acting_for(user, department_id) is not None
+
+
+def is_involved(user, workspace) -> bool:
+    """A current member, or someone who decides for an invited or joined department."""
+    return current_membership(user, workspace) is not None or decides_for(user, workspace)
+
+
+def involved_clause(user):
+    """SQL condition on ``Workspace`` true exactly where :func:`is_involved` is."""
+    mine = select(Membership.workspace_id).where(
+        Membership.user_id == user.id,
+        or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
+    )
+    clause = Workspace.id.in_(mine)
+    if acting_for(user, user.department_id) is not None:
+        involved = select(WorkspaceDepartment.workspace_id).where(
+            WorkspaceDepartment.department_id == user.department_id,
+            WorkspaceDepartment.status.in_([status.value for status in _INVOLVED]),
+        )
+        clause = or_(clause, Workspace.id.in_(involved))
+    return clause
+
+
+def invitation_deciders(department_id: int) -> list:
+    """Who answers a department's invitation: the people :func:`_respond` lets answer."""
+    return deciders(department_id)
+
+
+def answering_for(user, participation):
+    """The head on whose behalf ``user`` answers this invitation, or ``None``."""
+    if participation is None:
+        return None
+    return acting_for(user, participation.department_id)
 
 
 @rule("workspace.create")
@@ -56,7 +94,13 @@ def _view(user, workspace) -> bool:
         return False
     if has_role(user, "admin", "auditor"):
         return True
-    return current_membership(user, workspace) is not None or decides_for(user, workspace)
+    return is_involved(user, workspace)
+
+
+@rule("workspace.oversee")
+def _oversee(user, workspace) -> bool:
+    """Administrators and auditors read a workspace's metadata without taking part in it."""
+    return workspace is not None and has_role(user, "admin", "auditor")
 
 
 @rule(

@@ -10,8 +10,8 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import DepartmentRefSchema, RegionSchema, UserRefSchema
 from app.api.schemas import PageQuerySchema, UtcDateTime
+from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 from app.workspaces.models import WorkspaceRole, WorkspaceState
-from app.workspaces.service import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLES = [role.value for role in WorkspaceRole]
 STATES = [state.value for state in WorkspaceState]
@@ -98,21 +98,6 @@ class WorkspaceSchema(Schema):
         return not workspace.is_writable()
 
 
-class EventMessageSchema(Schema):
-    """A stored live event, exactly as the socket delivers it."""
-
-    stream = fields.String()
-    seq = fields.Integer()
-    type = fields.String()
-    data = fields.Dict(metadata={"description": "Always has 'text' and 'actor'."})
-    at = fields.String(metadata={"format": "date-time"})
-
-
-class EventBatchSchema(Schema):
-    items = fields.List(fields.Nested(EventMessageSchema))
-    last_seq = fields.Integer(metadata={"description": "The stream's latest sequence number."})
-
-
 # Input ----------------------------------------------------------------------------------
 
 
@@ -172,7 +157,3 @@ class MemberUpdateSchema(Schema):
     expires_at = fields.DateTime(
         allow_none=True, metadata={"description": "ISO 8601 (UTC if no offset); null removes it."}
     )
-
-
-class EventsQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))

@@ -8,11 +8,13 @@ caused it and in a summary at the top.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
 from app.workspaces import service
 from app.workspaces.forms import (
+    ROLE_CHOICES,
     AddMemberForm,
     ConfirmForm,
     DeclineForm,
@@ -24,6 +26,8 @@ from app.workspaces.forms import (
 )
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
+
+ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
 
 
 @bp.before_request
@@ -70,7 +74,10 @@ def new():
         )
         if workspace is not None:
             flash(
-                f"Workspace “{workspace.name}” created. Invite the departments you will work with.",
+                _(
+                    "Workspace “%(name)s” created. Invite the departments you will work with.",
+                    name=workspace.name,
+                ),
                 "success",
             )
             return redirect(url_for(".show", workspace_id=workspace.id))
@@ -97,7 +104,7 @@ def edit(workspace_id: int):
             ),
         )
         if workspace is not None:
-            flash("The workspace was saved.", "success")
+            flash(_("The workspace was saved."), "success")
             return redirect(url_for(".show", workspace_id=workspace_id))
     return render_template(
         "workspaces/edit.html", form=form, workspace_id=workspace_id
@@ -121,12 +128,12 @@ def _page(workspace_id: int, failed=None, **bound):
         **bound,
     }
     forms["invite"].department_id.choices = grouped_choices(
-        overview.invitable_departments, lambda d: str(d.region), "Choose a department…"
+        overview.invitable_departments, lambda d: str(d.region), _("Choose a department…")
     )
     forms["add_member"].user_id.choices = grouped_choices(
         overview.member_candidates,
         lambda u: u.department.name,
-        "Choose a person…",
+        _("Choose a person…"),
         label=lambda u: u.display_name,
     )
     status = form_status(failed) if failed is not None else 200
@@ -148,7 +155,8 @@ def archive(workspace_id: int):
         run_form(form, lambda: service.archive_workspace(current_user, workspace_id))
         if _succeeded(form):
             flash(
-                "The workspace is archived. It stays readable, but nothing can change.", "success"
+                _("The workspace is archived. It stays readable, but nothing can change."),
+                "success",
             )
             return _back(workspace_id)
     return _page(workspace_id, failed=form)
@@ -164,7 +172,10 @@ def invite(workspace_id: int):
         )
         if participation is not None:
             flash(
-                f"{participation.department.name} is invited. Its head (or deputy) decides.",
+                _(
+                    "%(department)s is invited. Its head (or deputy) decides.",
+                    department=participation.department.name,
+                ),
                 "success",
             )
             return _back(workspace_id, "departments")
@@ -179,7 +190,7 @@ def withdraw(workspace_id: int, department_id: int):
             form, lambda: service.withdraw_invitation(current_user, workspace_id, department_id)
         )
         if _succeeded(form):
-            flash("The invitation was withdrawn.", "success")
+            flash(_("The invitation was withdrawn."), "success")
             return _back(workspace_id, "departments")
     return _page(workspace_id, failed=form)
 
@@ -199,7 +210,7 @@ def accept(workspace_id: int, department_id: int):
     if form.validate_on_submit():
         run_form(form, lambda: service.accept_invitation(current_user, workspace_id, department_id))
         if _succeeded(form):
-            flash("Your department now takes part in this workspace.", "success")
+            flash(_("Your department now takes part in this workspace."), "success")
             return _back(workspace_id, "departments")
     return _answer_refused(form)
 
@@ -215,7 +226,7 @@ def decline(workspace_id: int, department_id: int):
             ),
         )
         if _succeeded(form):
-            flash("The invitation was declined; the workspace's leads are told why.", "success")
+            flash(_("The invitation was declined; the workspace's leads are told why."), "success")
             return _back(workspace_id, "departments")
     if form_status(form) == Conflict.status:
         return _answer_refused(form)
@@ -237,7 +248,14 @@ def add_member(workspace_id: int):
             ),
         )
         if membership is not None:
-            flash(f"{membership.user.display_name} was added as {membership.role}.", "success")
+            flash(
+                _(
+                    "%(name)s was added as %(role)s.",
+                    name=membership.user.display_name,
+                    role=ROLE_LABELS.get(membership.role, membership.role),
+                ),
+                "success",
+            )
             return _back(workspace_id, "members")
     return _page(workspace_id, failed=form, add_member=form)
 
@@ -257,7 +275,10 @@ def change_member(workspace_id: int, user_id: int):
             ),
         )
         if membership is not None:
-            flash(f"{membership.user.display_name}'s membership was saved.", "success")
+            flash(
+                _("The membership of %(name)s was saved.", name=membership.user.display_name),
+                "success",
+            )
             return _back(workspace_id, "members")
     return _page(workspace_id, failed=form)
 
@@ -268,6 +289,6 @@ def remove_member(workspace_id: int, user_id: int):
     if form.validate_on_submit():
         run_form(form, lambda: service.remove_member(current_user, workspace_id, user_id))
         if _succeeded(form):
-            flash("The member was removed.", "success")
+            flash(_("The member was removed."), "success")
             return _back(workspace_id, "members")
     return _page(workspace_id, failed=form)

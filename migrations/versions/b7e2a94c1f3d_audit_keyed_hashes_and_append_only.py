@@ -7,7 +7,7 @@ audit_entries, and on audit_head everything but moving the head forward onto an 
 that exists with that hash (checked at commit, when the appended entry is in place).
 
 Revision ID: b7e2a94c1f3d
-Revises: e08a3d5491a0
+Revises: 5c1f3e7a9b20
 Create Date: 2026-11-30 19:20:00.000000
 
 """
@@ -20,7 +20,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2a94c1f3d'
-down_revision = 'e08a3d5491a0'
+down_revision = '5c1f3e7a9b20'
 branch_labels = None
 depends_on = None
 

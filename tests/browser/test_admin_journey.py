@@ -22,7 +22,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(new_page):
     page.get_by_label("Username").fill(NEW_USERNAME)
     page.get_by_label("Display name").fill("Kelvin Lau")
     page.get_by_label("Email").fill("kelvin.lau@td.gov.hk")
-    page.get_by_label("Department").select_option(label="Transport Department")
+    page.get_by_label("Department", exact=True).select_option(label="Transport Department")
     page.get_by_role("group", name="Roles").get_by_label("officer", exact=True).check()
     page.get_by_label("Initial password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create user").click()

@@ -106,7 +106,13 @@ def test_new_user_form_labels_every_field(client, admin):
     for label in ("Username", "Display name", "Email", "Department", "Initial password"):
         assert re.search(rf"<label for=\"\w+\">{label}</label>", page), label
     assert "<legend>Roles</legend>" in page
-    for role in ("officer", "head", "dpo", "auditor", "admin"):
+    for role in (
+        "officer",
+        "department head",
+        "data protection officer",
+        "auditor",
+        "administrator",
+    ):
         assert re.search(rf'<label for="roles-\d">{role}</label>', page), role
     assert '<button type="submit" class="primary">Create user</button>' in page
 
@@ -173,7 +179,7 @@ def test_bad_new_user_input_shows_the_error_and_creates_nobody(
     }
     if changes.get("email") == "taken@example.gov.hk":
         db.session.scalar(select(User).where(User.username == "taken")).email = changes["email"]
-        db.session.flush()
+        db.session.commit()
     response = post_form(client, "/admin/users/new", data)
     assert response.status_code == 422
     page = text(response)
@@ -289,7 +295,7 @@ def test_users_list_searches_filters_and_pages(client, db, admin):
     tina = make_user("officer", department=transport, username="tina.leung")
     tina.email = "tina@td.gov.hk"
     make_user("officer", department=transport, username="retired.clerk", active=False)
-    db.session.flush()
+    db.session.commit()
 
     def listed(query: str) -> set[str]:
         page = text(client.get(f"/admin/users?{query}"))
@@ -348,7 +354,7 @@ def test_users_list_runs_the_same_number_of_queries_for_5_and_30_users(
 def test_users_list_escapes_user_text(client, db, admin):
     user = make_user("officer")
     user.display_name = '<script>alert("x")</script>'
-    db.session.flush()
+    db.session.commit()
     page = text(client.get("/admin/users"))
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page

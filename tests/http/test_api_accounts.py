@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts import service
 from app.accounts.models import ApiToken, Delegation, User
 from app.audit.models import AuditEntry
 from app.common import utcnow
@@ -232,7 +233,7 @@ def test_expired_token_is_401(client, db, officer, make_token):
     headers = make_token(officer)
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == officer.id))
     token.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.flush()
+    db.session.commit()
     envelope(client.get(f"{API}/me", headers=headers), 401)
 
 
@@ -316,7 +317,7 @@ def test_me_shows_account_department_region_roles_and_deputyships(client, db, ma
         ends_on=utcnow().date() + timedelta(days=3),
     )
     db.session.add(delegation)
-    db.session.flush()
+    db.session.commit()
 
     body = client.get(f"{API}/me", headers=make_token(deputy)).get_json()
     assert set(body) == {"user", "department", "roles", "acting_for"}
@@ -794,7 +795,7 @@ def _grow(kind: str, owner: User, count: int) -> None:
                     ends_on=today + timedelta(days=1),
                 )
             )
-            _db.session.flush()
+            _db.session.commit()
 
 
 @pytest.mark.parametrize("kind", ["regions", "departments", "users", "tokens", "delegations"])
@@ -862,7 +863,7 @@ def test_every_endpoint_refuses_missing_revoked_and_deactivated_tokens(
     deactivated = make_user("admin", "auditor", "head")
     headers = make_token(deactivated)
     deactivated.active = False
-    db.session.flush()
+    db.session.commit()
     envelope(client.open(path, method=method, json={}, headers=headers), 401)
 
 
@@ -888,3 +889,26 @@ def test_bad_bodies_never_cause_a_server_error(client, admin, make_token, method
     )
     assert 400 <= response.status_code < 500
     envelope(response, response.status_code)
+
+
+def test_a_token_request_records_its_use_after_the_request_not_during_authentication(
+    client, db, officer, monkeypatch
+):
+    _token, secret = service.create_token(officer, name="cli")
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == officer.id))
+    committed_during_view = []
+
+    def looking(*args, **kwargs):
+        committed_during_view.append(db.session.get(ApiToken, token.id).last_used_at)
+        return real_summary(*args, **kwargs)
+
+    real_summary = service.account_summary
+    monkeypatch.setattr("app.accounts.api.service.account_summary", looking)
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert committed_during_view == [None], "authentication wrote nothing"
+    db.session.expire_all()
+    first_use = db.session.get(ApiToken, token.id).last_used_at
+    assert first_use is not None
+    client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"})
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == first_use, "once a minute at most"

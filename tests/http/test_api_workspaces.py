@@ -336,7 +336,7 @@ def test_an_expired_lead_cannot_change_anything(client, w, as_user):
     headers = as_user(w.dsd_officer)
     membership = service.get_workspace(w.lead, w.id).membership_of(w.dsd_officer.id)
     membership.expires_at = utcnow() - timedelta(seconds=1)
-    _db.session.flush()
+    _db.session.commit()
     before = snapshot(w.id)
     response = client.post(
         f"{API}/workspaces/{w.id}/members", json={"user_id": w.td_officer.id}, headers=headers

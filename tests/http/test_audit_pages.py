@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -79,12 +80,14 @@ def test_entries_are_listed_newest_first_with_time_actor_object_department_and_d
 ):
     department = make_department(name="Drainage Services Department")
     officer = make_user("officer", department=department)
-    audit.record(officer, "case.created", "case", 42, detail={"title": "Flooding", "n": 1})
+    entry = audit.record(officer, "case.created", "case", 42, detail={"title": "Flooding", "n": 1})
     db.session.commit()
     page = text(client.get("/audit/"))
     assert listed_actions(client)[:2] == ["case.created", "auth.login"]
     row = re.search(r"<tr>\s*<td>\d+</td>(.*?)</tr>", page, re.S).group(1)
-    assert " UTC</time>" in row
+    # Shown in Hong Kong time, to the second; the machine-readable value stays UTC.
+    shown = entry.created_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Hong_Kong"))
+    assert f"{shown:%H:%M:%S}</time>" in row
     assert officer.username in row
     assert "case" in row and "#42" in row
     assert "Drainage Services Department" in row

@@ -411,7 +411,7 @@ def test_an_archived_workspace_shows_a_banner_and_refuses_changes(client, w):
 
 def test_a_workspace_past_its_end_date_shows_why_it_is_read_only(client, w):
     w.workspace.ends_on = utcnow().date() - timedelta(days=2)
-    _db.session.flush()
+    _db.session.commit()
     login(client, w.lead)
     html = page(client, f"/workspaces/{w.id}")
     assert "This workspace ended on" in html
@@ -425,7 +425,7 @@ def test_an_expired_member_trying_to_change_the_workspace_is_refused(client, w):
     token = csrf_token(client, f"/workspaces/{w.id}")
     membership = service.get_workspace(w.lead, w.id).membership_of(w.dsd_officer.id)
     membership.expires_at = utcnow() - timedelta(seconds=1)
-    _db.session.flush()
+    _db.session.commit()
     before = snapshot(w.id)
     response = client.post(
         f"/workspaces/{w.id}/departments", data={"department_id": w.other.id, "csrf_token": token}

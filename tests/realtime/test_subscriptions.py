@@ -62,7 +62,7 @@ def test_own_user_room_is_kept_after_unsubscribing_from_it(connect_socket, token
     socket = connect_socket(auth=token_auth(user))
     assert socket.unsubscribe(f"user:{user.id}") == {"ok": True}
     socket.received()
-    publish(f"user:{user.id}", "notifications.read", {"text": "read", "unread": 0})
+    publish(f"user:{user.id}", "notification.read", {"text": "read", "unread": 0})
     db.session.commit()
     assert len(socket.events()) == 1
 

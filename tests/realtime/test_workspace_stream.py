@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.accounts import service as accounts
 from app.common import utcnow
 from app.extensions import db
 from app.realtime import events_after, last_seq
@@ -106,7 +107,7 @@ def test_failed_service_call_emits_nothing_and_stores_nothing(
     def broken_notify(*args, **kwargs):
         raise RuntimeError("notification store unavailable")
 
-    monkeypatch.setattr(workspaces, "notify", broken_notify)
+    monkeypatch.setattr("app.actions._notifier", broken_notify)
     with pytest.raises(RuntimeError):
         workspaces.add_member(
             flood["lead"], flood["workspace"].id, user_id=flood["transport_officer"].id
@@ -231,6 +232,69 @@ def test_bell_stream_counts_unread_live_and_catches_up(flood, client, connect_so
 
     body = response.get_json()
     assert [(m["seq"], m["type"], m["data"]["unread"]) for m in body["items"]] == [
-        (seen + 2, "notifications.read", 0)
+        (seen + 2, "notification.read", 0)
     ]
     assert body["last_seq"] == seen + 2
+
+
+def _evicted(socket, stream: str) -> bool:
+    notices = socket.raw.get_received()
+    return {"stream": stream, "reason": "access_removed"} in [
+        n["args"][0] for n in notices if n["name"] == "unsubscribed"
+    ]
+
+
+def _invited_police(flood):
+    police = make_department("HKPF")
+    head = make_user("head", "officer", department=police)
+    workspaces.invite_department(flood["lead"], flood["workspace"].id, police.id)
+    return police, head
+
+
+def test_revoking_a_delegation_evicts_the_deputy_at_once(flood, connect_socket, token_auth):
+    police, head = _invited_police(flood)
+    deputy = make_user("officer", department=police)
+    delegation = accounts.create_delegation(
+        head, deputy_id=deputy.id, starts_on=utcnow().date(), ends_on=utcnow().date()
+    )
+    socket = connect_socket(auth=token_auth(deputy))
+    assert socket.subscribe(flood["stream"])["ok"] is True
+    socket.received()
+
+    accounts.revoke_delegation(head, delegation.id)
+
+    assert _evicted(socket, flood["stream"])
+    _rename(flood, "Flood response, deputy gone")
+    assert socket.events(flood["stream"]) == []
+
+
+@pytest.mark.parametrize("change", ["roles", "department"])
+def test_losing_the_head_role_or_the_department_evicts_at_once(
+    flood, connect_socket, token_auth, change
+):
+    admin = make_user("admin")
+    _police, head = _invited_police(flood)
+    socket = connect_socket(auth=token_auth(head))
+    assert socket.subscribe(flood["stream"])["ok"] is True
+    socket.received()
+
+    if change == "roles":
+        accounts.update_user(admin, head.id, roles=["officer"])
+    else:
+        accounts.update_user(admin, head.id, department_id=make_department("WSD").id)
+
+    assert _evicted(socket, flood["stream"])
+    assert socket.connected, "only the stream ends, not the connection"
+
+
+def test_a_role_change_that_keeps_access_evicts_nobody(flood, connect_socket, token_auth):
+    admin = make_user("admin")
+    socket = connect_socket(auth=token_auth(flood["member"]))
+    assert socket.subscribe(flood["stream"])["ok"] is True
+    socket.received()
+
+    accounts.update_user(admin, flood["member"].id, roles=["officer", "dpo"])
+
+    assert not _evicted(socket, flood["stream"])
+    _rename(flood, "Flood response, with a dpo")
+    assert [m["type"] for m in socket.events(flood["stream"])] == ["workspace.updated"]

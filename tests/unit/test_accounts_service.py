@@ -481,7 +481,7 @@ def test_token_secret_is_returned_once_and_only_its_hash_is_stored(db):
     assert secret.split("_", 2)[2] not in token.secret_hash
     assert token.expires_at - utcnow() <= timedelta(days=30)
     assert service.user_for_token(secret) is user
-    assert token.last_used_at is not None
+    assert token.last_used_at is None, "looking a token up writes nothing"
     entry = entries(db, "token.created")[-1]
     assert entry.detail == {"name": "laptop", "prefix": token.prefix}
     assert secret not in str(entry.detail)

@@ -17,7 +17,7 @@ from app.audit.service import GENESIS_HASH, canonical_form, verify_chain
 from app.extensions import db
 from tests.unit.test_migrations import migration_app
 
-BEFORE_KEYS = "e08a3d5491a0"
+BEFORE_KEYS = "5c1f3e7a9b20"
 KEYED = "b7e2a94c1f3d"
 TABLE = AuditEntry.__table__
 

@@ -47,7 +47,7 @@ def test_notify_adds_one_row_per_active_person_and_pushes_the_unread_count(db):
 
 def test_notify_only_flushes_so_a_rollback_takes_the_notifications_with_it(db, monkeypatch):
     emitted = []
-    monkeypatch.setattr("app.realtime.emit_stored", emitted.append)
+    monkeypatch.setattr("app.realtime.streams.emit_stored", emitted.append)
     person = make_user("officer")
     db.session.commit()
     service.notify([person], "test", "Subject", "Text")
@@ -89,7 +89,7 @@ def test_marking_read_audits_and_pushes_the_new_unread_count(db):
     assert (result.marked, result.unread) == (1, 1)
     assert one.read_at is not None and two.read_at is None
     pushed = events_after(f"user:{owner.id}", 0)[-1]
-    assert pushed.type == "notifications.read"
+    assert pushed.type == "notification.read"
     assert pushed.payload["unread"] == 1 and pushed.payload["ids"] == [one.id]
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert (entry.action, entry.detail["ids"]) == ("notification.read", [one.id])
@@ -138,6 +138,7 @@ def test_mark_all_read_leaves_other_peoples_alone(db):
     assert pushed.payload == {
         "text": "3 notifications marked read",
         "actor": owner.display_name,
+        "actor_id": owner.id,
         "unread": 0,
         "all": True,
         "count": 3,

@@ -19,7 +19,16 @@ from app.accounts.models import ApiToken, Delegation, User, UserRole
 from app.errors import Forbidden
 from app.policy import can, known_actions, require
 
-PREFIXES = ("user.", "region.", "department.", "token.", "password.", "delegation.", "audit.")
+PREFIXES = (
+    "user.",
+    "region.",
+    "department.",
+    "token.",
+    "password.",
+    "preferences.",
+    "delegation.",
+    "audit.",
+)
 ROLES = ("officer", "head", "dpo", "auditor", "admin")
 EVERYONE = frozenset(ROLES)
 NOBODY = frozenset()
@@ -97,6 +106,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("user.view", "other_department_user"): frozenset({"admin", "auditor"}),
     ("user.view", "none"): frozenset({"admin", "auditor"}),
     ("password.change", "none"): EVERYONE,
+    ("preferences.change", "none"): EVERYONE,
     # Tokens: anyone makes their own; revoking is the owner's, or an admin's.
     ("token.create", "none"): EVERYONE,
     ("token.revoke", "own_token"): EVERYONE,

@@ -13,10 +13,13 @@ from datetime import timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
+from sqlalchemy import select
 
 from app.common import utcnow
+from app.extensions import db as _db
 from app.policy import can, known_actions
-from app.workspaces.models import WorkspaceStatus
+from app.workspaces.models import Workspace, WorkspaceStatus
+from app.workspaces.policy import involved_clause, is_involved
 from tests.factories import (
     make_department,
     make_membership,
@@ -33,7 +36,7 @@ LEAD_ACTIONS = {
     "withdraw_invitation",
     "manage_members",
 }
-ON_WORKSPACE = ["view", *sorted(LEAD_ACTIONS)]
+ON_WORKSPACE = ["view", "oversee", *sorted(LEAD_ACTIONS)]
 EVERY_ACTION = {*ON_WORKSPACE, "respond", "respond_answered", "create", "list", "list_all"}
 OFFICER = {"create", "list"}
 
@@ -52,8 +55,8 @@ ACTIVE = {
     "head_other": OFFICER,
     "officer_other": OFFICER,
     "dpo_other": {"list"},
-    "admin": {"view", "list", "list_all"},
-    "auditor": {"view", "list", "list_all"},
+    "admin": {"view", "oversee", "list", "list_all"},
+    "auditor": {"view", "oversee", "list", "list_all"},
     "deactivated_lead": set(),
     "anonymous": set(),
 }
@@ -132,3 +135,17 @@ def test_nobody_may_view_a_missing_workspace(db):
     assert not can(make_user("admin"), "workspace.view", None)
     assert not can(make_user("officer"), "workspace.update", None)
     assert not can(make_user("head", "officer"), "workspace.respond", None)
+
+
+@pytest.mark.parametrize("state", ["active", "archived", "ended"])
+def test_list_clause_and_rule_agree_for_everyone(db, state):
+    """The workspace list's SQL and the rule it mirrors pick the same people."""
+    world = build(state)
+    workspace = world["workspace"]
+    for name, person in world["people"].items():
+        if name == "anonymous":
+            continue
+        listed = _db.session.scalar(
+            select(Workspace.id).where(Workspace.id == workspace.id, involved_clause(person))
+        )
+        assert (listed is not None) == is_involved(person, workspace), name

@@ -185,7 +185,7 @@ def test_deputy_whose_delegation_ended_cannot_answer(w):
         select(Delegation).where(Delegation.deputy_id == w.sz_deputy.id)
     )
     delegation.ends_on = utcnow().date() - timedelta(days=1)
-    _db.session.flush()
+    _db.session.commit()
     before = snapshot(w.id)
     with pytest.raises(NotFound):
         service.accept_invitation(w.sz_deputy, w.id, w.szdb.id)
@@ -361,24 +361,21 @@ def test_a_lead_may_step_down_when_another_lead_remains(w):
         service.get_workspace(w.lead, w.id)
 
 
-def test_removed_member_is_told_and_evicted_from_the_room_after_commit(w, monkeypatch):
-    evicted = []
-    monkeypatch.setattr(service, "evict_from_room", lambda *args: evicted.append(args))
+def test_removed_member_is_told_and_rechecked_after_commit(w, monkeypatch):
+    rechecked = []
+    monkeypatch.setattr("app.actions.recheck_users", rechecked.append)
     service.add_member(w.lead, w.id, user_id=w.td_officer.id)
     service.remove_member(w.lead, w.id, w.td_officer.id)
-    assert evicted == [(w.td_officer.id, f"workspace:{w.id}")]
+    assert rechecked == [[w.td_officer.id]]
     assert notified(w.td_officer)[-1].kind == "workspace.member_removed"
     assert last_event(w.id)["type"] == "workspace.member_removed"
     with pytest.raises(NotFound):
         service.get_workspace(w.td_officer, w.id)
 
 
-def test_removed_member_who_heads_a_participating_department_keeps_the_room(w, monkeypatch):
-    evicted = []
-    monkeypatch.setattr(service, "evict_from_room", lambda *args: evicted.append(args))
+def test_removed_member_who_heads_a_participating_department_keeps_the_workspace(w):
     service.add_member(w.lead, w.id, user_id=w.td_head.id)
     service.remove_member(w.lead, w.id, w.td_head.id)
-    assert evicted == []
     assert service.get_workspace(w.td_head, w.id).id == w.id
 
 
@@ -464,7 +461,7 @@ def test_an_archived_workspace_refuses_every_change(w, change):
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_workspace_past_its_end_date_refuses_every_change(w, change):
     w.workspace.ends_on = utcnow().date() - timedelta(days=1)
-    _db.session.flush()
+    _db.session.commit()
     before = snapshot(w.id)
     with pytest.raises(Conflict) as refused:
         _changes(w)[change]()
@@ -500,7 +497,7 @@ def test_an_expired_lead_cannot_change_anything(w):
         select(Membership).where(Membership.user_id == w.dsd_officer.id)
     )
     membership.expires_at = utcnow() - timedelta(seconds=1)
-    _db.session.flush()
+    _db.session.commit()
     before = snapshot(w.id)
     with pytest.raises(NotFound, match="ended"):
         service.invite_department(w.dsd_officer, w.id, w.other.id)
@@ -604,7 +601,7 @@ def test_events_endpoint_service_returns_what_came_after(w):
 
 def test_a_committed_change_is_emitted_after_commit(w, monkeypatch):
     emitted = []
-    monkeypatch.setattr("app.realtime.emit_stored", emitted.append)
+    monkeypatch.setattr("app.realtime.streams.emit_stored", emitted.append)
     service.add_member(w.lead, w.id, user_id=w.td_officer.id)
     assert [(m["stream"], m["type"]) for m in emitted] == [
         (f"workspace:{w.id}", "workspace.member_added"),
@@ -614,20 +611,20 @@ def test_a_committed_change_is_emitted_after_commit(w, monkeypatch):
 
 def test_a_rolled_back_change_stores_no_event_and_emits_nothing(w, monkeypatch):
     emitted = []
-    monkeypatch.setattr("app.realtime.emit_stored", emitted.append)
+    monkeypatch.setattr("app.realtime.streams.emit_stored", emitted.append)
     before = last_seq(f"workspace:{w.id}")
 
     def broken_notify(*args, **kwargs):
         raise RuntimeError("mail relay down")
 
-    monkeypatch.setattr(service, "notify", broken_notify)
+    monkeypatch.setattr("app.actions._notifier", broken_notify)
     with pytest.raises(RuntimeError):
         service.add_member(w.lead, w.id, user_id=w.td_officer.id)
     _db.session.rollback()
     assert last_seq(f"workspace:{w.id}") == before
     assert emitted == []
     monkeypatch.undo()
-    monkeypatch.setattr("app.realtime.emit_stored", emitted.append)
+    monkeypatch.setattr("app.realtime.streams.emit_stored", emitted.append)
     service.withdraw_invitation(w.lead, w.id, w.ha.id)
     assert [m["type"] for m in emitted if m["stream"].startswith("workspace:")] == [
         "workspace.invitation_withdrawn"

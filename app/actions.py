@@ -1,0 +1,248 @@
+"""One way to change state: the action.
+
+A service opens an action with the actor, the action name (``domain.verb_ed``) and its
+target, does its work inside the ``with`` block, and says what else the change means:
+events on live streams, notifications, people whose live access must be checked again.
+When the block ends without an exception the action writes the audit entry and stores
+the events under that one name, adds the notifications, and, if it is the outermost
+action, commits once. Only after that commit do events, notifications and evictions go
+out. Any exception rolls everything back and nothing is emitted::
+
+    with action(actor, "workspace.member_removed", workspace_id=ws.id) as act:
+        ws.memberships.remove(membership)
+        act.target("membership", membership.id)
+        act.publish(f"workspace:{ws.id}", text="...", user_id=user.id)
+        act.notify([user], subject="...", text="...")
+        act.recheck_access(user.id)
+
+A nested action (a service called by another service) only flushes and records its own
+audit entry, so composite operations are one transaction. Catching a nested action's
+failure and carrying on is refused: the outermost action then rolls back.
+
+The core knows no domain: notifications are delivered by whatever sink a domain
+registers with :func:`register_notifier`, and access is re-checked through the stream
+kinds that domains register with :mod:`app.realtime.rooms`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import audit
+from app.extensions import db
+from app.realtime import disconnect_user, publish, recheck_users
+
+logger = logging.getLogger(__name__)
+
+_STACK_KEY = "bridgework_actions"
+
+Notifier = Callable[..., Any]
+_notifier: Notifier | None = None
+
+
+def register_notifier(notifier: Notifier) -> None:
+    """Name the function that stores and pushes notifications (the notifications domain).
+
+    It is called as ``notifier(users, kind, subject, text, link, actor=actor)`` inside
+    the action's transaction.
+    """
+    global _notifier
+    _notifier = notifier
+
+
+class NestedActionFailed(RuntimeError):
+    """A nested action failed and its caller carried on as if nothing had happened."""
+
+
+@dataclass
+class _Notice:
+    users: list[Any]
+    kind: str
+    subject: str
+    text: str
+    link: str | None
+
+
+@dataclass
+class Action:
+    """What one state change is: who, what, on which object, and what it sets in motion."""
+
+    actor: Any
+    name: str
+    object_type: str | None = None
+    object_id: Any = None
+    workspace_id: int | None = None
+    department_id: int | None = None
+    actor_name: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    changed: bool = True
+    failed_inside: bool = False
+    _target_obj: Any = None
+    _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    _notices: list[_Notice] = field(default_factory=list)
+    _rechecks: set[int] = field(default_factory=set)
+    _disconnects: set[int] = field(default_factory=set)
+    _callbacks: list[tuple[Callable[..., Any], tuple]] = field(default_factory=list)
+    _post_commit: list[tuple[Callable[..., Any], tuple]] = field(default_factory=list)
+
+    def target(self, object_type: str, obj_or_id: Any) -> None:
+        """Name the object the audit entry is about; a model's id is read at the end."""
+        self.object_type = object_type
+        if hasattr(obj_or_id, "id"):
+            self._target_obj, self.object_id = obj_or_id, None
+        else:
+            self._target_obj, self.object_id = None, obj_or_id
+
+    def publish(self, stream: str, **data: Any) -> None:
+        """Store an event of this action's name on ``stream`` (emitted after commit)."""
+        self._events.append((stream, data))
+
+    def notify(
+        self,
+        users: Iterable[Any],
+        *,
+        subject: str,
+        text: str,
+        link: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Tell ``users`` (inactive and repeated ones are skipped by the notifier)."""
+        self._notices.append(_Notice(list(users), kind or self.name, subject, text, link))
+
+    def recheck_access(self, *user_ids: int) -> None:
+        """After commit, end whatever live streams these users may no longer follow."""
+        self._rechecks.update(user_ids)
+
+    def disconnect(self, user_id: int) -> None:
+        """After commit, close every live connection of a user (on every process)."""
+        self._disconnects.add(user_id)
+
+    def after_commit(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` once the outermost transaction committed."""
+        self._callbacks.append((callback, args))
+
+    def nothing_changed(self) -> None:
+        """The request asked for what already is: no audit entry, no event, no notice."""
+        self.changed = False
+
+    def _finish(self) -> None:
+        if not self.changed:
+            return
+        db.session.flush()
+        if self._target_obj is not None:
+            self.object_id = self._target_obj.id
+        audit.record(
+            self.actor,
+            self.name,
+            self.object_type or "none",
+            self.object_id,
+            detail=self.detail,
+            department_id=self.department_id,
+            workspace_id=self.workspace_id,
+            actor_name=self.actor_name,
+        )
+        for stream, data in self._events:
+            publish(stream, self.name, self._event_payload(data))
+        if self._notices and _notifier is None:
+            raise RuntimeError("no notifier registered; call register_notifier at start-up")
+        for notice in self._notices:
+            _notifier(  # type: ignore[misc]
+                notice.users,
+                notice.kind,
+                notice.subject,
+                notice.text,
+                notice.link,
+                actor=self.actor,
+            )
+        outermost = _stack()[0]
+        if self._rechecks:
+            outermost._post_commit.append((recheck_users, (sorted(self._rechecks),)))
+        for user_id in sorted(self._disconnects):
+            outermost._post_commit.append((disconnect_user, (user_id,)))
+        outermost._post_commit.extend(self._callbacks)
+
+    def _event_payload(self, data: dict[str, Any]) -> dict[str, Any]:
+        payload = dict(data)
+        if self.actor is not None:
+            payload.setdefault("actor", getattr(self.actor, "display_name", None))
+            payload.setdefault("actor_id", getattr(self.actor, "id", None))
+        if self.workspace_id is not None:
+            payload.setdefault("workspace_id", self.workspace_id)
+        return payload
+
+
+def _stack() -> list[Action]:
+    return db.session().info.setdefault(_STACK_KEY, [])
+
+
+def current_action() -> Action | None:
+    """The innermost open action of this session, if any."""
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def action(
+    actor: Any,
+    name: str,
+    *,
+    target: tuple[str, Any] | None = None,
+    workspace_id: int | None = None,
+    department_id: int | None = None,
+    actor_name: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Iterator[Action]:
+    """Open an action; see the module's docstring.
+
+    Raises:
+        NestedActionFailed: a nested action failed and the block swallowed its error.
+        Whatever the block raises, after rolling the outermost transaction back.
+    """
+    stack = _stack()
+    outermost = not stack
+    act = Action(
+        actor=actor,
+        name=name,
+        workspace_id=workspace_id,
+        department_id=department_id,
+        actor_name=actor_name,
+        detail=dict(detail or {}),
+    )
+    if target is not None:
+        act.target(*target)
+    stack.append(act)
+    try:
+        yield act
+        if act.failed_inside:
+            raise NestedActionFailed(f"a nested action failed inside {name!r}")
+        act._finish()
+    except BaseException:
+        stack.pop()
+        if outermost:
+            db.session.rollback()
+        else:
+            stack[-1].failed_inside = True
+        raise
+    stack.pop()
+    if outermost:
+        db.session.commit()
+        _run_post_commit(act)
+    else:
+        db.session.flush()
+
+
+def _run_post_commit(act: Action) -> None:
+    """Evictions, disconnections and callbacks, once the change is safely stored.
+
+    They run after the commit has finished (not inside the session's commit hook), so
+    they may query; a failure is logged, since the change itself stands.
+    """
+    for callback, args in act._post_commit:
+        try:
+            callback(*args)
+        except Exception:
+            logger.exception("After-commit work of %s failed", act.name)

@@ -1,0 +1,65 @@
+"""The base of every HTML form, and the helpers every domain's pages share.
+
+The base is Flask-WTF's form with WTForms' own messages in the reader's language.
+
+Flask-WTF looks WTForms' built-in messages ("This field is required.", "Not a valid date
+value.") up under the request's locale name, and WTForms' catalogs are named ``zh`` and
+``zh_TW``: a reader of ``zh_Hant`` would get the Simplified ``zh`` text. Forms built on
+:class:`Form` map Bridgework's locales to the right WTForms catalog instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel.support import NullTranslations, Translations
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
+
+from app.i18n import current_locale
+
+# Bridgework's locale -> the WTForms catalog written for the same readers.
+WTFORMS_CATALOGS = {"zh_Hant": "zh_TW", "zh_Hans": "zh"}
+
+
+@cache
+def _wtforms_catalog(catalog: str | None) -> NullTranslations:
+    if catalog is None:
+        return NullTranslations()
+    return Translations.load(messages_path(), [catalog], domain="wtforms")
+
+
+def wtforms_translations() -> NullTranslations:
+    """WTForms' built-in messages for the request's language (English has no catalog)."""
+    return _wtforms_catalog(WTFORMS_CATALOGS.get(current_locale()))
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value to an id; the empty "any"/"none" option becomes ``None``."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+class FilterForm(Form):
+    """A list's filters, read from the query string (a GET form needs no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    def value(self, name: str):
+        """The field's value, or ``None`` when it is empty or was not understood."""
+        field = self[name]
+        return None if field.errors or field.data in ("", None) else field.data
+
+
+def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
+    """Options for choosing one of ``objects`` by id, after an empty first option."""
+    return [SelectChoice("", empty)] + [SelectChoice(obj.id, label(obj)) for obj in objects]

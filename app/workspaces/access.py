@@ -1,0 +1,214 @@
+"""Loading a workspace for a viewer or a change, the checks every workspace operation shares,
+and the workspace domain's error codes.
+
+Where existence is sensitive the answer is ``NotFound`` for "missing" and "not yours"
+alike; a former member whose membership expired is told so.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload, undefer
+
+from app.accounts.models import User
+from app.common import utcnow
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.policy import can, is_signed_in, require
+from app.workspaces.models import Membership, Workspace, WorkspaceRole, WorkspaceState
+from app.workspaces.policy import current_membership
+
+
+class WorkspaceError(enum.StrEnum):
+    """Machine-readable codes of the workspace domain's refusals (API ``error.code``)."""
+
+    READ_ONLY = "read_only"
+    STALE = "stale"
+    ALREADY_INVITED = "already_invited"
+    ALREADY_PARTICIPATING = "already_participating"
+    NOT_PENDING = "not_pending"
+    INVITATION_WITHDRAWN = "invitation_withdrawn"
+    ALREADY_ANSWERED = "already_answered"
+    LAST_LEAD = "last_lead"
+
+
+NAME_MAX = 200
+PURPOSE_MAX = 5000
+REASON_MAX = 2000
+MAX_YEARS_AHEAD = 5
+FEED_SIZE = 50
+CANDIDATE_LIMIT = 500
+ROLES = [role.value for role in WorkspaceRole]
+STATES = [state.value for state in WorkspaceState]
+UNSET: Any = object()
+
+
+def workspace_stream(workspace_id: int) -> str:
+    return f"workspace:{workspace_id}"
+
+
+def workspace_path(workspace_id: int) -> str:
+    """The workspace page's path, for notification links (no request context needed)."""
+    return f"/workspaces/{workspace_id}"
+
+
+# Loading and visibility ---------------------------------------------------------------------
+
+
+def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None:
+    if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
+        return None
+    stmt = (
+        select(Workspace)
+        .where(Workspace.id == workspace_id)
+        .options(
+            selectinload(Workspace.participations),
+            selectinload(Workspace.memberships),
+            undefer(Workspace.member_count),
+        )
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Workspace).execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def ensure_visible(actor: User, workspace: Workspace | None) -> Workspace:
+    """Return the workspace if the actor may see it.
+
+    Raises:
+        NotFound: missing, or not visible to the actor; an expired member hears why.
+    """
+    if workspace is not None and can(actor, "workspace.view", workspace):
+        return workspace
+    if workspace is not None and is_signed_in(actor):
+        membership = workspace.membership_of(actor.id)
+        if membership is not None and not membership.is_current():
+            raise NotFound(
+                "Your membership of this workspace ended at "
+                f"{describe_expiry(membership.expires_at)}. Ask one of its leads to renew it."
+            )
+    raise NotFound("Workspace not found.")
+
+
+def ensure_writable(workspace: Workspace) -> None:
+    reason = workspace.read_only_reason()
+    if reason:
+        raise Conflict(reason, code=WorkspaceError.READ_ONLY)
+
+
+def lead_only_message(actor: User, workspace: Workspace) -> str:
+    membership = current_membership(actor, workspace)
+    if membership is not None and membership.role == WorkspaceRole.OBSERVER:
+        return "Observers can read this workspace but not change it."
+    return "Only the workspace's leads can do that."
+
+
+def for_change(actor: User, workspace_id: Any, action: str) -> Workspace:
+    """Load and lock a workspace the actor may change with ``action``.
+
+    Raises:
+        NotFound: missing or not visible.
+        Conflict: archived or past its end date (code ``read_only``).
+        Forbidden: the actor is not one of its leads.
+    """
+    workspace = ensure_visible(actor, load_workspace(workspace_id, lock=True))
+    ensure_writable(workspace)
+    require(actor, action, workspace, lead_only_message(actor, workspace))
+    return workspace
+
+
+def get_workspace(actor: User, workspace_id: int) -> Workspace:
+    """A workspace the actor may see, with its departments and members loaded.
+
+    Raises:
+        NotFound: missing or not visible to the actor (the same answer for both).
+    """
+    return ensure_visible(actor, load_workspace(workspace_id))
+
+
+def editable_workspace(actor: User, workspace_id: int) -> Workspace:
+    """A workspace the actor may edit now, for showing the edit form.
+
+    Raises:
+        NotFound, Conflict (read-only), Forbidden (not a lead).
+    """
+    workspace = ensure_visible(actor, load_workspace(workspace_id))
+    ensure_writable(workspace)
+    require(actor, "workspace.update", workspace, lead_only_message(actor, workspace))
+    return workspace
+
+
+# Validation helpers -------------------------------------------------------------------------
+
+
+def clean(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def check_name(name: str, fields: dict) -> None:
+    if not name:
+        fields["name"] = ["Give the workspace a name."]
+    elif len(name) > NAME_MAX:
+        fields["name"] = [f"Keep the name within {NAME_MAX} characters."]
+
+
+def check_purpose(purpose: str, fields: dict) -> None:
+    if not purpose:
+        fields["purpose"] = ["Say what the departments will work on together."]
+    elif len(purpose) > PURPOSE_MAX:
+        fields["purpose"] = [f"Keep the purpose within {PURPOSE_MAX} characters."]
+
+
+def check_end_date(ends_on: Any, fields: dict) -> None:
+    today = utcnow().date()
+    if not isinstance(ends_on, date) or isinstance(ends_on, datetime):
+        fields["ends_on"] = ["Give the date the workspace ends."]
+    elif ends_on <= today:
+        fields["ends_on"] = ["The end date must be in the future."]
+    elif ends_on > today + timedelta(days=366 * MAX_YEARS_AHEAD):
+        fields["ends_on"] = [f"A workspace runs for at most {MAX_YEARS_AHEAD} years."]
+
+
+def check_role(role: Any, fields: dict) -> None:
+    if role not in ROLES:
+        fields["role"] = ["Choose lead, member or observer."]
+
+
+def check_expiry(expires: Any, fields: dict) -> datetime | None:
+    """A membership expiry as naive UTC; a date means "until the end of that day" (UTC)."""
+    if expires is None:
+        return None
+    if isinstance(expires, datetime):
+        at = expires.astimezone(UTC).replace(tzinfo=None) if expires.tzinfo else expires
+    elif isinstance(expires, date):
+        at = datetime.combine(expires + timedelta(days=1), time.min)
+    else:
+        fields["expires_at"] = ["Give a date, or leave it empty for no expiry."]
+        return None
+    if at <= utcnow():
+        fields["expires_at"] = ["The expiry must be in the future."]
+    return at
+
+
+def describe_expiry(expires_at: datetime) -> str:
+    """An expiry in words: "the end of 22 Jan 2027 (UTC)" for day-based ones."""
+    if expires_at.time() == time.min:
+        last_day = (expires_at - timedelta(days=1)).date()
+        return f"the end of {last_day:%d %b %Y} (UTC)"
+    return f"{expires_at:%d %b %Y, %H:%M} UTC"
+
+
+def label(user: User) -> str:
+    return f"{user.display_name} ({user.department.name})"
+
+
+def current_leads(workspace: Workspace, *, excluding: Membership | None = None) -> list[User]:
+    return [
+        m.user
+        for m in workspace.memberships
+        if m is not excluding and m.is_lead and m.is_current() and m.user.active
+    ]

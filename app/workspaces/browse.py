@@ -1,0 +1,263 @@
+"""Reading workspaces: the lists, the workspace page, members, and the activity catch-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import selectinload, undefer
+
+from app.accounts.models import Department, Region, User
+from app.common import Page, paginate, utcnow
+from app.errors import Invalid
+from app.extensions import db
+from app.policy import can, require
+from app.realtime import events_after, last_seq
+from app.realtime.models import Event
+from app.workspaces.access import (
+    CANDIDATE_LIMIT,
+    FEED_SIZE,
+    ROLES,
+    STATES,
+    get_workspace,
+    workspace_stream,
+)
+from app.workspaces.models import (
+    Membership,
+    ParticipationStatus,
+    Workspace,
+    WorkspaceDepartment,
+    WorkspaceRole,
+    WorkspaceState,
+    WorkspaceStatus,
+)
+from app.workspaces.policy import answering_for, current_membership, involved_clause
+
+# Lists --------------------------------------------------------------------------------------
+
+
+def _state_clause(state: str):
+    today = utcnow().date()
+    if state == WorkspaceState.ARCHIVED:
+        return Workspace.status == WorkspaceStatus.ARCHIVED.value
+    active = Workspace.status == WorkspaceStatus.ACTIVE.value
+    if state == WorkspaceState.ENDED:
+        return and_(active, Workspace.ends_on < today)
+    return and_(active, Workspace.ends_on >= today)
+
+
+def _participating(*conditions):
+    return Workspace.id.in_(
+        select(WorkspaceDepartment.workspace_id)
+        .join(Department, Department.id == WorkspaceDepartment.department_id)
+        .where(WorkspaceDepartment.status == ParticipationStatus.ACCEPTED.value, *conditions)
+    )
+
+
+def list_workspaces(
+    actor: User,
+    *,
+    q: str | None = None,
+    region_id: int | None = None,
+    department_id: int | None = None,
+    status: str | None = None,
+    scope: str = "mine",
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """One page of workspaces, newest first, with their departments loaded.
+
+    ``scope="mine"`` lists the workspaces the actor belongs to or decides on for their
+    department; ``scope="all"`` lists every workspace, for administrators and auditors.
+    ``region_id`` and ``department_id`` keep workspaces in which a department of that
+    region (or that department) participates; ``status`` is active, archived or ended.
+
+    Raises:
+        Forbidden: ``scope="all"`` for someone who is neither admin nor auditor.
+        Invalid: an unknown status or scope.
+    """
+    require(actor, "workspace.list")
+    fields: dict[str, list[str]] = {}
+    if scope not in ("mine", "all"):
+        fields["scope"] = ["Choose 'mine' or 'all'."]
+    if status and status not in STATES:
+        fields["status"] = [f"Choose one of: {', '.join(STATES)}."]
+    if fields:
+        raise Invalid("The workspaces could not be listed.", fields=fields)
+    if scope == "all":
+        require(
+            actor,
+            "workspace.list_all",
+            None,
+            "Only administrators and auditors can list every workspace.",
+        )
+    stmt = select(Workspace).options(
+        selectinload(Workspace.participations), undefer(Workspace.member_count)
+    )
+    if scope == "mine":
+        stmt = stmt.where(involved_clause(actor))
+    if q and q.strip():
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Workspace.name.ilike(pattern), Workspace.purpose.ilike(pattern)))
+    if region_id:
+        stmt = stmt.where(_participating(Department.region_id == region_id))
+    if department_id:
+        stmt = stmt.where(_participating(Department.id == department_id))
+    if status:
+        stmt = stmt.where(_state_clause(status))
+    stmt = stmt.order_by(Workspace.created_at.desc(), Workspace.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+@dataclass
+class FilterOptions:
+    regions: list[Region]
+    departments: list[Department]
+    can_list_all: bool
+
+
+def filter_options(actor: User) -> FilterOptions:
+    """The regions and departments the workspace list can be filtered by."""
+    require(actor, "workspace.list")
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+    return FilterOptions(regions, departments, can(actor, "workspace.list_all"))
+
+
+def list_members(
+    actor: User,
+    workspace_id: int,
+    *,
+    role: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """One page of a workspace's members: leads first, then members, then observers.
+
+    Raises:
+        NotFound: the workspace is missing or not visible.
+        Invalid: an unknown role.
+    """
+    workspace = get_workspace(actor, workspace_id)
+    if role and role not in ROLES:
+        raise Invalid(
+            "The members could not be listed.",
+            fields={"role": [f"Choose one of: {', '.join(ROLES)}."]},
+        )
+    return paginate(_members_stmt(workspace.id, role), page, per_page)
+
+
+def _members_stmt(workspace_id: int, role: str | None = None):
+    rank = case(
+        {WorkspaceRole.LEAD.value: 0, WorkspaceRole.MEMBER.value: 1}, value=Membership.role, else_=2
+    )
+    stmt = (
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(rank, User.display_name, Membership.id)
+    )
+    if role:
+        stmt = stmt.where(Membership.role == role)
+    return stmt
+
+
+# The workspace page -------------------------------------------------------------------------
+
+
+@dataclass
+class WorkspaceOverview:
+    """Everything the workspace page shows to one viewer."""
+
+    workspace: Workspace
+    viewer_membership: Membership | None
+    members: Page
+    events: list[Event]
+    last_seq: int
+    can_manage: bool
+    respondable: WorkspaceDepartment | None
+    answering_as_deputy: bool
+    read_only_reason: str | None
+    member_candidates: list[User]
+    invitable_departments: list[Department]
+
+
+def workspace_overview(
+    actor: User, workspace_id: int, *, members_page: int = 1
+) -> WorkspaceOverview:
+    """The workspace page: facts, departments, a page of members, the latest activity.
+
+    Raises:
+        NotFound: the workspace is missing or not visible.
+    """
+    workspace = get_workspace(actor, workspace_id)
+    stream = workspace_stream(workspace.id)
+    events = list(
+        db.session.scalars(
+            select(Event).where(Event.stream == stream).order_by(Event.seq.desc()).limit(FEED_SIZE)
+        )
+    )
+    can_manage = can(actor, "workspace.manage_members", workspace)
+    own = workspace.participation_for(actor.department_id)
+    respondable = own if own is not None and can(actor, "workspace.respond", own) else None
+    head = answering_for(actor, respondable)
+    return WorkspaceOverview(
+        workspace=workspace,
+        viewer_membership=current_membership(actor, workspace),
+        members=paginate(_members_stmt(workspace.id), members_page, 50),
+        events=events,
+        last_seq=last_seq(stream),
+        can_manage=can_manage,
+        respondable=respondable,
+        answering_as_deputy=head is not None and head.id != actor.id,
+        read_only_reason=workspace.read_only_reason(),
+        member_candidates=_member_candidates(workspace) if can_manage else [],
+        invitable_departments=_invitable_departments(workspace) if can_manage else [],
+    )
+
+
+def _member_candidates(workspace: Workspace) -> list[User]:
+    accepted = [p.department_id for p in workspace.participations if p.is_accepted]
+    members = [m.user_id for m in workspace.memberships]
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.department_id.in_(accepted),
+                User.active.is_(True),
+                User.id.not_in(members),
+            )
+            .order_by(User.display_name)
+            .limit(CANDIDATE_LIMIT)
+        )
+    )
+
+
+def _invitable_departments(workspace: Workspace) -> list[Department]:
+    taken = [
+        p.department_id
+        for p in workspace.participations
+        if p.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
+    ]
+    return list(
+        db.session.scalars(
+            select(Department)
+            .join(Region, Region.id == Department.region_id)
+            .where(Department.id.not_in(taken))
+            .order_by(Region.name, Department.name)
+        )
+    )
+
+
+def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
+    """The workspace's events after ``after`` (at most 500, oldest first) and its last seq.
+
+    Raises:
+        NotFound: the workspace is missing or not visible.
+    """
+    workspace = get_workspace(actor, workspace_id)
+    stream = workspace_stream(workspace.id)
+    return {
+        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "last_seq": last_seq(stream),
+    }

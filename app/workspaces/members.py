@@ -1,0 +1,232 @@
+"""A workspace's members: adding people of participating departments, changing their role or
+expiry, removing them. Whoever loses sight of the workspace loses its live stream at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from app.accounts.models import User
+from app.actions import action
+from app.common import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.workspaces.access import (
+    UNSET,
+    WorkspaceError,
+    check_expiry,
+    check_role,
+    current_leads,
+    describe_expiry,
+    for_change,
+    label,
+    workspace_path,
+    workspace_stream,
+)
+from app.workspaces.models import Membership, Workspace, WorkspaceRole
+
+
+def add_member(
+    actor: User,
+    workspace_id: int,
+    *,
+    user_id: int,
+    role: str = WorkspaceRole.MEMBER.value,
+    expires_at: datetime | date | None = None,
+) -> Membership:
+    """Add a person from a participating department; a date expiry means its end of day (UTC).
+
+    Raises:
+        NotFound, Forbidden (not a lead), Conflict (read-only),
+        Invalid (person inactive or unknown, department not joined, already a member,
+        unknown role, expiry not in the future).
+    """
+    with action(actor, "workspace.member_added") as act:
+        workspace = for_change(actor, workspace_id, "workspace.manage_members")
+        act.workspace_id = workspace.id
+        fields: dict[str, list[str]] = {}
+        user = _addable(workspace, user_id, fields)
+        check_role(role, fields)
+        expiry = check_expiry(expires_at, fields)
+        if fields:
+            raise Invalid("The member was not added.", fields=fields)
+        membership = Membership(
+            user_id=user.id, role=role, expires_at=expiry, added_by_id=actor.id, added_at=utcnow()
+        )
+        workspace.memberships.append(membership)
+        db.session.flush()
+        act.target("membership", membership)
+        act.detail.update(user_id=user.id, role=role, expires_at=expiry)
+        act.publish(
+            workspace_stream(workspace.id),
+            text=f"{label(actor)} added {label(user)} as {role}",
+            user_id=user.id,
+            member=user.display_name,
+            role=role,
+        )
+        until = f" until {describe_expiry(expiry)}" if expiry else ""
+        act.notify(
+            [user],
+            subject=f"You were added to {workspace.name}",
+            text=f"{label(actor)} added you to the workspace {workspace.name} as {role}{until}.",
+            link=workspace_path(workspace.id),
+        )
+    return membership
+
+
+def _addable(workspace: Workspace, user_id: Any, fields: dict) -> User | None:
+    """The person to add, or ``None`` with the reason in ``fields["user_id"]``."""
+    user = (
+        db.session.get(User, user_id)
+        if isinstance(user_id, int) and not isinstance(user_id, bool)
+        else None
+    )
+    if user is None or not user.active:
+        fields["user_id"] = ["Choose an active person from a participating department."]
+        return None
+    participation = workspace.participation_for(user.department_id)
+    existing = workspace.membership_of(user.id)
+    if participation is None or not participation.is_accepted:
+        fields["user_id"] = [
+            f"{user.display_name}'s department, {user.department.name}, has not joined "
+            "this workspace. Invite the department first, or wait for its head to accept."
+        ]
+    elif existing is not None:
+        state = "" if existing.is_current() else " (the membership has expired)"
+        fields["user_id"] = [
+            f"{user.display_name} is already a member{state}. Change their role or expiry instead."
+        ]
+    return user
+
+
+def _membership_or_404(workspace: Workspace, user_id: Any) -> Membership:
+    membership = workspace.membership_of(user_id) if isinstance(user_id, int) else None
+    if membership is None:
+        raise NotFound("That person is not a member of this workspace.")
+    return membership
+
+
+def _ensure_another_lead(workspace: Workspace, membership: Membership) -> None:
+    if membership.is_lead and membership.is_current():
+        if not current_leads(workspace, excluding=membership):
+            raise Conflict(
+                f"{membership.user.display_name} is the workspace's only lead. "
+                "Make someone else a lead first.",
+                code=WorkspaceError.LAST_LEAD,
+            )
+
+
+def update_member(
+    actor: User,
+    workspace_id: int,
+    user_id: int,
+    *,
+    role: str = UNSET,
+    expires_at: datetime | date | None = UNSET,
+) -> Membership:
+    """Change a member's role and/or expiry (``expires_at=None`` removes the expiry).
+
+    Raises:
+        NotFound (workspace or member), Forbidden (not a lead),
+        Conflict (read-only; demoting the last lead), Invalid (bad role or expiry).
+    """
+    with action(actor, "workspace.member_updated") as act:
+        workspace = for_change(actor, workspace_id, "workspace.manage_members")
+        act.workspace_id = workspace.id
+        membership = _membership_or_404(workspace, user_id)
+        act.target("membership", membership.id)
+        diff = _membership_changes(membership, role, expires_at)
+        if not diff:
+            act.nothing_changed()
+            return membership
+        if "role" in diff and membership.is_lead:
+            _ensure_another_lead(workspace, membership)
+        for key, change in diff.items():
+            setattr(membership, key, change["to"])
+        user = membership.user
+        act.detail.update(user_id=user.id, changes=diff)
+        text = f"{label(actor)} " + _describe_membership_change(membership, diff)
+        act.publish(
+            workspace_stream(workspace.id),
+            text=text,
+            user_id=user.id,
+            member=user.display_name,
+            role=membership.role,
+            expires_at=membership.expires_at.isoformat() + "Z" if membership.expires_at else None,
+        )
+        act.notify(
+            [user],
+            subject=f"Your membership of {workspace.name} changed",
+            text=text,
+            link=workspace_path(workspace.id),
+        )
+        act.recheck_access(user.id)
+    return membership
+
+
+def _membership_changes(membership: Membership, role: Any, expires_at: Any) -> dict:
+    """What the request changes, checked together.
+
+    Raises:
+        Invalid: a bad role or expiry (both reported).
+    """
+    fields: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    if role is not UNSET:
+        check_role(role, fields)
+        changes["role"] = role
+    if expires_at is not UNSET:
+        changes["expires_at"] = check_expiry(expires_at, fields)
+    if fields:
+        raise Invalid("The membership was not changed.", fields=fields)
+    return {
+        key: {"from": getattr(membership, key), "to": value}
+        for key, value in changes.items()
+        if getattr(membership, key) != value
+    }
+
+
+def _describe_membership_change(membership: Membership, diff: dict) -> str:
+    user = membership.user
+    parts = []
+    if "role" in diff:
+        parts.append(f"made {label(user)} {membership.role}")
+    if "expires_at" in diff:
+        subject = "their" if parts else f"{user.display_name}'s"
+        parts.append(
+            f"set {subject} membership to end at {describe_expiry(membership.expires_at)}"
+            if membership.expires_at
+            else f"removed the expiry of {subject} membership"
+        )
+    return " and ".join(parts)
+
+
+def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
+    """Remove a member; once committed, their live connections stop receiving the workspace.
+
+    Raises:
+        NotFound (workspace or member), Forbidden (not a lead),
+        Conflict (read-only; removing the last lead).
+    """
+    with action(actor, "workspace.member_removed") as act:
+        workspace = for_change(actor, workspace_id, "workspace.manage_members")
+        act.workspace_id = workspace.id
+        membership = _membership_or_404(workspace, user_id)
+        _ensure_another_lead(workspace, membership)
+        user = membership.user
+        act.target("membership", membership.id)
+        act.detail.update(user_id=user.id, role=membership.role)
+        workspace.memberships.remove(membership)
+        act.publish(
+            workspace_stream(workspace.id),
+            text=f"{label(actor)} removed {label(user)}",
+            user_id=user.id,
+            member=user.display_name,
+        )
+        act.notify(
+            [user],
+            subject=f"You were removed from {workspace.name}",
+            text=f"{label(actor)} removed you from the workspace {workspace.name}.",
+        )
+        act.recheck_access(user.id)

@@ -1,0 +1,68 @@
+"""Which language a browser's Accept-Language asks for, and how times are formatted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from flask_babel import refresh
+from werkzeug.datastructures import LanguageAccept
+
+from app.i18n import format_day, format_moment, locale_for_tag, locale_from_header
+
+
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [
+        ("zh-HK", "zh_Hant"),
+        ("zh-MO", "zh_Hant"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-Hant", "zh_Hant"),
+        ("zh-Hant-HK", "zh_Hant"),
+        ("zh_hk", "zh_Hant"),
+        ("yue-HK", "zh_Hant"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-SG", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-Hans-HK", "zh_Hans"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("fr-FR", None),
+        ("*", None),
+    ],
+)
+def test_language_tag_maps_to_supported_locale(tag, locale):
+    assert locale_for_tag(tag) == locale
+
+
+def test_header_gives_the_best_quality_supported_language():
+    header = LanguageAccept([("fr", 1), ("zh-CN", 0.5), ("zh-HK", 0.8), ("en", 0.3)])
+    assert locale_from_header(header) == "zh_Hant"
+
+
+def test_header_without_a_supported_language_gives_none():
+    assert locale_from_header(LanguageAccept([("fr", 1), ("de", 0.9)])) is None
+
+
+def test_header_ignores_languages_refused_with_quality_zero():
+    assert locale_from_header(LanguageAccept([("zh-HK", 0), ("zh-CN", 0.5)])) == "zh_Hans"
+
+
+@pytest.mark.parametrize(
+    ("language", "moment", "moment_seconds", "day"),
+    [
+        ("en", "Jan 6, 2026, 07:30", "Jan 6, 2026, 07:30:09", "Mar 1, 2026"),
+        ("zh-HK", "2026年1月6日 07:30", "2026年1月6日 07:30:09", "2026年3月1日"),
+        ("zh-CN", "2026年1月6日 07:30", "2026年1月6日 07:30:09", "2026年3月1日"),
+    ],
+)
+def test_times_are_shown_in_hong_kong_time_in_the_readers_language(
+    app, language, moment, moment_seconds, day
+):
+    stored = datetime(2026, 1, 5, 23, 30, 9)  # UTC, as every timestamp column stores it
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()
+        assert format_moment(stored) == moment
+        assert format_moment(stored, seconds=True) == moment_seconds
+        assert format_day(date(2026, 3, 1)) == day
