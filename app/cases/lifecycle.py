@@ -67,6 +67,20 @@ STATUS_LABELS = {
 # Creating -------------------------------------------------------------------------------
 
 
+def ensure_may_create(actor: User, workspace_id: int) -> Workspace:
+    """The workspace, if the actor may open cases in it now (before showing the form).
+
+    Raises:
+        NotFound: the workspace is missing or not visible.
+        Conflict: the workspace is read-only.
+        Forbidden: the actor is an observer or oversees without taking part.
+    """
+    workspace = workspace_for_cases(actor, workspace_id)
+    ensure_writable(workspace)
+    require(actor, "case.create", workspace, write_refusal(actor, workspace))
+    return workspace
+
+
 def create_case(
     actor: User,
     workspace_id: int,
@@ -91,9 +105,7 @@ def create_case(
         Invalid: every problem with the fields, at once.
     """
     with action(actor, "case.created") as act:
-        workspace = workspace_for_cases(actor, workspace_id)
-        ensure_writable(workspace)
-        require(actor, "case.create", workspace, write_refusal(actor, workspace))
+        workspace = ensure_may_create(actor, workspace_id)
         fields: dict[str, list[str]] = {}
         title, description = clean(title), clean(description)
         check_title(title, fields)

@@ -21,6 +21,7 @@ from app.cases.browse import (
     CasePage,
     ListOptions,
     assignable_members,
+    blank_card,
     board,
     case_events,
     case_page,
@@ -38,7 +39,13 @@ from app.cases.discussion import (
     attachment_for_download,
     max_bytes,
 )
-from app.cases.lifecycle import STATUS_LABELS, create_case, remind_overdue, update_case
+from app.cases.lifecycle import (
+    STATUS_LABELS,
+    create_case,
+    ensure_may_create,
+    remind_overdue,
+    update_case,
+)
 
 __all__ = [
     "ALLOWED_DESCRIPTION",
@@ -57,12 +64,14 @@ __all__ = [
     "add_link",
     "assignable_members",
     "attachment_for_download",
+    "blank_card",
     "board",
     "case_events",
     "case_page",
     "case_path",
     "case_stream",
     "create_case",
+    "ensure_may_create",
     "get_case",
     "list_cases",
     "list_options",
