@@ -80,15 +80,20 @@ class AttachmentSchema(Schema):
 # Input ----------------------------------------------------------------------------------
 
 
+def _query_id(**kwargs) -> fields.Integer:
+    """An id in the query string, where every value arrives as text."""
+    return fields.Integer(validate=validate.Range(min=1), **kwargs)
+
+
 class CaseListQuerySchema(PageQuerySchema):
-    workspace = _id(
+    workspace = _query_id(
         metadata={"description": "A workspace's cases; without it, every case you can see."}
     )
     status = fields.String(validate=validate.OneOf(STATUSES))
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    assignee_id = _id()
-    department_id = _id()
-    region_id = _id()
+    assignee_id = _query_id()
+    department_id = _query_id()
+    region_id = _query_id()
     overdue = fields.Boolean(load_default=False)
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Title, key"})
 
