@@ -28,9 +28,11 @@ from app.cases.access import (
     CaseError,
     TooLarge,
     case_path,
+    case_stream,
     for_change,
     label,
     visible_case,
+    workspace_stream,
 )
 from app.cases.lifecycle import _announce, _tell_assignees
 from app.cases.models import Case, CaseAttachment, CaseComment, CaseLink, LinkKind
@@ -73,11 +75,11 @@ def add_comment(actor: User, case_id: int, body: str) -> CaseComment:
         act.detail.update(key=case.key, comment_id=comment.id, mentioned=[u.id for u in mentioned])
         text = f"{label(actor)} commented on {case.key}"
         act.publish(
-            f"case:{case.id}",
+            case_stream(case.id),
             text=text,
             comment={"id": comment.id, "author": actor.display_name, "body": body},
         )
-        act.publish(f"workspace:{case.workspace_id}", text=text, case_id=case.id, key=case.key)
+        act.publish(workspace_stream(case.workspace_id), text=text, case_id=case.id, key=case.key)
         if mentioned:
             act.notify(
                 mentioned,
@@ -238,11 +240,11 @@ def _record_attachment(act, actor, case, name, stored_name, kind, data) -> CaseA
     )
     text = f"{label(actor)} attached {name} to {case.key}"
     act.publish(
-        f"case:{case.id}",
+        case_stream(case.id),
         text=text,
         attachment={"id": attachment.id, "name": name, "size": len(data)},
     )
-    act.publish(f"workspace:{case.workspace_id}", text=text, case_id=case.id, key=case.key)
+    act.publish(workspace_stream(case.workspace_id), text=text, case_id=case.id, key=case.key)
     _tell_assignees(act, case, actor, f"New file on {case.key}", text)
     return attachment
 
@@ -260,11 +262,10 @@ def attachment_for_download(actor: User, case_id: int, attachment_id: int) -> Do
         NotFound: the case or attachment is missing, not theirs to read, or the file is gone.
     """
     with action(actor, "case.attachment_downloaded") as act:
-        case = visible_case(actor, case_id)
+        case = visible_case(actor, case_id, "case.read")
         attachment = db.session.get(CaseAttachment, attachment_id)
         if attachment is None or attachment.case_id != case.id:
             raise NotFound("Attachment not found.")
-        visible_case(actor, case_id, "case.read")
         path = storage_dir() / attachment.stored_name
         if not path.is_file():
             raise NotFound("The file of this attachment is missing from storage.")

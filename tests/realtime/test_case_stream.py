@@ -111,3 +111,23 @@ def test_members_of_a_department_that_left_stop_receiving(world, connect_socket,
     assert recheck_subscriptions() >= 1
     service.update_case(people["lead"], world["case"].id, version=1, priority="high")
     assert leaving.events(world["stream"]) == []
+
+
+def test_presence_announced_by_another_process_on_the_control_channel_is_kept(app, world):
+    import json
+
+    from app.realtime.rooms import ControlChannel
+
+    channel = ControlChannel(app, None, "bridgework-test")
+    message = {
+        "op": "presence",
+        "host": "process-two",
+        "stream": world["stream"],
+        "viewers": [{"id": 4242, "name": "Li Na"}],
+    }
+    channel._handle(json.dumps(message))
+    try:
+        assert [v["name"] for v in presence.viewers(world["stream"])] == ["Li Na"]
+    finally:
+        channel._handle(json.dumps({**message, "viewers": []}))
+    assert presence.viewers(world["stream"]) == []
