@@ -6,7 +6,7 @@ result; visibility, policy, locking and validation live in :mod:`app.cases.servi
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, send_file
 
 from app.api import api_user, endpoint
 from app.api.schemas import EventBatchSchema, EventsQuerySchema
@@ -106,6 +106,25 @@ def add_attachment(case_id: int):
             fields={"file": ["No file was sent."]},
         )
     return service.add_attachment(api_user(), case_id, upload.stream, upload.filename or "")
+
+
+@endpoint(
+    "/cases/<int:case_id>/attachments/<int:attachment_id>",
+    summary="Download an attachment (those who may read the case; the download is audited)",
+    tag=TAG,
+    errors=(404,),
+)
+def download_attachment(case_id: int, attachment_id: int):
+    found = service.attachment_for_download(api_user(), case_id, attachment_id)
+    response = send_file(
+        found.path,
+        mimetype=found.attachment.content_type,
+        as_attachment=True,
+        download_name=found.attachment.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @endpoint(

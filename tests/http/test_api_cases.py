@@ -127,6 +127,13 @@ def test_comments_attachments_links_and_events(client, world, make_token):
     )
     assert upload.status_code == 201, upload.get_data(as_text=True)
     assert upload.get_json()["content_type"] == "image/png"
+    path = f"{API}/cases/{case.id}/attachments/{upload.get_json()['id']}"
+    download = client.get(path, headers=make_token(people["observer"]))
+    assert download.status_code == 200 and download.data == b"\x89PNG\r\n\x1a\nrest"
+    assert download.headers["Content-Disposition"] == "attachment; filename=map.png"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    envelope(client.get(path, headers=make_token(people["outsider"])), 404, "not_found")
+    envelope(client.get(path, headers=make_token(people["auditor"])), 403, "forbidden")
     envelope(
         client.post(
             f"{API}/cases/{case.id}/attachments",
