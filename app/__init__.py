@@ -76,7 +76,7 @@ def _migrations_dir() -> Path:
 
 # Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
 # and whatever the core asks of it. The core itself never imports a domain.
-DOMAINS = ("app.accounts", "app.notifications", "app.workspaces")
+DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.cases")
 
 
 def register_domains(app: Flask) -> None:
@@ -91,12 +91,14 @@ HTML_BLUEPRINTS = (
     "app.accounts.admin_views",
     "app.audit.views",
     "app.workspaces.views",
+    "app.cases.views",
     "app.notifications.views",
 )
 API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
     "app.workspaces.api",
+    "app.cases.api",
     "app.notifications.api",
     "app.api.openapi",
 )

@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_group)
+    app.cli.add_command(cases_group)
 
 
 def _fail_invalid(exc: Invalid) -> None:
@@ -114,3 +115,17 @@ def audit_checkpoint() -> None:
         )
     checkpoint = checkpoint_head()
     click.echo(checkpoint.as_line())
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Joint cases."""
+
+
+@cases_group.command("remind-overdue")
+def cases_remind_overdue() -> None:
+    """Notify the assignees of overdue cases (once per due date; safe to run repeatedly)."""
+    from app.cases.service import remind_overdue
+
+    count = remind_overdue()
+    click.echo(f"Reminded the assignees of {count} overdue case(s).")

@@ -66,6 +66,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_CHECK_DEFAULT": False,
+        "CASE_ATTACHMENT_MAX_BYTES": _int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
         "INSTANCE_DIR": str(instance_dir),
         "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -215,8 +215,9 @@ def endpoint(
     401 before its input is looked at. The body is loaded strictly (unknown fields are
     422), the query string leniently (unknown parameters are ignored). The view returns
     a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
-    through ``response``; or ``None`` for 204. ``errors`` lists the statuses the
-    operation may answer besides 401 and 422, for the OpenAPI document.
+    through ``response``; ``None`` for 204; or a ready response (a file download).
+    ``errors`` lists the statuses the operation may answer besides 401 and 422, for the
+    OpenAPI document.
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
@@ -237,6 +238,8 @@ def endpoint(
             result = view(**kwargs)
             if result is None:
                 return "", 204
+            if isinstance(result, Response):
+                return result
             if response is None:
                 return jsonify(result), status
             if paginated:
