@@ -18,7 +18,7 @@ the same round: the median of the rounds with their min-max. It also counts the 
 statements of one request of each read (in-process, through the test client) and, with
 ``--profile``, profiles the reads with the lowest ratio and prints where their time goes.
 
-    python bench/http_reads.py --quick               # small database, short rounds: ~2 min
+    python bench/http_reads.py --quick               # small database, short rounds: ~3 min
     python bench/http_reads.py --scale 0.2 --json bench/results/http-0.2.json
     python bench/http_reads.py                       # full size, 8 s rounds: ~25 min
 
@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -404,14 +405,14 @@ class SignedInClients:
         return self.clients[read.persona].get(path)
 
 
-def count_statements(app, data: BenchData, reads: list[Read]) -> dict[str, int]:
-    """SQL statements of one request of each read (after one warm-up request)."""
+def record_statements(app, data: BenchData, reads: list[Read]) -> dict[str, list[str]]:
+    """The SQL statements of one request of each read (after one warm-up request)."""
     from sqlalchemy import event
 
     from app.extensions import db
 
     clients = SignedInClients(app, data)
-    counts: dict[str, int] = {}
+    recorded: dict[str, list[str]] = {}
     with app.app_context():
         engine = db.engine
     for read in reads:
@@ -419,18 +420,27 @@ def count_statements(app, data: BenchData, reads: list[Read]) -> dict[str, int]:
         clients.get(read, path)
         statements: list[str] = []
 
-        def count(_conn, _cursor, statement, *_args, statements=statements) -> None:
+        def note(_conn, _cursor, statement, *_args, statements=statements) -> None:
             statements.append(statement)
 
-        event.listen(engine, "before_cursor_execute", count)
+        event.listen(engine, "before_cursor_execute", note)
         try:
             response = clients.get(read, path)
         finally:
-            event.remove(engine, "before_cursor_execute", count)
+            event.remove(engine, "before_cursor_execute", note)
         if response.status_code != 200:
             raise RuntimeError(f"{read.label} answered {response.status_code} in-process")
-        counts[read.label] = len(statements)
-    return counts
+        recorded[read.label] = statements
+    return recorded
+
+
+def statement_shapes(statements: list[str], top: int = 8) -> list[tuple[int, str]]:
+    """The most frequent statements with their column lists elided: N+1 loads stand out."""
+    shapes = Counter(
+        re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", " ".join(s.split()))[:150]
+        for s in statements
+    )
+    return shapes.most_common(top)
 
 
 def profile(app, data: BenchData, read: Read, requests: int, lines: int = 14) -> str:
@@ -496,6 +506,7 @@ class Line:
             "app_timeouts": sum(r.timeouts for r in self.app),
             "app_errors": sum(r.errors for r in self.app),
             "bare_rps": spread([r.rps for r in self.bare]),
+            "bare_p50_ms": spread([r.p50_ms for r in self.bare]),
             "bare_p99_ms": spread([r.p99_ms for r in self.bare]),
             "bare_timeouts": sum(r.timeouts for r in self.bare),
             "bare_errors": sum(r.errors for r in self.bare),
@@ -563,14 +574,15 @@ def _spread(figures: dict[str, float], fmt: str) -> str:
 def markdown_table(summaries: list[dict[str, Any]], statements: dict[str, int]) -> str:
     lines = [
         "| request | conns | app req/s | app p50 ms | app p99 ms | timeouts / errors | "
-        "bare req/s | app / bare | SQL / request |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "bare req/s | bare p50 / p99 ms | app / bare | SQL / request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in summaries:
         lines.append(
             f"| {s['label']} | {s['connections']} | {_spread(s['app_rps'], ',.0f')} | "
             f"{_spread(s['app_p50_ms'], '.0f')} | {_spread(s['app_p99_ms'], '.0f')} | "
             f"{s['app_timeouts']} / {s['app_errors']} | {_spread(s['bare_rps'], ',.0f')} | "
+            f"{s['bare_p50_ms']['median']:.0f} / {s['bare_p99_ms']['median']:.0f} | "
             f"{_spread(s['ratio'], '.3f')} | {statements.get(s['label'], '')} |"
         )
     return "\n".join(lines)
@@ -623,8 +635,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  built in {data.seconds:.0f} s: {data.counts}")
         result["counts"] = data.counts
         result["build_s"] = data.seconds
-        statements = count_statements(app, data, reads)
+        recorded = record_statements(app, data, reads)
+        statements = {label: len(texts) for label, texts in recorded.items()}
         result["statements"] = statements
+        result["statement_shapes"] = {
+            label: statement_shapes(texts) for label, texts in recorded.items()
+        }
         log(f"  SQL statements per request: {statements}")
 
         summaries: list[dict[str, Any]] = []
@@ -679,6 +695,9 @@ def main(argv: list[str] | None = None) -> int:
             for read in worst:
                 with app.app_context():
                     profiles[read.label] = profile(app, data, read, args.profile_requests)
+                shapes = statement_shapes(recorded[read.label])
+                profiles[read.label] += f"\n-- its {statements[read.label]} SQL statements --\n"
+                profiles[read.label] += "\n".join(f"{n:4} x {text}" for n, text in shapes)
                 log("")
                 log(profiles[read.label])
             result["profiles"] = profiles
