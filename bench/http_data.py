@@ -2,7 +2,7 @@
 
 At ``scale=1``: 1,000 users in 20 departments, 500 workspaces of 5 to 20 members (one
 of 20 members, led by ``bench.lead``, whose activity feed is longer than a catch-up
-page), 20,000 workspace events, about 6,000 notifications and 50,000 audit entries.
+page), 20,000 workspace events, about 7,700 notifications and 50,000 audit entries.
 Everything is made the way people would make it (an admin creates departments and
 accounts, officers open workspaces, invite departments whose heads accept, add members
 and edit the purpose), so the rows carry the audit entries, events and notifications the

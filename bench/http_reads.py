@@ -1,7 +1,7 @@
 """Read benchmark: every main page and list endpoint against a bare Flask endpoint.
 
 Builds a realistic PostgreSQL database through Bridgework's services (bench/http_data.py:
-1,000 users in 20 departments, 500 workspaces, 20,000 workspace events, about 6,000
+1,000 users in 20 departments, 500 workspaces, 20,000 workspace events, about 7,700
 notifications, 50,000 audit entries at ``--scale 1``), then serves, at the same time:
 
 * Bridgework as production does: ``gunicorn wsgi:app`` from the project root, so
@@ -20,7 +20,7 @@ statements of one request of each read (in-process, through the test client) and
 
     python bench/http_reads.py --quick               # small database, short rounds: ~3 min
     python bench/http_reads.py --scale 0.2 --json bench/results/http-0.2.json
-    python bench/http_reads.py                       # full size, 8 s rounds: ~25 min
+    python bench/http_reads.py                       # full size, 8 s rounds: ~45 min
 
 Only 127.0.0.1 is ever contacted; every server is stopped and the database dropped at
 the end. (Why not ``bench/http.py``: a file of that name in bench/ shadows the standard
@@ -434,7 +434,7 @@ def record_statements(app, data: BenchData, reads: list[Read]) -> dict[str, list
     return recorded
 
 
-def statement_shapes(statements: list[str], top: int = 8) -> list[tuple[int, str]]:
+def statement_shapes(statements: list[str], top: int = 8) -> list[tuple[str, int]]:
     """The most frequent statements with their column lists elided: N+1 loads stand out."""
     shapes = Counter(
         re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", " ".join(s.split()))[:150]
@@ -697,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
                     profiles[read.label] = profile(app, data, read, args.profile_requests)
                 shapes = statement_shapes(recorded[read.label])
                 profiles[read.label] += f"\n-- its {statements[read.label]} SQL statements --\n"
-                profiles[read.label] += "\n".join(f"{n:4} x {text}" for n, text in shapes)
+                profiles[read.label] += "\n".join(f"{n:4} x {text}" for text, n in shapes)
                 log("")
                 log(profiles[read.label])
             result["profiles"] = profiles
