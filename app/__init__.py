@@ -73,7 +73,7 @@ def _migrations_dir() -> Path:
 
 # Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
 # and whatever the core asks of it. The core itself never imports a domain.
-DOMAINS = ("app.accounts", "app.notifications", "app.workspaces")
+DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.catalog")
 
 
 def register_domains(app: Flask) -> None:
