@@ -88,12 +88,14 @@ HTML_BLUEPRINTS = (
     "app.accounts.admin_views",
     "app.audit.views",
     "app.workspaces.views",
+    "app.catalog.views",
     "app.notifications.views",
 )
 API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
     "app.workspaces.api",
+    "app.catalog.api",
     "app.notifications.api",
     "app.api.openapi",
 )
