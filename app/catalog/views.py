@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from app.catalog import service
 from app.catalog.charts import coverage_chart
-from app.catalog.forms import DatasetEditForm, DatasetForm, UploadForm
+from app.catalog.forms import FREQUENCY_LABELS, DatasetEditForm, DatasetForm, UploadForm
 from app.errors import form_status, run_form
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -130,6 +130,7 @@ def _show(dataset_id: int, upload: UploadForm, status: int = 200):
         preview=preview,
         upload=upload,
         max_upload=service.max_upload_bytes(),
+        frequency_labels=FREQUENCY_LABELS,
     ), status
 
 
