@@ -225,3 +225,26 @@ def test_coverage_counts_per_department_and_classification_and_reads_the_hook(ow
         )
     ]
     assert service.coverage(owner, provider=lambda: demand).unmet == demand
+
+
+def test_demo_datasets_are_registered_and_uploaded_through_the_services(
+    db, app, tmp_path, monkeypatch
+):
+    from app.demo import seed
+
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "storage"))
+    people = {user.username: user for user in seed()}
+    page = service.list_datasets(people["auditor"], per_page=100)
+    by_title = {dataset.title: dataset for dataset in page.items}
+    flood = by_title["Real-time flood sensor readings"]
+    assert flood.classification == "public" and flood.latest_version.row_count > 0
+    spots = by_title["Crime black spots"]
+    assert (spots.classification, spots.residency_jurisdiction, spots.cross_border_allowed) == (
+        "personal",
+        "HK",
+        False,
+    )
+    assert spots.has_personal_columns
+    assert by_title["Traffic counts on strategic roads"].classification == "internal"
+    assert all(dataset.versions for dataset in page.items)
+    assert service.preview(people["td.officer"], flood.id).rows
