@@ -12,7 +12,7 @@ from flask import request
 from app.api import api_user, endpoint
 from app.api.schemas import EventBatchSchema, EventsQuerySchema
 from app.catalog import schemas, service
-from app.errors import Invalid
+from app.catalog.multipart import uploaded_file
 
 TAG = "Catalog"
 
@@ -78,13 +78,8 @@ def update_dataset(dataset_id: int, body: dict):
     errors=(403, 404, 409, 413),
 )
 def upload_version(dataset_id: int):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid(
-            "Send the CSV file as multipart/form-data in the field 'file'.",
-            fields={"file": ["Choose a CSV file."]},
-        )
-    return service.upload_version(api_user(), dataset_id, upload.stream, upload.filename)
+    stream, filename = uploaded_file(request)
+    return service.upload_version(api_user(), dataset_id, stream, filename)
 
 
 @endpoint(

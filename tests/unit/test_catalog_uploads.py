@@ -95,6 +95,14 @@ def test_header_only_file_is_a_version_without_rows(owner, dataset):
     assert upload(owner, dataset, HEADER).row_count == 0
 
 
+def test_dates_and_times_with_and_without_zone_may_be_mixed(owner, dataset):
+    rows = b"A,2026-11-30T08:15:00+08:00,,,,\nB,2026-11-30 08:20,,,,\nC,2026-11-30T08:25:00Z,,,,\n"
+    assert upload(owner, dataset, HEADER + rows).row_count == 3
+    with pytest.raises(Invalid) as refused:
+        upload(owner, dataset, HEADER + rows + b"D,2026-11-31T08:30:00,,,,\n")
+    assert "Line 5: measured_at must be a date and time" in refused.value.message
+
+
 def test_quoted_values_may_hold_commas_and_line_breaks(owner, dataset):
     content = (
         HEADER + b'"Tai Po, north","2026-11-30T08:15:00",1,2,2026-11-30,true\n"Line\nbreak",,,,,\n'
