@@ -90,10 +90,7 @@ def upload_version(dataset_id: int):
     errors=(403, 404),
 )
 def preview_dataset(dataset_id: int):
-    found = service.preview(api_user(), dataset_id)
-    if found is None:
-        return {"version": None, "header": [], "rows": []}
-    return found
+    return service.preview(api_user(), dataset_id)
 
 
 @endpoint(

@@ -114,10 +114,12 @@ def test_patch_needs_the_current_version(client, db, make_token):
 def test_upload_stores_a_version_and_preview_shows_it(client, db, make_token):
     owner = make_user("officer")
     dataset = make_dataset(owner, columns=COLUMNS)
+    reader = make_token(make_user("officer"))
+    empty = client.get(f"{API}/datasets/{dataset.id}/preview", headers=reader).get_json()
+    assert empty == {"version": None, "header": ["station", "level_m"], "rows": []}
     response = post_file(client, make_token(owner), dataset.id, GOOD)
     assert response.status_code == 201, response.get_json()
     assert (response.get_json()["number"], response.get_json()["row_count"]) == (1, 2)
-    reader = make_token(make_user("officer"))
     preview = client.get(f"{API}/datasets/{dataset.id}/preview", headers=reader).get_json()
     assert preview == {
         "version": 1,
