@@ -52,7 +52,8 @@ def test_upload_with_progress_updates_both_pages_and_shows_line_errors(new_page,
         }
     )
     officer.get_by_role("button", name="Upload").click()
-    expect(officer.get_by_role("status")).to_contain_text(
+    upload_status = officer.get_by_role("region", name="Upload a new version").get_by_role("status")
+    expect(upload_status).to_contain_text(
         "Line 3: level_m must be a number, found 'deep'.", timeout=LIVE_TIMEOUT_MS
     )
 
@@ -64,7 +65,7 @@ def test_upload_with_progress_updates_both_pages_and_shows_line_errors(new_page,
         }
     )
     officer.get_by_role("button", name="Upload").click()
-    expect(officer.get_by_role("status")).to_contain_text("Version 1 stored: 2 rows.")
+    expect(upload_status).to_contain_text("Version 1 stored: 2 rows.", timeout=LIVE_TIMEOUT_MS)
     versions = officer.locator("table.version-list")
     expect(versions).to_contain_text("tides.csv", timeout=LIVE_TIMEOUT_MS)
 
