@@ -76,6 +76,7 @@ def update_dataset(dataset_id: int, body: dict):
     response=schemas.VersionSchema(),
     status=201,
     errors=(403, 404, 409, 413),
+    files=("file",),
 )
 def upload_version(dataset_id: int):
     stream, filename = uploaded_file(request)

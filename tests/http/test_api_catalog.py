@@ -187,3 +187,11 @@ def test_list_endpoint_statement_count_does_not_grow_with_rows(
     for _ in range(40):
         make_dataset(make_user("officer"))
     assert statements() == few
+
+
+def test_openapi_describes_the_upload_as_multipart(client, db):
+    document = client.get(f"{API}/openapi.json").get_json()
+    upload = document["paths"]["/api/v1/datasets/{dataset_id}/versions"]["post"]
+    schema = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert {"201", "403", "404", "409", "413", "422"} <= set(upload["responses"])
