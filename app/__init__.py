@@ -76,7 +76,7 @@ def _migrations_dir() -> Path:
 
 # Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
 # and whatever the core asks of it. The core itself never imports a domain.
-DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.cases")
+DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.cases", "app.catalog")
 
 
 def register_domains(app: Flask) -> None:
@@ -92,6 +92,7 @@ HTML_BLUEPRINTS = (
     "app.audit.views",
     "app.workspaces.views",
     "app.cases.views",
+    "app.catalog.views",
     "app.notifications.views",
 )
 API_MODULES = (
@@ -99,6 +100,7 @@ API_MODULES = (
     "app.audit.api",
     "app.workspaces.api",
     "app.cases.api",
+    "app.catalog.api",
     "app.notifications.api",
     "app.api.openapi",
 )

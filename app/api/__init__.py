@@ -44,6 +44,7 @@ class Operation:
     paginated: bool = False
     errors: list[int] = field(default_factory=list)
     operation_id: str | None = None
+    files: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -208,6 +209,7 @@ def endpoint(
     auth: bool = True,
     paginated: bool = False,
     errors: tuple[int, ...] = (),
+    files: tuple[str, ...] = (),
 ) -> Callable:
     """Declare an API route; the view receives ``body=`` and/or ``query=`` when declared.
 
@@ -217,11 +219,13 @@ def endpoint(
     a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
     through ``response``; ``None`` for 204; or a ready response (a file download).
     ``errors`` lists the statuses the operation may answer besides 401 and 422, for the
-    OpenAPI document.
+    OpenAPI document. ``files`` names the file fields of a ``multipart/form-data`` body,
+    which the view reads itself (the document describes them; nothing is loaded for it).
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
     )
+    operation.files = files
     OPERATIONS.append(operation)
 
     def decorate(view: Callable) -> Callable:

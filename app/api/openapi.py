@@ -88,6 +88,20 @@ def _operation(op) -> dict:
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
+    if op.files:
+        properties = {name: {"type": "string", "format": "binary"} for name in op.files}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": properties,
+                        "required": list(op.files),
+                    }
+                }
+            },
+        }
     if op.auth:
         doc["security"] = [{"bearer": []}]
     doc["responses"][str(op.status)] = _success(op)
@@ -104,9 +118,9 @@ def _error_statuses(op) -> set[int]:
     codes = set(op.errors) | _ALWAYS
     if op.auth:
         codes.add(401)
-    if op.body is not None or op.query is not None:
+    if op.body is not None or op.query is not None or op.files:
         codes.add(422)
-    if op.body is not None:
+    if op.body is not None or op.files:
         codes.add(413)
     if _PARAM.search(op.rule):
         codes.add(404)
