@@ -73,7 +73,14 @@ def _migrations_dir() -> Path:
 
 # Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
 # and whatever the core asks of it. The core itself never imports a domain.
-DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.catalog")
+DOMAINS = (
+    "app.accounts",
+    "app.notifications",
+    "app.workspaces",
+    "app.catalog",
+    "app.sharing",
+    "app.grants",
+)
 
 
 def register_domains(app: Flask) -> None:
@@ -88,12 +95,14 @@ HTML_BLUEPRINTS = (
     "app.accounts.admin_views",
     "app.audit.views",
     "app.workspaces.views",
+    "app.sharing.views",
     "app.notifications.views",
 )
 API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
     "app.workspaces.api",
+    "app.sharing.api",
     "app.notifications.api",
     "app.api.openapi",
 )
