@@ -94,7 +94,7 @@ def file_request(
     reveal_columns: list[str] | None = None,
     submit: bool = False,
 ) -> DataRequest:
-    """Save a new request as a draft (and submit it at once when ``submit``).
+    """Save a new request as a draft; with ``submit``, submit it right after (its own action).
 
     A request names a dataset, or no dataset and the department it is addressed to.
 
@@ -158,8 +158,9 @@ def file_request(
             request,
             f"{label(actor)} drafted the data request “{request.title}”",
         )
-        if submit:
-            submit_request(actor, request.id)
+    if submit:
+        # After the filing's own action, so that the stream tells the steps in order.
+        return submit_request(actor, request.id)
     return request
 
 
@@ -273,21 +274,24 @@ def submit_request(actor: User, request_id: int) -> DataRequest:
             f"{label(actor)} submitted the data request “{request.title}”",
             due_on=request.due_on.isoformat(),
         )
-        if acting_for(actor, request.requesting_department_id) is actor:
-            _endorse_implicitly(actor, request)
-        else:
+        implicit = acting_for(actor, request.requesting_department_id) is actor
+        if not implicit:
             act.notify(
                 next_deciders(request),
                 subject=f"Endorse a data request: {request.title}",
                 text=f"{label(actor)} asks your department's endorsement of “{request.title}”.",
                 link=request_path(request.id),
             )
+    if implicit:
+        # Its own action after the submission's, so that the stream tells the steps in order.
+        _endorse_implicitly(actor, request)
     return request
 
 
 def _endorse_implicitly(head: User, request: DataRequest) -> None:
-    """The head filed it: their submission is their endorsement (a nested action)."""
+    """The head filed it: their submission is their endorsement, recorded as such."""
     with action(head, "data_request.endorsed") as act:
+        request = for_transition(head, request.id, "endorse")
         request.status = RequestStatus.ENDORSED.value
         request.endorsed_by_id = head.id
         request.endorsed_on_behalf_of_id = None

@@ -98,7 +98,9 @@ def test_queue_is_empty_for_the_requester_and_says_so(client, world):
 
 def test_filing_through_the_form_submits_the_request(client, world):
     login(client, world.requester)
-    page = client.get(f"/requests/new?workspace_id={world.workspace.id}&dataset_id={world.flood.id}")
+    page = client.get(
+        f"/requests/new?workspace_id={world.workspace.id}&dataset_id={world.flood.id}"
+    )
     html = page.get_data(as_text=True)
     assert 'name="columns" value="water_level_m"' in html
     response = client.post(
