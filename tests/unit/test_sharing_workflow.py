@@ -154,7 +154,11 @@ def _past(action: str) -> str:
 def test_matrix_covers_every_transition_rule():
     from app.policy import known_actions
 
-    rules = {name.removeprefix("data_request.") for name in known_actions()}
+    rules = {
+        name.removeprefix("data_request.")
+        for name in known_actions()
+        if name.startswith("data_request.")
+    }
     transitions = rules - {"file", "view", "read_details", "list", "decide", "comment"}
     assert transitions - {"link_dataset"} == set(ACTIONS)
 
