@@ -95,6 +95,7 @@ HTML_BLUEPRINTS = (
     "app.accounts.admin_views",
     "app.audit.views",
     "app.workspaces.views",
+    "app.catalog.views",
     "app.sharing.views",
     "app.notifications.views",
 )
@@ -102,6 +103,7 @@ API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
     "app.workspaces.api",
+    "app.catalog.api",
     "app.sharing.api",
     "app.notifications.api",
     "app.api.openapi",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -63,7 +67,9 @@ def seed() -> list[User]:
     with action(None, "demo.seeded", target=("system", None), actor_name="system", detail=detail):
         departments = _seed_directory()
         users = _seed_users(departments)
-    seed_flood_response({user.username: user for user in users})
+    people = {user.username: user for user in users}
+    seed_flood_response(people)
+    seed_catalog(people)
     return users
 
 
@@ -149,3 +155,221 @@ def seed_flood_response(people: dict[str, User]):
         )
     workspaces.update_member(olivia, workspace.id, people["td.officer"].id, role="lead")
     return workspace
+
+
+# The catalog --------------------------------------------------------------------------------
+
+_DISTRICTS = ["Sha Tin", "Tai Po", "Yuen Long", "Kwun Tong", "Wong Tai Sin", "Sham Shui Po"]
+
+
+def _flood_rows(rng: random.Random, start: datetime) -> list[list]:
+    stations = [(f"DSD-{n:03d}", district) for n, district in enumerate(_DISTRICTS, start=101)]
+    rows = []
+    for step in range(40):
+        at = start + timedelta(minutes=5 * step)
+        for station, district in stations:
+            level = round(1.2 + rng.random() * 2.5 + step * 0.02, 2)
+            rainfall = round(max(0.0, rng.gauss(12, 8)), 1)
+            rows.append(
+                [
+                    station,
+                    district,
+                    at.isoformat(timespec="seconds"),
+                    level,
+                    rainfall,
+                    "true" if level > 3.5 else "false",
+                ]
+            )
+    return rows
+
+
+def _black_spot_rows(rng: random.Random, start: datetime) -> list[list]:
+    surnames = ["Chan", "Wong", "Lee", "Cheung", "Lau", "Ho", "Ng", "Tsang"]
+    offences = ["Burglary", "Robbery", "Criminal damage", "Theft from vehicle", "Assault"]
+    rows = []
+    for n in range(60):
+        district = rng.choice(_DISTRICTS)
+        rows.append(
+            [
+                f"{district} junction {rng.randint(1, 30)}",
+                district,
+                (start - timedelta(days=rng.randint(0, 180))).date().isoformat(),
+                rng.choice(offences),
+                f"{rng.choice(surnames)} {chr(65 + n % 26)}.",
+                rng.randint(16, 85),
+            ]
+        )
+    return rows
+
+
+def _traffic_rows(rng: random.Random, start: datetime) -> list[list]:
+    roads = [
+        ("TD-S01", "Tolo Highway"),
+        ("TD-S02", "Tuen Mun Road"),
+        ("TD-S03", "Lion Rock Tunnel"),
+    ]
+    rows = []
+    for hour in range(48):
+        for station, road in roads:
+            for direction in ("inbound", "outbound"):
+                at = (start + timedelta(hours=hour)).isoformat(timespec="seconds")
+                rows.append([station, road, direction, at, rng.randint(300, 4200)])
+    return rows
+
+
+def _waiting_rows(rng: random.Random, start: datetime) -> list[list]:
+    hospitals = ["Prince of Wales Hospital", "Queen Elizabeth Hospital", "Tuen Mun Hospital"]
+    return [
+        [
+            hospital,
+            (start + timedelta(hours=hour)).isoformat(timespec="seconds"),
+            rng.randint(20, 240),
+            rng.randint(5, 80),
+        ]
+        for hour in range(24)
+        for hospital in hospitals
+    ]
+
+
+def _rain_gauge_rows(rng: random.Random, start: datetime) -> list[list]:
+    return [
+        [
+            f"SZ-RG-{n:02d}",
+            (start + timedelta(minutes=10 * step)).isoformat(timespec="seconds"),
+            round(max(0.0, rng.gauss(8, 6)), 1),
+        ]
+        for step in range(36)
+        for n in range(1, 6)
+    ]
+
+
+def _column(name: str, kind: str, sensitivity: str = "none", description: str = "") -> dict:
+    return {"name": name, "type": kind, "sensitivity": sensitivity, "description": description}
+
+
+# (steward, title, description, classification, frequency, cross-border, columns, rows)
+DATASETS: list[tuple[str, str, str, str, str, bool, list[dict], Callable]] = [
+    (
+        "dsd.officer",
+        "Real-time flood sensor readings",
+        "Water level and rainfall from the drainage network's gauges, every five minutes, "
+        "with the alarm raised when a level passes its threshold.",
+        "public",
+        "real-time",
+        True,
+        [
+            _column("station_id", "text", description="Gauge code"),
+            _column("district", "text"),
+            _column("measured_at", "datetime", description="Hong Kong time"),
+            _column("water_level_m", "decimal", description="Metres above the channel bed"),
+            _column("rainfall_mm", "decimal", description="Last five minutes"),
+            _column("alarm", "boolean"),
+        ],
+        _flood_rows,
+    ),
+    (
+        "police.officer",
+        "Crime black spots",
+        "Places with repeated reported crime over the last six months, with the people "
+        "who reported it; kept in Hong Kong.",
+        "personal",
+        "weekly",
+        False,
+        [
+            _column("location", "text"),
+            _column("district", "text"),
+            _column("reported_on", "date"),
+            _column("offence", "text"),
+            _column("reporter_name", "text", "personal_identifier", "Person who reported"),
+            _column("reporter_age", "integer", "personal"),
+        ],
+        _black_spot_rows,
+    ),
+    (
+        "td.officer",
+        "Traffic counts on strategic roads",
+        "Vehicles per hour and direction at the automatic counting stations.",
+        "internal",
+        "daily",
+        True,
+        [
+            _column("station_id", "text"),
+            _column("road", "text"),
+            _column("direction", "text"),
+            _column("hour_starting", "datetime"),
+            _column("vehicles", "integer"),
+        ],
+        _traffic_rows,
+    ),
+    (
+        "ha.officer",
+        "Accident and emergency waiting times",
+        "Median and 95th-percentile waiting time of each public hospital, hourly.",
+        "public",
+        "real-time",
+        True,
+        [
+            _column("hospital", "text"),
+            _column("hour_starting", "datetime"),
+            _column("p95_wait_minutes", "integer"),
+            _column("median_wait_minutes", "integer"),
+        ],
+        _waiting_rows,
+    ),
+    (
+        "sz.officer",
+        "Shenzhen rain gauge readings",
+        "Rainfall of the Shenzhen gauges along the Shenzhen River, every ten minutes.",
+        "restricted",
+        "real-time",
+        True,
+        [
+            _column("gauge_id", "text"),
+            _column("measured_at", "datetime"),
+            _column("rainfall_mm", "decimal"),
+        ],
+        _rain_gauge_rows,
+    ),
+]
+
+
+def seed_catalog(people: dict[str, User]) -> list:
+    """The demo datasets, registered and uploaded through the catalog services.
+
+    Each gets one generated CSV version (a few hundred rows at most), so the pages show
+    versions, row counts, hashes and, for the public ones, a preview.
+    """
+    from app.catalog import service as catalog
+
+    rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+    datasets = []
+    for (
+        username,
+        title,
+        description,
+        classification,
+        frequency,
+        cross_border,
+        columns,
+        rows,
+    ) in DATASETS:
+        steward = people[username]
+        dataset = catalog.create_dataset(
+            steward,
+            title=title,
+            description=description,
+            classification=classification,
+            update_frequency=frequency,
+            cross_border_allowed=cross_border,
+            columns=columns,
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([column["name"] for column in columns])
+        writer.writerows(rows(rng, start))
+        filename = title.lower().replace(" ", "-") + ".csv"
+        stream = io.BytesIO(buffer.getvalue().encode("utf-8"))
+        catalog.upload_version(steward, dataset.id, stream, filename)
+        datasets.append(dataset)
+    return datasets

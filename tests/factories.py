@@ -174,3 +174,47 @@ def make_notification(user: User, *, subject: str | None = None, read: bool = Fa
     db.session.add(notification)
     db.session.commit()
     return notification
+
+
+# Catalog ------------------------------------------------------------------------------------
+
+DEFAULT_COLUMNS = [
+    {"name": "station", "type": "text", "sensitivity": "none"},
+    {"name": "measured_at", "type": "datetime", "sensitivity": "none"},
+    {"name": "level_m", "type": "decimal", "sensitivity": "none"},
+]
+
+
+def make_dataset(
+    owner: User | None = None,
+    *,
+    title: str | None = None,
+    classification: str = "public",
+    columns: list[dict] | None = None,
+    residency: str | None = None,
+    cross_border_allowed: bool = False,
+):
+    """A dataset registered straight through the model (no action, no event)."""
+    from app.catalog.models import Dataset, DatasetColumn
+
+    n = next(_counter)
+    owner = owner or make_user("officer")
+    dataset = Dataset(
+        owner_department_id=owner.department_id,
+        steward_id=owner.id,
+        title=title or f"Dataset {n}",
+        description=f"Readings number {n}",
+        classification=classification,
+        residency_jurisdiction=residency or owner.department.region.jurisdiction,
+        cross_border_allowed=cross_border_allowed,
+        update_frequency="daily",
+        version=1,
+        created_by_id=owner.id,
+    )
+    dataset.columns = [
+        DatasetColumn(position=i, description="", **{"sensitivity": "none", **spec})
+        for i, spec in enumerate(columns or DEFAULT_COLUMNS)
+    ]
+    db.session.add(dataset)
+    db.session.commit()
+    return dataset

@@ -341,3 +341,37 @@ def view_of(actor: User, request: DataRequest) -> RequestView:
     return RequestView(
         request, details=can(actor, "data_request.read_details", request), grant_id=grant_id
     )
+
+
+def unmet_demand() -> list:
+    """Data asked for that no dataset answers yet: submitted requests naming no dataset,
+    grouped by what was asked and of whom, most asked first (the catalog's coverage page).
+
+    Drafts and withdrawn requests do not count: nobody was asked.
+    """
+    from app.catalog.coverage import UnmetDemand
+
+    rows = db.session.execute(
+        select(DataRequest.title, Department.name, DataRequest.requesting_department_id)
+        .join(Department, Department.id == DataRequest.owner_department_id)
+        .where(
+            DataRequest.dataset_id.is_(None),
+            DataRequest.status.not_in([RequestStatus.DRAFT.value, RequestStatus.WITHDRAWN.value]),
+        )
+        .order_by(DataRequest.id)
+        .limit(CHOICE_LIMIT)
+    ).all()
+    names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for title, owner, requesting in rows:
+        grouped.setdefault((title.strip(), owner), []).append(requesting)
+    found = [
+        UnmetDemand(
+            description=title,
+            requested_from=owner,
+            requesting_departments=sorted({names[d] for d in requesting}),
+            times_asked=len(requesting),
+        )
+        for (title, owner), requesting in grouped.items()
+    ]
+    return sorted(found, key=lambda item: (-item.times_asked, item.description))

@@ -456,3 +456,27 @@ def test_comments_join_the_timeline_and_observers_only_read(w):
         service.comment_on_request(w.observer, request.id, text="Me too")
     with pytest.raises(NotFound):
         service.comment_on_request(w.outsider, request.id, text="Hello")
+
+
+def test_requests_for_unpublished_data_are_the_catalogs_unmet_demand(w):
+    from app.catalog.coverage import coverage
+
+    for _ in range(2):
+        service.file_request(
+            w.requester,
+            w.workspace.id,
+            owner_department_id=w.dsd.id,
+            submit=True,
+            **scope(title="Real-time flood readings", columns=[], row_filter={}),
+        )
+    service.file_request(
+        w.requester,
+        w.workspace.id,
+        owner_department_id=w.dsd.id,
+        **scope(title="A draft nobody saw", columns=[], row_filter={}),
+    )
+    unmet = coverage(w.requester).unmet
+    assert [(u.description, u.requested_from, u.times_asked) for u in unmet] == [
+        ("Real-time flood readings", "Drainage Services Department", 2)
+    ]
+    assert unmet[0].requesting_departments == ["Transport Department"]

@@ -1,0 +1,172 @@
+"""Reading the catalog: the searchable list, the filter choices and a dataset's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts.models import Department, Region, User
+from app.catalog.access import CLASSIFICATIONS, dataset_stream, get_dataset
+from app.catalog.models import Dataset, DatasetColumn, Sensitivity
+from app.common import Page, paginate
+from app.errors import Invalid
+from app.extensions import db
+from app.policy import can, require
+from app.realtime import events_after, last_seq
+from app.realtime.models import Event
+
+SEARCH_MAX = 200
+FEED_SIZE = 20
+
+
+def list_datasets(
+    actor: User,
+    *,
+    q: str | None = None,
+    department_id: int | None = None,
+    region_id: int | None = None,
+    classification: str | None = None,
+    personal: bool | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """One page of datasets, by title, with department, columns and versions loaded.
+
+    ``q`` matches title, description, department name, classification and column names;
+    ``personal`` keeps datasets with (``True``) or without (``False``) personal columns.
+
+    Raises:
+        Forbidden: not signed in.
+        Invalid: an unknown classification or a search over 200 characters.
+    """
+    require(actor, "dataset.view", None, "Sign in to see the catalog.")
+    if classification and classification not in CLASSIFICATIONS:
+        raise Invalid(
+            "Unknown classification.",
+            fields={"classification": ["Choose public, internal, restricted or personal."]},
+        )
+    if q and len(q) > SEARCH_MAX:
+        raise Invalid(
+            "The search is too long.",
+            fields={"q": [f"Search with at most {SEARCH_MAX} characters."]},
+        )
+    stmt = (
+        select(Dataset)
+        .join(Department, Department.id == Dataset.owner_department_id)
+        .options(
+            joinedload(Dataset.owner_department).joinedload(Department.region),
+            joinedload(Dataset.steward),
+            selectinload(Dataset.columns),
+            selectinload(Dataset.versions),
+        )
+        .order_by(Dataset.title, Dataset.id)
+    )
+    if q and q.strip():
+        pattern = f"%{_escape(q.strip())}%"
+        column_named = exists().where(
+            DatasetColumn.dataset_id == Dataset.id, DatasetColumn.name.ilike(pattern, escape="\\")
+        )
+        stmt = stmt.where(
+            or_(
+                Dataset.title.ilike(pattern, escape="\\"),
+                Dataset.description.ilike(pattern, escape="\\"),
+                Department.name.ilike(pattern, escape="\\"),
+                Dataset.classification.ilike(pattern, escape="\\"),
+                column_named,
+            )
+        )
+    if department_id:
+        stmt = stmt.where(Dataset.owner_department_id == department_id)
+    if region_id:
+        stmt = stmt.where(Department.region_id == region_id)
+    if classification:
+        stmt = stmt.where(Dataset.classification == classification)
+    if personal is not None:
+        has_personal = exists().where(
+            DatasetColumn.dataset_id == Dataset.id,
+            DatasetColumn.sensitivity != Sensitivity.NONE.value,
+        )
+        stmt = stmt.where(has_personal if personal else ~has_personal)
+    return paginate(stmt, page, per_page)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class FilterOptions:
+    departments: list[Department]
+    regions: list[Region]
+
+
+def filter_options() -> FilterOptions:
+    """The departments that publish datasets and every region, for the list's filters."""
+    publishing = select(Dataset.owner_department_id).distinct()
+    departments = list(
+        db.session.scalars(
+            select(Department).where(Department.id.in_(publishing)).order_by(Department.name)
+        )
+    )
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    return FilterOptions(departments, regions)
+
+
+def department_people(department_id: int) -> list[User]:
+    """The active people of a department, by name: who may be a dataset's steward."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.department_id == department_id, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+@dataclass
+class DatasetPage:
+    dataset: Dataset
+    may_update: bool
+    may_upload: bool
+    may_preview: bool
+    events: list[Event]
+    last_seq: int
+
+
+def dataset_page(actor: User, dataset_id: int) -> DatasetPage:
+    """A dataset with what the actor may do with it.
+
+    Raises:
+        NotFound: no such dataset.
+    """
+    dataset = get_dataset(actor, dataset_id)
+    stream = dataset_stream(dataset.id)
+    events = list(
+        db.session.scalars(
+            select(Event).where(Event.stream == stream).order_by(Event.seq.desc()).limit(FEED_SIZE)
+        )
+    )
+    return DatasetPage(
+        dataset,
+        may_update=can(actor, "dataset.update", dataset),
+        may_upload=can(actor, "dataset.upload", dataset),
+        may_preview=can(actor, "dataset.preview", dataset),
+        events=events,
+        last_seq=last_seq(stream),
+    )
+
+
+def dataset_events(actor: User, dataset_id: int, after: int = 0) -> dict:
+    """The dataset's events after ``after`` (at most 500, oldest first) and its last seq.
+
+    Raises:
+        NotFound: no such dataset.
+    """
+    dataset = get_dataset(actor, dataset_id)
+    stream = dataset_stream(dataset.id)
+    return {
+        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "last_seq": last_seq(stream),
+    }
