@@ -21,6 +21,7 @@ from sqlalchemy import and_, false, or_, select
 
 from app.accounts.acting import acting_for
 from app.accounts.models import User
+from app.catalog.models import Dataset
 from app.common import utcnow
 from app.policy import has_role, rule
 from app.sharing.models import ApproverRole, DataRequest, RequestStatus
@@ -113,8 +114,6 @@ def visible_clause(user):
     """SQL condition on ``DataRequest`` true exactly where ``data_request.view`` is."""
     if has_role(user, "auditor"):
         return DataRequest.id.is_not(None)
-    from app.catalog.models import Dataset
-
     member_of = select(Membership.workspace_id).where(
         Membership.user_id == user.id,
         or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
