@@ -17,8 +17,8 @@ from app.grants.models import Grant
 from app.policy import can
 from app.sharing.models import DataRequest
 from app.sharing.policy import decision_capacity, visible_clause, waiting_clause
-from tests.unit.test_sharing_workflow import PEOPLE, STATES, bring_to
 from tests.request_world import request_world
+from tests.unit.test_sharing_workflow import PEOPLE, STATES, bring_to
 
 EVERYONE = [*PEOPLE, "observer", "steward", "sz_officer", "admin"]
 
