@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import form_status, run_form
-from app.forms import optional_int
 from app.sharing import service
 from app.sharing.forms import (
     ApproveForm,
@@ -78,9 +77,9 @@ def _department_choices(options) -> list[tuple[str, str]]:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     source = request.form if request.method == "POST" else request.args
-    workspace_id = optional_int(source.get("workspace_id") or None)
+    workspace_id = source.get("workspace_id", type=int)
     raw_dataset = source.get("dataset_id") or ""
-    dataset_id = optional_int(raw_dataset) if raw_dataset != "none" else None
+    dataset_id = source.get("dataset_id", type=int)
     options = service.filing_options(current_user, dataset_id=dataset_id)
     chosen = workspace_id is not None and (raw_dataset == "none" or options.dataset is not None)
     form = RequestForm(formdata=request.form if request.method == "POST" else None)

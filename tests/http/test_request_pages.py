@@ -184,3 +184,23 @@ def test_request_list_runs_a_fixed_number_of_statements(client, world, count_que
     with count_queries() as many:
         client.get("/requests/waiting")
     assert many.count == few.count
+
+
+def test_the_workspace_page_offers_filing_to_those_who_may(client, world):
+    login(client, world.member)
+    html = client.get(f"/workspaces/{world.workspace.id}").get_data(as_text=True)
+    assert f"/requests/new?workspace_id={world.workspace.id}" in html
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, world.observer)
+    html = client.get(f"/workspaces/{world.workspace.id}").get_data(as_text=True)
+    assert "/requests/new" not in html
+
+
+def test_odd_ids_in_the_filing_form_are_not_an_error(client, world):
+    login(client, world.requester)
+    assert client.get("/requests/new?workspace_id=abc&dataset_id=x").status_code == 200
+    response = client.post(
+        "/requests/new",
+        data={"csrf_token": csrf_token(client, "/requests/new"), "workspace_id": "abc"},
+    )
+    assert response.status_code == 422
