@@ -1,8 +1,8 @@
 """A data request's whole journey across three people, each in a browser of their own:
 an officer of Transport files it through the form, the Transport head endorses it, the
 Drainage head approves it, and the officer's open request page turns to "approved" without
-a reload. The Drainage head's "waiting for you" count grows live when the request reaches
-them, and shrinks again once it is approved."""
+a reload. The Drainage head's "waiting for you" count and queue gain the request live when it
+reaches them, and lose it again once it is approved."""
 
 from __future__ import annotations
 
@@ -70,6 +70,10 @@ def test_officer_files_head_endorses_owner_approves_and_the_page_follows_live(ne
     _live(henry)
     waiting = henry.locator('.waiting-card [data-request-count="waiting"]')
     before = int(waiting.inner_text())
+    queue = new_page("dsd.head")
+    queue.goto("/requests/waiting")
+    _live(queue)
+    expect(queue.locator("#request-list")).not_to_contain_text("Water levels for bus diversions")
 
     tina = new_page("td.head")
     tina.goto(path)
@@ -80,6 +84,9 @@ def test_officer_files_head_endorses_owner_approves_and_the_page_follows_live(ne
     expect(_badge(tom)).to_have_text("Endorsed, waiting for approval", timeout=LIVE_TIMEOUT_MS)
     expect(waiting).to_have_text(str(before + 1), timeout=LIVE_TIMEOUT_MS)
     expect(henry.locator('nav [data-request-count="waiting"]')).to_have_text(str(before + 1))
+    expect(queue.locator("#request-list")).to_contain_text(
+        "Water levels for bus diversions", timeout=LIVE_TIMEOUT_MS
+    )
 
     approver = new_page("dsd.head")
     approver.goto(path)
@@ -94,6 +101,10 @@ def test_officer_files_head_endorses_owner_approves_and_the_page_follows_live(ne
     expect(tom.locator("#request-announcer")).to_contain_text("approved")
     expect(tom.locator("#request-actions")).not_to_contain_text("Withdraw")
     expect(waiting).to_have_text(str(before), timeout=LIVE_TIMEOUT_MS)
+    expect(queue.locator("#request-list")).not_to_contain_text(
+        "Water levels for bus diversions", timeout=LIVE_TIMEOUT_MS
+    )
+    assert queue.evaluate("window.bridgeworkNotReloaded") is True
     assert tom.evaluate("window.bridgeworkNotReloaded") is True
     assert henry.evaluate("window.bridgeworkNotReloaded") is True
     assert tom_errors == [] and henry_errors == []
