@@ -41,6 +41,7 @@ class Operation:
     paginated: bool = False
     errors: list[int] = field(default_factory=list)
     operation_id: str | None = None
+    files: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -137,6 +138,7 @@ def endpoint(
     auth: bool = True,
     paginated: bool = False,
     errors: tuple[int, ...] = (),
+    files: tuple[str, ...] = (),
 ) -> Callable:
     """Declare an API route; the view receives ``body=`` and/or ``query=`` when declared.
 
@@ -145,11 +147,14 @@ def endpoint(
     422), the query string leniently (unknown parameters are ignored). The view returns
     a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
     through ``response``; or ``None`` for 204. ``errors`` lists the statuses the
-    operation may answer besides 401 and 422, for the OpenAPI document.
+    operation may answer besides 401 and 422, for the OpenAPI document. ``files`` names
+    the file fields of a ``multipart/form-data`` body, which the view reads itself (the
+    document describes them; nothing is loaded for it).
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
     )
+    operation.files = files
     OPERATIONS.append(operation)
 
     def decorate(view: Callable) -> Callable:

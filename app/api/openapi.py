@@ -83,11 +83,27 @@ def _operation(op) -> dict:
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
+    if op.files:
+        properties = {name: {"type": "string", "format": "binary"} for name in op.files}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": properties,
+                        "required": list(op.files),
+                    }
+                }
+            },
+        }
     if op.auth:
         doc["security"] = [{"bearer": []}]
     doc["responses"][str(op.status)] = _success(op)
     codes = (
-        set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body or op.query else set())
+        set(op.errors)
+        | ({401} if op.auth else set())
+        | ({422} if op.body or op.query or op.files else set())
     )
     for code in sorted(codes):
         doc["responses"][str(code)] = {

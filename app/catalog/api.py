@@ -76,6 +76,7 @@ def update_dataset(dataset_id: int, body: dict):
     response=schemas.VersionSchema(),
     status=201,
     errors=(403, 404, 409, 413),
+    files=("file",),
 )
 def upload_version(dataset_id: int):
     stream, filename = uploaded_file(request)
@@ -90,10 +91,7 @@ def upload_version(dataset_id: int):
     errors=(403, 404),
 )
 def preview_dataset(dataset_id: int):
-    found = service.preview(api_user(), dataset_id)
-    if found is None:
-        return {"version": None, "header": [], "rows": []}
-    return found
+    return service.preview(api_user(), dataset_id)
 
 
 @endpoint(

@@ -100,6 +100,10 @@ def check_file(path: Path, columns: list[tuple[str, str]]) -> int:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         found = find_problem(path, columns)
         raise FileRefused(found or Problem(0, _arrow_reason(exc))) from exc
+    finally:
+        # Arrow's allocator keeps freed blocks for reuse; give them back, so a worker's
+        # memory returns to what it was after each upload.
+        pa.default_memory_pool().release_unused()
 
 
 def check_header(path: Path, names: list[str]) -> Problem | None:

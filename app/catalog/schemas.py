@@ -68,7 +68,10 @@ class DatasetSchema(Schema):
 
 
 class PreviewSchema(Schema):
-    version = fields.Integer(attribute="version.number")
+    version = fields.Function(
+        lambda preview: preview.version.number if preview.version else None,
+        metadata={"type": "integer", "description": "None before the first upload."},
+    )
     header = fields.List(fields.String())
     rows = fields.List(fields.List(fields.String()))
 

@@ -189,13 +189,15 @@ def _megabytes(size: int) -> str:
 
 @dataclass
 class Preview:
-    version: DatasetVersion
+    """The first rows of a version; no version (and no rows) before the first upload."""
+
+    version: DatasetVersion | None
     header: list[str]
     rows: list[list[str]]
 
 
-def preview(actor: User, dataset_id: int) -> Preview | None:
-    """The first rows of the latest version of a public dataset; ``None`` before any upload.
+def preview(actor: User, dataset_id: int) -> Preview:
+    """The header and first rows of the latest version of a public dataset.
 
     Raises:
         NotFound: no such dataset.
@@ -206,6 +208,6 @@ def preview(actor: User, dataset_id: int) -> Preview | None:
         raise Forbidden("Only the contents of public datasets can be previewed.")
     latest = dataset.latest_version
     if latest is None:
-        return None
+        return Preview(None, [column.name for column in dataset.columns], [])
     header, rows = preview_rows(storage_root() / latest.storage_path, PREVIEW_ROWS)
     return Preview(latest, header, rows)

@@ -114,10 +114,12 @@ def test_patch_needs_the_current_version(client, db, make_token):
 def test_upload_stores_a_version_and_preview_shows_it(client, db, make_token):
     owner = make_user("officer")
     dataset = make_dataset(owner, columns=COLUMNS)
+    reader = make_token(make_user("officer"))
+    empty = client.get(f"{API}/datasets/{dataset.id}/preview", headers=reader).get_json()
+    assert empty == {"version": None, "header": ["station", "level_m"], "rows": []}
     response = post_file(client, make_token(owner), dataset.id, GOOD)
     assert response.status_code == 201, response.get_json()
     assert (response.get_json()["number"], response.get_json()["row_count"]) == (1, 2)
-    reader = make_token(make_user("officer"))
     preview = client.get(f"{API}/datasets/{dataset.id}/preview", headers=reader).get_json()
     assert preview == {
         "version": 1,
@@ -185,3 +187,11 @@ def test_list_endpoint_statement_count_does_not_grow_with_rows(
     for _ in range(40):
         make_dataset(make_user("officer"))
     assert statements() == few
+
+
+def test_openapi_describes_the_upload_as_multipart(client, db):
+    document = client.get(f"{API}/openapi.json").get_json()
+    upload = document["paths"]["/api/v1/datasets/{dataset_id}/versions"]["post"]
+    schema = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert {"201", "403", "404", "409", "413", "422"} <= set(upload["responses"])
