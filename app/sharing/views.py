@@ -8,7 +8,7 @@ a summary at the top.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -127,7 +127,14 @@ def edit(request_id: int):
     overview = service.request_overview(current_user, request_id)
     data_request = overview.request
     if "edit" not in overview.allowed:
-        abort(403)
+        flash(
+            _(
+                "Only its requester can edit a request, and only as a draft or when changes "
+                "were asked for."
+            ),
+            "error",
+        )
+        return redirect(url_for(".show", request_id=request_id))
     form = RequestForm(
         formdata=request.form if request.method == "POST" else None, obj=data_request
     )

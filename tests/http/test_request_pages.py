@@ -204,3 +204,11 @@ def test_odd_ids_in_the_filing_form_are_not_an_error(client, world):
         data={"csrf_token": csrf_token(client, "/requests/new"), "workspace_id": "abc"},
     )
     assert response.status_code == 422
+
+
+def test_editing_a_submitted_request_sends_back_to_it_with_why(client, world):
+    request = _submitted(world)
+    login(client, world.requester)
+    response = client.get(f"/requests/{request.id}/edit", follow_redirects=True)
+    assert response.status_code == 200
+    assert "only as a draft or when changes were asked for" in response.get_data(as_text=True)
