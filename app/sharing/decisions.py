@@ -32,7 +32,7 @@ from app.sharing.access import (
 )
 from app.sharing.models import ApproverRole, DataRequest, EntryKind, RequestStatus
 from app.sharing.policy import Capacity, decision_capacity
-from app.sharing.timeline import announce, next_deciders, record
+from app.sharing.timeline import announce, dpos, next_deciders, record
 
 UNSET: Any = object()
 _NOT_YOURS = {
@@ -129,8 +129,11 @@ def approve_request(
                 "Link a dataset to this request before approving it.",
                 code=RequestError.DATASET_MISSING,
             )
-        narrowed = _narrow(request, columns, row_filter, reveal_columns, duration_days)
         had_dpo = request.needs_dpo
+        narrowed = _narrow(request, columns, row_filter, reveal_columns, duration_days)
+        if had_dpo and not request.needs_dpo:
+            # Narrowed out of personal data: dpos no longer see it, nor follow it live.
+            act.recheck_access(*(person.id for person in dpos()))
         now = utcnow()
         if capacity.role == ApproverRole.OWNER:
             request.owner_approved_by_id = actor.id
@@ -191,6 +194,9 @@ def _narrow(request, columns, row_filter, reveal_columns, duration_days) -> dict
         "duration_days": duration_days,
     }
     merged = {key: current[key] if value is UNSET else value for key, value in given.items()}
+    if reveal_columns is UNSET and isinstance(merged["columns"], list):
+        # Unticking a personal column also stops asking for it in clear.
+        merged["reveal_columns"] = [c for c in current["reveal_columns"] if c in merged["columns"]]
     fields: dict[str, list[str]] = {}
     proposed = clean_scope(request.dataset, **merged, fields=fields)
     if fields:

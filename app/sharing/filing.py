@@ -211,7 +211,9 @@ def update_request(
             request.dataset,
             columns=current["columns"] if columns is UNSET else columns,
             row_filter=current["row_filter"] if row_filter is UNSET else row_filter,
-            reveal_columns=current["reveal_columns"] if reveal_columns is UNSET else reveal_columns,
+            reveal_columns=_kept_reveal(current, columns)
+            if reveal_columns is UNSET
+            else reveal_columns,
             duration_days=current["duration_days"] if duration_days is UNSET else duration_days,
             fields=fields,
         )
@@ -236,6 +238,13 @@ def update_request(
             changed=changed,
         )
     return request
+
+
+def _kept_reveal(current: dict, columns: Any) -> list[str]:
+    """The columns still asked for in clear when only the columns change."""
+    if columns is UNSET or not isinstance(columns, list):
+        return current["reveal_columns"]
+    return [name for name in current["reveal_columns"] if name in columns]
 
 
 def submit_request(actor: User, request_id: int) -> DataRequest:

@@ -480,3 +480,13 @@ def test_requests_for_unpublished_data_are_the_catalogs_unmet_demand(w):
         ("Real-time flood readings", "Drainage Services Department", 2)
     ]
     assert unmet[0].requesting_departments == ["Transport Department"]
+
+
+def test_narrowing_out_of_personal_data_needs_no_dpo_and_ends_their_view(w):
+    request = bring_to(w, "endorsed")
+    assert request.needs_dpo
+    request = service.approve_request(w.dsd_head, request.id, columns=["report_id", "district"])
+    assert (request.status, request.needs_dpo) == ("approved", False)
+    from app.policy import can
+
+    assert not can(w.dpo, "data_request.view", request)
