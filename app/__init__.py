@@ -76,7 +76,15 @@ def _migrations_dir() -> Path:
 
 # Domain packages: each ``init_app`` registers its policy rules, stream kinds, error codes
 # and whatever the core asks of it. The core itself never imports a domain.
-DOMAINS = ("app.accounts", "app.notifications", "app.workspaces", "app.cases", "app.catalog")
+DOMAINS = (
+    "app.accounts",
+    "app.notifications",
+    "app.workspaces",
+    "app.cases",
+    "app.catalog",
+    "app.sharing",
+    "app.grants",
+)
 
 
 def register_domains(app: Flask) -> None:
@@ -93,6 +101,7 @@ HTML_BLUEPRINTS = (
     "app.workspaces.views",
     "app.cases.views",
     "app.catalog.views",
+    "app.sharing.views",
     "app.notifications.views",
 )
 API_MODULES = (
@@ -101,6 +110,7 @@ API_MODULES = (
     "app.workspaces.api",
     "app.cases.api",
     "app.catalog.api",
+    "app.sharing.api",
     "app.notifications.api",
     "app.api.openapi",
 )

@@ -7,6 +7,7 @@ import io
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -70,7 +71,8 @@ def seed() -> list[User]:
     people = {user.username: user for user in users}
     workspace = seed_flood_response(people)
     seed_flood_cases(workspace, people)
-    seed_catalog(people)
+    datasets = seed_catalog(people)
+    seed_requests(people, workspace, {dataset.title: dataset for dataset in datasets})
     return users
 
 
@@ -459,3 +461,124 @@ def seed_catalog(people: dict[str, User]) -> list:
         catalog.upload_version(steward, dataset.id, stream, filename)
         datasets.append(dataset)
     return datasets
+
+
+# Data requests ------------------------------------------------------------------------------
+
+
+def seed_requests(people: dict[str, User], workspace, datasets: dict[str, Any]) -> list:
+    """Requests of the flood response in every state a reviewer meets, through the services.
+
+    Henry Wong (Drainage) names Daniel Yip his deputy for the season. Then: a draft; one
+    waiting for endorsement; one waiting for the owning head; one that needs the dpo's
+    approval; one approved, with its grant; one rejected; and one asking for data that
+    nobody publishes yet.
+    """
+    from app.accounts.delegations import create_delegation
+    from app.sharing import service as sharing
+
+    today = utcnow().date()
+    create_delegation(
+        people["dsd.head"],
+        deputy_id=people["dsd.deputy"].id,
+        starts_on=today,
+        ends_on=today + timedelta(days=90),
+    )
+    flood = datasets["Real-time flood sensor readings"]
+    black_spots = datasets["Crime black spots"]
+    traffic = datasets["Traffic counts on strategic roads"]
+    ws = workspace.id
+    made = []
+
+    def file(username: str, dataset, submit: bool = True, **fields):
+        request = sharing.file_request(
+            people[username],
+            ws,
+            dataset_id=dataset.id if dataset is not None else None,
+            submit=submit,
+            **fields,
+        )
+        made.append(request)
+        return request
+
+    file(
+        "police.officer",
+        flood,
+        submit=False,
+        title="Water levels near MTR entrances",
+        purpose="Post officers at flooded MTR entrances before crowds gather.",
+        legal_basis="Police Force Ordinance (Cap. 232), section 10",
+        duration_days=60,
+        columns=["station_id", "district", "measured_at", "water_level_m", "alarm"],
+        row_filter={"district": ["Kowloon City", "Sham Shui Po"]},
+    )
+    file(
+        "dsd.officer",
+        traffic,
+        title="Traffic on Tuen Mun Road during closures",
+        purpose="Time the pumping works on Tuen Mun Road for the quietest hours.",
+        legal_basis="Drainage Services Ordinance arrangements with the Transport Department",
+        duration_days=30,
+        columns=["station_id", "road", "direction", "hour_starting", "vehicles"],
+        row_filter={"road": ["Tuen Mun Road"]},
+    )
+    waiting_owner = file(
+        "td.officer",
+        flood,
+        title="Flood alarms for bus diversions",
+        purpose="Divert franchised buses away from flooded roads as soon as an alarm is raised.",
+        legal_basis="Road Traffic Ordinance (Cap. 374), section 4",
+        duration_days=120,
+        columns=["station_id", "district", "measured_at", "alarm"],
+    )
+    sharing.endorse_request(people["td.head"], waiting_owner.id, note="Needed this season.")
+    needs_dpo = file(
+        "dsd.officer",
+        black_spots,
+        title="Black spots near storm drains",
+        purpose="Check whether blocked drains coincide with reported vandalism.",
+        legal_basis="Personal Data (Privacy) Ordinance (Cap. 486), section 58",
+        duration_days=90,
+        columns=["location", "district", "reported_on", "offence", "reporter_age"],
+        row_filter={"offence": ["Criminal damage"]},
+    )
+    sharing.endorse_request(people["dsd.deputy"], needs_dpo.id)
+    sharing.approve_request(
+        people["police.head"], needs_dpo.id, duration_days=60, note="Sixty days are enough."
+    )
+    approved = file(
+        "police.officer",
+        traffic,
+        title="Traffic counts for typhoon road closures",
+        purpose="Plan road closures and officer posts when signal No. 8 is up.",
+        legal_basis="Police Force Ordinance (Cap. 232), section 10",
+        duration_days=90,
+        columns=["road", "direction", "hour_starting", "vehicles"],
+    )
+    sharing.endorse_request(people["police.head"], approved.id)
+    sharing.approve_request(people["td.head"], approved.id)
+    rejected = file(
+        "td.officer",
+        black_spots,
+        title="Reporters of crime near bus stops",
+        purpose="Contact people who reported crime near bus stops.",
+        legal_basis="None named yet",
+        duration_days=365,
+        columns=["location", "reporter_name", "reporter_age"],
+    )
+    sharing.endorse_request(people["td.head"], rejected.id)
+    sharing.reject_request(
+        people["police.head"],
+        rejected.id,
+        reason="Reporters' identities are not shared for this purpose; ask for locations only.",
+    )
+    file(
+        "police.officer",
+        None,
+        owner_department_id=people["dsd.head"].department_id,
+        title="Live camera images of flooded underpasses",
+        purpose="See at a glance which underpasses to close.",
+        legal_basis="Police Force Ordinance (Cap. 232), section 10",
+        duration_days=90,
+    )
+    return made
