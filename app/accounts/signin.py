@@ -58,7 +58,10 @@ def verify_credentials(username: str, password: str, address: str) -> User:
             f"Too many failed sign-in attempts. Wait {minutes} minutes and try again."
         )
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password(user.password_hash, password) or not user.active:
+    # Always verify one hash (the dummy one for an unknown name) before looking at the
+    # outcome, so unknown, known and deactivated names take the same time to refuse.
+    password_ok = check_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
         for item, scope, key in keys:
             limiter.limiter.hit(item, scope, key)
         with action(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from app.accounts import service
@@ -73,6 +74,25 @@ def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(
     (entry,) = entries(db, "auth.login_failed")
     assert entry.actor_name == username
     assert entry.detail == {"address": "10.0.0.2", "reason": reason}
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong_password", "inactive"])
+def test_every_refused_sign_in_verifies_exactly_one_password_hash(db, monkeypatch, case):
+    """Finding 2 of issue 14: the answer time must not tell unknown names from known ones."""
+    user = make_user("officer", active=case != "inactive")
+    username = "nobody.here" if case == "unknown" else user.username
+    password = "wrong-password-1" if case == "wrong_password" else PASSWORD
+    verifications = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(hasher, hash_, secret):
+        verifications.append(hash_)
+        return real_verify(hasher, hash_, secret)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    with pytest.raises(Unauthorized):
+        service.authenticate(username, password, "10.0.0.3")
+    assert len(verifications) == 1
 
 
 def test_rate_limit_per_username_refuses_even_the_right_password(app, db):
