@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import checkpoints, keys
 from app.audit.models import HEAD_ID, AuditEntry, AuditHead
-from app.common import Page, paginate, utcnow
+from app.common import Page, paginate, text_matches, utcnow
 from app.extensions import db
 from app.policy import require
 
@@ -264,9 +264,9 @@ class AuditFilters:
 def _filtered(filters: AuditFilters) -> Select:
     stmt = select(AuditEntry)
     if filters.actor:
-        stmt = stmt.where(AuditEntry.actor_name.ilike(f"%{filters.actor}%"))
+        stmt = stmt.where(text_matches(AuditEntry.actor_name, filters.actor))
     if filters.action:
-        stmt = stmt.where(AuditEntry.action.ilike(f"{filters.action}%"))
+        stmt = stmt.where(text_matches(AuditEntry.action, filters.action, prefix=True))
     if filters.object_type:
         stmt = stmt.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id:
