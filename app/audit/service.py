@@ -236,19 +236,6 @@ def verify_chain(checkpoint: checkpoints.Checkpoint | None = None) -> VerifyResu
     return VerifyResult(True, checked, checkpoint_seq=pinned)
 
 
-def verify(actor) -> VerifyResult:
-    """Verify the chain on behalf of ``actor`` and record that it was verified.
-
-    Raises:
-        Forbidden: the actor is neither an auditor nor an admin.
-    """
-    require(actor, "audit.verify")
-    result = verify_chain()
-    record(actor, "audit.verified", "audit", None, detail=result.as_dict())
-    db.session.commit()
-    return result
-
-
 @dataclass
 class AuditFilters:
     actor: str | None = None
