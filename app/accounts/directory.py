@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 
 from app.accounts.models import ApiToken, Department, Region, Role, User, UserRole
 from app.accounts.passwords import hash_password, password_problems
+from app.accounts.signin import end_all_sessions
 from app.actions import action
 from app.common import Page, name_problem, paginate, text_matches, utcnow
 from app.errors import Invalid, NotFound
@@ -285,7 +286,7 @@ def _change_active(actor: User, user: User, active: bool) -> None:
     with action(actor, name, target=("user", user.id)) as act:
         user.active = active
         if not active:
-            user.session_version += 1
+            end_all_sessions(user)
             db.session.execute(
                 update(ApiToken)
                 .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

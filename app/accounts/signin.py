@@ -6,11 +6,14 @@ so the audit log keeps every attempt while the caller still hears "no".
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from limits import parse
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app.accounts.models import User
+from app.accounts.identity import secret_hash
+from app.accounts.models import ApiToken, User, UserSession
 from app.accounts.passwords import check_password, hash_password, password_problems
 from app.actions import action
 from app.common import utcnow
@@ -76,20 +79,32 @@ def verify_credentials(username: str, password: str, address: str) -> User:
     return user
 
 
-def record_login(user: User, address: str) -> None:
-    """Record a sign-in (inside the caller's action, or as an action of its own)."""
+def record_login(user: User, address: str, *, open_session: bool = False) -> None:
+    """Record a sign-in (inside the caller's action, or as an action of its own).
+
+    With ``open_session`` a server-side session starts too, and its key is set on
+    ``user`` so that the session cookie written next names it.
+    """
     with action(user, "auth.login", target=("user", user.id), detail={"address": address}):
         user.last_login_at = utcnow()
+        if open_session:
+            _open_session(user, address)
+
+
+def _open_session(user: User, address: str | None) -> None:
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_hash=secret_hash(key), address=address))
+    user.session_key = key
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """Check a username and password and record the sign-in, or the failure.
+    """Check a username and password, record the sign-in and open a server-side session.
 
     Raises:
         RateLimited, Unauthorized: see :func:`verify_credentials`.
     """
     user = verify_credentials(username, password, address)
-    record_login(user, address)
+    record_login(user, address, open_session=True)
     return user
 
 
@@ -100,12 +115,43 @@ def _failure_reason(user: User | None) -> str:
 
 
 def record_logout(user: User) -> None:
-    with action(user, "auth.logout", target=("user", user.id)):
-        pass
+    """End this browser's server-side session; its sockets, on every process, close at once.
+
+    The old cookie opens nothing afterwards, even if someone kept a copy of it.
+    """
+    with action(user, "auth.logout", target=("user", user.id)) as act:
+        if user.session_key:
+            db.session.execute(
+                update(UserSession)
+                .where(
+                    UserSession.user_id == user.id,
+                    UserSession.key_hash == secret_hash(user.session_key),
+                    UserSession.ended_at.is_(None),
+                )
+                .values(ended_at=utcnow())
+            )
+        act.recheck_access(user.id)
 
 
-def change_password(actor: User, current_password: str, new_password: str) -> None:
+def end_all_sessions(user: User) -> None:
+    """End every server-side session of ``user`` (inside the caller's action)."""
+    user.session_version += 1
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def change_password(
+    actor: User, current_password: str, new_password: str, *, keep_tokens: bool = False
+) -> None:
     """Change one's own password; every other session of the account ends.
+
+    The API tokens of the account are revoked too, unless the person explicitly keeps
+    them (``keep_tokens``): a password changed because it leaked should not leave behind
+    tokens made with it. Sockets of ended sessions and revoked tokens close at once.
+    The browser that changed it carries on in a new session.
 
     Raises:
         Invalid: the current password is wrong, or the new one breaks the rules.
@@ -123,5 +169,19 @@ def change_password(actor: User, current_password: str, new_password: str) -> No
         if fields:
             raise Invalid("The password was not changed.", fields=fields)
         actor.password_hash = hash_password(new_password)
-        actor.session_version += 1
+        end_all_sessions(actor)
+        _open_session(actor, None)
+        act.detail["tokens_kept"] = keep_tokens
+        if not keep_tokens:
+            act.detail["tokens_revoked"] = _revoke_every_token(actor)
         act.recheck_access(actor.id)
+
+
+def _revoke_every_token(user: User) -> int:
+    """Revoke the user's usable tokens; how many there were."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from app.accounts import service
-from app.accounts.models import ApiToken, Delegation
+from app.accounts.models import ApiToken, Delegation, UserSession
 from app.accounts.passwords import check_password, password_problems
 from app.audit.models import AuditEntry
 from app.common import utcnow
@@ -129,13 +129,63 @@ def test_rate_limit_per_address_refuses_that_address_only(app, db):
     assert service.authenticate(user.username, PASSWORD, "10.5.0.2").id == user.id
 
 
+def signed_in(user, address: str = "10.9.0.1"):
+    """``user`` after signing in through the service: a server-side session is open."""
+    return service.authenticate(user.username, PASSWORD, address)
+
+
 def test_sessions_of_a_stale_version_or_inactive_user_do_not_load(db):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     identity = user.get_id()
+    key = identity.split(":")[2]
     assert service.load_session_user(identity) is user
-    for bad in ("", "x:y", f"{user.id}", f"{user.id}:{user.session_version + 1}", "999999:1"):
+    version = user.session_version
+    for bad in (
+        "",
+        "x:y",
+        f"{user.id}",
+        f"{user.id}:{version}",
+        f"{user.id}:{version}:",
+        f"{user.id}:{version}:not-the-key",
+        f"{user.id}:{version + 1}:{key}",
+        f"999999:1:{key}",
+        f"{2**40}:1:{key}",
+    ):
         assert service.load_session_user(bad) is None
     user.active = False
+    assert service.load_session_user(identity) is None
+
+
+def test_signing_out_ends_that_session_only(db):
+    """Finding 3 of issue 14: the old cookie opened /profile again after sign-out."""
+    user = make_user("officer")
+    first = signed_in(user).get_id()
+    second = signed_in(user).get_id()
+    assert first != second
+    user.session_key = first.split(":")[2]
+    service.record_logout(user)
+    assert service.load_session_user(first) is None
+    assert service.load_session_user(second) is user
+    assert last_action(db) == "auth.logout"
+
+
+@pytest.mark.parametrize(
+    ("column", "setting", "unit"),
+    [
+        ("last_seen_at", "SESSION_IDLE_MINUTES", "minutes"),
+        ("created_at", "SESSION_ABSOLUTE_HOURS", "hours"),
+    ],
+)
+def test_sessions_end_when_idle_or_too_old(app, db, column, setting, unit):
+    user = signed_in(make_user("officer"))
+    identity = user.get_id()
+    record = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).one()
+    limit = timedelta(**{unit: app.config[setting]})
+    setattr(record, column, utcnow() - limit + timedelta(minutes=1))
+    db.session.commit()
+    assert service.load_session_user(identity) is user
+    setattr(record, column, utcnow() - limit - timedelta(minutes=1))
+    db.session.commit()
     assert service.load_session_user(identity) is None
 
 
@@ -174,7 +224,7 @@ def test_change_password_gathers_every_problem(db):
 
 
 def test_change_password_ends_every_other_session(db):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     old_identity = user.get_id()
     service.change_password(user, PASSWORD, GOOD_PASSWORD)
     assert check_password(user.password_hash, GOOD_PASSWORD)
@@ -182,6 +232,18 @@ def test_change_password_ends_every_other_session(db):
     assert service.load_session_user(old_identity) is None
     assert service.load_session_user(user.get_id()) is user
     assert last_action(db) == "user.password_changed"
+
+
+@pytest.mark.parametrize("keep_tokens", [False, True])
+def test_change_password_revokes_api_tokens_unless_kept(db, keep_tokens):
+    """Finding 5 of issue 14: API tokens survived a password change."""
+    user = make_user("officer")
+    _token, secret = service.create_token(user, name="script")
+    service.change_password(user, PASSWORD, GOOD_PASSWORD, keep_tokens=keep_tokens)
+    assert (service.user_for_token(secret) is user) is keep_tokens
+    (entry,) = entries(db, "user.password_changed")
+    assert entry.detail["tokens_kept"] is keep_tokens
+    assert entry.detail.get("tokens_revoked") == (None if keep_tokens else 1)
 
 
 def test_deactivated_user_cannot_change_password(db):
@@ -326,7 +388,7 @@ def test_update_or_deactivate_a_missing_user_is_not_found(db, admin):
 
 @pytest.mark.parametrize("through", ["set_user_active", "update_user"])
 def test_deactivation_revokes_tokens_and_ends_sessions(db, admin, through):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     _first, secret = service.create_token(user, name="one")
     service.create_token(user, name="two")
     identity = user.get_id()
