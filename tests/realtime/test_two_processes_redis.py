@@ -70,6 +70,25 @@ def test_deactivation_through_one_process_disconnects_sockets_on_the_other(clust
         admin.patch(f"/users/{user_id}", {"active": True})
 
 
+def test_token_revoked_through_one_process_disconnects_its_sockets_on_the_other(cluster, clients):
+    """Finding 5 of issue 14: a revoked token's socket must stop at once, on any process."""
+    a, b = cluster
+    doomed_secret = api_token(a, "td.officer")
+    doomed = CatchUpClient(a.url, doomed_secret, {})
+    clients.append(doomed)
+    doomed.connect()
+    kept = _client_on(a, "td.officer", {}, clients)
+    assert doomed.connected and kept.connected
+    owner = Api(b, api_token(b, "td.officer"))
+    prefix = doomed_secret.split("_")[1]
+    token = next(t for t in owner.get("/tokens?per_page=100")["items"] if t["prefix"] == prefix)
+
+    owner.post(f"/tokens/{token['id']}/revoke")
+
+    assert wait_for(lambda: not doomed.connected), "the revoked token's socket is still open"
+    assert kept.connected
+
+
 def _workspace_path(workspace_id: int) -> str:
     return f"/api/v1/workspaces/{workspace_id}/events"
 

@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from app.accounts import service
+from app.accounts import service, signin
 from app.accounts.models import ApiToken, Delegation, UserSession
 from app.accounts.passwords import check_password, password_problems
 from app.audit.models import AuditEntry
@@ -56,26 +56,6 @@ def test_sign_in_returns_the_user_notes_the_time_and_is_audited(db):
     assert entry.actor_id == user.id and entry.detail == {"address": "10.0.0.1"}
 
 
-@pytest.mark.parametrize(
-    ("case", "reason"),
-    [
-        ("wrong_password", "wrong_password"),
-        ("unknown", "unknown_user"),
-        ("inactive", "inactive_user"),
-    ],
-)
-def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(db, case, reason):
-    user = make_user("officer", active=case != "inactive")
-    username = "nobody.here" if case == "unknown" else user.username
-    password = "wrong-password-1" if case == "wrong_password" else PASSWORD
-    with pytest.raises(Unauthorized) as refused:
-        service.authenticate(username, password, "10.0.0.2")
-    assert refused.value.message == service.SIGN_IN_REFUSED
-    (entry,) = entries(db, "auth.login_failed")
-    assert entry.actor_name == username
-    assert entry.detail == {"address": "10.0.0.2", "reason": reason}
-
-
 @pytest.mark.parametrize("case", ["unknown", "wrong_password", "inactive"])
 def test_every_refused_sign_in_verifies_exactly_one_password_hash(db, monkeypatch, case):
     """Finding 2 of issue 14: the answer time must not tell unknown names from known ones."""
@@ -95,19 +75,83 @@ def test_every_refused_sign_in_verifies_exactly_one_password_hash(db, monkeypatc
     assert len(verifications) == 1
 
 
-def test_rate_limit_per_username_refuses_even_the_right_password(app, db):
-    user = make_user("officer")
-    limit = app.config["LOGIN_FAILURES_PER_USERNAME"]
-    for n in range(limit):
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("wrong_password", "wrong_password"),
+        ("inactive", "inactive_user"),
+    ],
+)
+def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(db, case, reason):
+    user = make_user("officer", active=case != "inactive")
+    password = "wrong-password-1" if case == "wrong_password" else PASSWORD
+    with pytest.raises(Unauthorized) as refused:
+        service.authenticate(user.username, password, "10.0.0.2")
+    assert refused.value.message == service.SIGN_IN_REFUSED
+    (entry,) = entries(db, "auth.login_failed")
+    assert entry.actor_name == user.username and entry.object_id == str(user.id)
+    assert entry.detail == {"address": "10.0.0.2", "reason": reason}
+
+
+def test_a_refused_unknown_name_gets_the_same_message_and_a_summary_entry(app, db):
+    with pytest.raises(Unauthorized) as refused:
+        service.authenticate("nobody.here", PASSWORD, "10.0.0.2")
+    assert refused.value.message == service.SIGN_IN_REFUSED
+    (entry,) = entries(db, "auth.login_failed_summary")
+    assert entry.actor_name == "nobody.here"
+    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    assert entry.detail == {
+        "address": "10.0.0.2",
+        "reason": "unknown_user",
+        "count": 1,
+        "window_minutes": window,
+    }
+
+
+def test_refusals_naming_no_account_are_audited_in_summary(app, db):
+    """Finding 7 of issue 14: 500 blocked attempts wrote 500 entries to the serialized chain."""
+    for _ in range(app.config["LOGIN_FAILURES_PER_USERNAME"]):
         with pytest.raises(Unauthorized):
-            service.authenticate(user.username, "wrong-password-1", f"10.3.0.{n}")
+            service.authenticate("ghost", "wrong-password-1", "10.7.0.1")
+    for _ in range(500):
+        with pytest.raises(RateLimited):
+            service.authenticate("ghost", "wrong-password-1", "10.7.0.1")
+    summaries = entries(db, "auth.login_failed_summary")
+    assert [(e.detail["reason"], e.detail["count"]) for e in summaries] == [
+        ("unknown_user", 1),
+        ("blocked", 1),
+        ("blocked", 10),
+        ("blocked", 100),
+    ]
+    assert audit_count(db) == len(summaries)
+
+
+def test_failures_from_one_address_refuse_that_address_only_even_the_right_password(app, db):
+    """Finding 6 of issue 14: a stranger must not lock the owner out of the right password."""
+    user = make_user("officer")
+    for _ in range(app.config["LOGIN_FAILURES_PER_USERNAME"]):
+        with pytest.raises(Unauthorized):
+            service.authenticate(user.username, "wrong-password-1", "10.3.0.1")
     with pytest.raises(RateLimited) as blocked:
-        service.authenticate(user.username, PASSWORD, "10.3.1.1")
+        service.authenticate(user.username, PASSWORD, "10.3.0.1")
     assert "Too many failed sign-in attempts" in blocked.value.message
-    assert last_action(db) == "auth.login_blocked"
+    assert last_action(db) == "auth.login_failed_summary"
     assert user.last_login_at is None
-    other = make_user("officer")
-    assert service.authenticate(other.username, PASSWORD, "10.3.9.9").id == other.id
+    assert service.authenticate(user.username, PASSWORD, "10.3.0.2").id == user.id
+
+
+def test_failures_from_everywhere_slow_the_username_down_but_never_lock_it(app, db, monkeypatch):
+    user = make_user("officer")
+    waits: list[float] = []
+    monkeypatch.setattr(signin, "pause", waits.append)
+    limit = app.config["LOGIN_FAILURES_PER_USERNAME"]
+    for n in range(limit + 4):
+        with pytest.raises(Unauthorized):
+            service.authenticate(user.username, "wrong-password-1", f"10.6.{n}.1")
+    assert waits == [1, 2, 4, 8]
+    waits.clear()
+    assert service.authenticate(user.username, PASSWORD, "10.6.99.1").id == user.id
+    assert waits == [min(16, app.config["LOGIN_SLOWDOWN_MAX_SECONDS"])]
 
 
 def test_rate_limit_per_username_ignores_letter_case(app, db):
@@ -116,7 +160,7 @@ def test_rate_limit_per_username_ignores_letter_case(app, db):
         with pytest.raises(Unauthorized):
             service.authenticate("CASE.person", "wrong-password-1", "10.4.0.1")
     with pytest.raises(RateLimited):
-        service.authenticate(user.username, PASSWORD, "10.4.0.2")
+        service.authenticate(user.username, PASSWORD, "10.4.0.1")
 
 
 def test_rate_limit_per_address_refuses_that_address_only(app, db):
