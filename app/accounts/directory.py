@@ -280,6 +280,24 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     return user
 
 
+def end_user_sessions(actor: User, user_id: int) -> User:
+    """Sign a person out everywhere (an admin's answer to a lost laptop or a stolen cookie).
+
+    Every browser session ends and its live connections close at once, on every process;
+    API tokens are left alone (revoke them one by one, or deactivate the account).
+
+    Raises:
+        Forbidden, NotFound.
+    """
+    with action(actor, "user.sessions_ended") as act:
+        require(actor, "user.manage")
+        user = _get_or_404(User, user_id, "User")
+        act.target("user", user.id)
+        end_all_sessions(user)
+        act.recheck_access(user.id)
+    return user
+
+
 def _change_active(actor: User, user: User, active: bool) -> None:
     """Flip the flag; deactivation also ends sessions, tokens and (after commit) sockets."""
     name = "user.activated" if active else "user.deactivated"

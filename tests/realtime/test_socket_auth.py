@@ -150,6 +150,21 @@ def test_password_change_stops_sockets_of_its_revoked_tokens_at_once(connect_soc
     assert not socket.connected
 
 
+def test_an_admin_signing_a_user_out_closes_their_session_sockets_at_once(
+    client, connect_socket, token_auth
+):
+    user, admin = make_user("officer"), make_user("admin", "officer")
+    login(client, user)
+    session_socket = connect_socket(flask_client=client)
+    token_socket = connect_socket(auth=token_auth(user))
+    assert session_socket.connected
+
+    accounts.end_user_sessions(admin, user.id)
+
+    assert not session_socket.connected
+    assert token_socket.connected, "API tokens are not sessions"
+
+
 def test_periodic_recheck_disconnects_sockets_whose_token_expired(connect_socket):
     """No action announces a token running out of time: the sweep finds it."""
     from app.common import utcnow
