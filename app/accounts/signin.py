@@ -7,6 +7,8 @@ so the audit log keeps every attempt while the caller still hears "no".
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from limits import parse
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from app.errors import Invalid, RateLimited, Unauthorized
 from app.extensions import db, limiter
 from app.policy import require
 
-SIGN_IN_REFUSED = "The username or password is not correct."
+SIGN_IN_REFUSED = _l("The username or password is not correct.")
 
 
 def _failure_limits():
@@ -55,7 +57,10 @@ def verify_credentials(username: str, password: str, address: str) -> User:
             act.detail["address"] = address
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
         raise RateLimited(
-            f"Too many failed sign-in attempts. Wait {minutes} minutes and try again."
+            _(
+                "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again.",
+                minutes=minutes,
+            )
         )
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not check_password(user.password_hash, password) or not user.active:
@@ -69,7 +74,7 @@ def verify_credentials(username: str, password: str, address: str) -> User:
             detail={"address": address, "reason": _failure_reason(user)},
         ):
             pass
-        raise Unauthorized(SIGN_IN_REFUSED)
+        raise Unauthorized(str(SIGN_IN_REFUSED))
     return user
 
 
@@ -111,14 +116,14 @@ def change_password(actor: User, current_password: str, new_password: str) -> No
         require(actor, "password.change")
         fields: dict[str, list[str]] = {}
         if not check_password(actor.password_hash, current_password):
-            fields["current_password"] = ["The current password is not correct."]
+            fields["current_password"] = [_("The current password is not correct.")]
         problems = password_problems(new_password, actor.username)
         if problems:
             fields["new_password"] = problems
         elif check_password(actor.password_hash, new_password):
-            fields["new_password"] = ["Choose a password different from the current one."]
+            fields["new_password"] = [_("Choose a password different from the current one.")]
         if fields:
-            raise Invalid("The password was not changed.", fields=fields)
+            raise Invalid(_("The password was not changed."), fields=fields)
         actor.password_hash = hash_password(new_password)
         actor.session_version += 1
         act.recheck_access(actor.id)

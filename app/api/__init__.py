@@ -16,6 +16,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
@@ -70,13 +72,13 @@ def authenticate_request():
     if raw is not None:
         user = _token_user["load"](raw)
         if user is None:
-            raise Unauthorized("The API token is missing, expired, revoked or not valid.")
+            raise Unauthorized(_("The API token is missing, expired, revoked or not valid."))
         return user
     if current_user.is_authenticated:
         if request.method not in _SAFE_METHODS:
             csrf.protect()
         return current_user._get_current_object()
-    raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
+    raise Unauthorized(_("Send an API token: 'Authorization: Bearer <token>'."))
 
 
 def api_user():
@@ -84,15 +86,21 @@ def api_user():
     return g.api_user
 
 
+_INVALID = {
+    "query string": _l("The query string has invalid fields."),
+    "request body": _l("The request body has invalid fields."),
+}
+
+
 def _load(schema: Schema, data: Any, unknown: str, what: str) -> dict:
     try:
         return schema.load(data, unknown=unknown)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise Invalid(f"The {what} has invalid fields.", fields=messages) from exc
+        raise Invalid(str(_INVALID[what]), fields=messages) from exc
 
 
-_NOT_JSON = "Send a JSON object with 'Content-Type: application/json'."
+_NOT_JSON = _l("Send a JSON object with 'Content-Type: application/json'.")
 
 
 def _json_body() -> dict:
@@ -103,14 +111,18 @@ def _json_body() -> dict:
     """
     if not request.is_json:
         if request.content_length or request.get_data(cache=True) or request.form or request.files:
-            raise Invalid("The request body must be JSON.", fields={"_schema": [_NOT_JSON]})
+            raise Invalid(_("The request body must be JSON."), fields={"_schema": [_NOT_JSON]})
         return {}
     if not request.get_data(cache=True):
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        reason = "is not valid JSON" if data is None else "must be a JSON object"
-        raise Invalid(f"The request body {reason}.", fields={"_schema": [_NOT_JSON]})
+        message = (
+            _("The request body is not valid JSON.")
+            if data is None
+            else _("The request body must be a JSON object.")
+        )
+        raise Invalid(message, fields={"_schema": [_NOT_JSON]})
     return data
 
 

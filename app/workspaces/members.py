@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.accounts.models import User
 from app.actions import action
 from app.common import utcnow
@@ -18,9 +22,10 @@ from app.workspaces.access import (
     check_expiry,
     check_role,
     current_leads,
-    describe_expiry,
+    expiry_text,
     for_change,
     label,
+    role_name,
     workspace_path,
     workspace_stream,
 )
@@ -50,7 +55,7 @@ def add_member(
         check_role(role, fields)
         expiry = check_expiry(expires_at, fields)
         if fields:
-            raise Invalid("The member was not added.", fields=fields)
+            raise Invalid(_("The member was not added."), fields=fields)
         membership = Membership(
             user_id=user.id, role=role, expires_at=expiry, added_by_id=actor.id, added_at=utcnow()
         )
@@ -60,16 +65,27 @@ def add_member(
         act.detail.update(user_id=user.id, role=role, expires_at=expiry)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} added {label(user)} as {role}",
+            text=_l(
+                "%(actor)s added %(member)s as %(role)s",
+                actor=label(actor),
+                member=label(user),
+                role=role_name(role),
+            ),
             user_id=user.id,
             member=user.display_name,
             role=role,
         )
-        until = f" until {describe_expiry(expiry)}" if expiry else ""
+        params = {"actor": label(actor), "workspace": workspace.name, "role": role_name(role)}
         act.notify(
             [user],
-            subject=f"You were added to {workspace.name}",
-            text=f"{label(actor)} added you to the workspace {workspace.name} as {role}{until}.",
+            subject=_l("You were added to %(workspace)s", workspace=workspace.name),
+            text=_l(
+                "%(actor)s added you to the workspace %(workspace)s as %(role)s until %(end)s.",
+                end=expiry_text(expiry),
+                **params,
+            )
+            if expiry
+            else _l("%(actor)s added you to the workspace %(workspace)s as %(role)s.", **params),
             link=workspace_path(workspace.id),
         )
     return membership
@@ -83,19 +99,33 @@ def _addable(workspace: Workspace, user_id: Any, fields: dict) -> User | None:
         else None
     )
     if user is None or not user.active:
-        fields["user_id"] = ["Choose an active person from a participating department."]
+        fields["user_id"] = [_("Choose an active person from a participating department.")]
         return None
     participation = workspace.participation_for(user.department_id)
     existing = workspace.membership_of(user.id)
     if participation is None or not participation.is_accepted:
         fields["user_id"] = [
-            f"{user.display_name}'s department, {user.department.name}, has not joined "
-            "this workspace. Invite the department first, or wait for its head to accept."
+            _(
+                "%(name)s's department, %(department)s, has not joined this workspace. "
+                "Invite the department first, or wait for its head to accept.",
+                name=user.display_name,
+                department=user.department.name,
+            )
+        ]
+    elif existing is not None and existing.is_current():
+        fields["user_id"] = [
+            _(
+                "%(name)s is already a member. Change their role or expiry instead.",
+                name=user.display_name,
+            )
         ]
     elif existing is not None:
-        state = "" if existing.is_current() else " (the membership has expired)"
         fields["user_id"] = [
-            f"{user.display_name} is already a member{state}. Change their role or expiry instead."
+            _(
+                "%(name)s is already a member (the membership has expired). "
+                "Change their role or expiry instead.",
+                name=user.display_name,
+            )
         ]
     return user
 
@@ -103,7 +133,7 @@ def _addable(workspace: Workspace, user_id: Any, fields: dict) -> User | None:
 def _membership_or_404(workspace: Workspace, user_id: Any) -> Membership:
     membership = workspace.membership_of(user_id) if isinstance(user_id, int) else None
     if membership is None:
-        raise NotFound("That person is not a member of this workspace.")
+        raise NotFound(_("That person is not a member of this workspace."))
     return membership
 
 
@@ -111,8 +141,10 @@ def _ensure_another_lead(workspace: Workspace, membership: Membership) -> None:
     if membership.is_lead and membership.is_current():
         if not current_leads(workspace, excluding=membership):
             raise Conflict(
-                f"{membership.user.display_name} is the workspace's only lead. "
-                "Make someone else a lead first.",
+                _(
+                    "%(name)s is the workspace's only lead. Make someone else a lead first.",
+                    name=membership.user.display_name,
+                ),
                 code=WorkspaceError.LAST_LEAD,
             )
 
@@ -146,7 +178,7 @@ def update_member(
             setattr(membership, key, change["to"])
         user = membership.user
         act.detail.update(user_id=user.id, changes=diff)
-        text = f"{label(actor)} " + _describe_membership_change(membership, diff)
+        text = _describe_membership_change(label(actor), membership, diff)
         act.publish(
             workspace_stream(workspace.id),
             text=text,
@@ -157,7 +189,7 @@ def update_member(
         )
         act.notify(
             [user],
-            subject=f"Your membership of {workspace.name} changed",
+            subject=_l("Your membership of %(workspace)s changed", workspace=workspace.name),
             text=text,
             link=workspace_path(workspace.id),
         )
@@ -179,7 +211,7 @@ def _membership_changes(membership: Membership, role: Any, expires_at: Any) -> d
     if expires_at is not UNSET:
         changes["expires_at"] = check_expiry(expires_at, fields)
     if fields:
-        raise Invalid("The membership was not changed.", fields=fields)
+        raise Invalid(_("The membership was not changed."), fields=fields)
     return {
         key: {"from": getattr(membership, key), "to": value}
         for key, value in changes.items()
@@ -187,19 +219,31 @@ def _membership_changes(membership: Membership, role: Any, expires_at: Any) -> d
     }
 
 
-def _describe_membership_change(membership: Membership, diff: dict) -> str:
-    user = membership.user
-    parts = []
-    if "role" in diff:
-        parts.append(f"made {label(user)} {membership.role}")
-    if "expires_at" in diff:
-        subject = "their" if parts else f"{user.display_name}'s"
-        parts.append(
-            f"set {subject} membership to end at {describe_expiry(membership.expires_at)}"
-            if membership.expires_at
-            else f"removed the expiry of {subject} membership"
+def _describe_membership_change(actor: str, membership: Membership, diff: dict) -> LazyString:
+    """The change as one whole sentence (translators need whole sentences, not pieces)."""
+    params = {
+        "actor": actor,
+        "member": label(membership.user),
+        "name": membership.user.display_name,
+        "role": role_name(membership.role),
+    }
+    end = expiry_text(membership.expires_at) if membership.expires_at else None
+    if "role" in diff and "expires_at" in diff:
+        if end is None:
+            return _l(
+                "%(actor)s made %(member)s %(role)s and removed the expiry of their membership",
+                **params,
+            )
+        return _l(
+            "%(actor)s made %(member)s %(role)s and set their membership to end at %(end)s",
+            end=end,
+            **params,
         )
-    return " and ".join(parts)
+    if "role" in diff:
+        return _l("%(actor)s made %(member)s %(role)s", **params)
+    if end is None:
+        return _l("%(actor)s removed the expiry of %(name)s's membership", **params)
+    return _l("%(actor)s set %(name)s's membership to end at %(end)s", end=end, **params)
 
 
 def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
@@ -220,13 +264,17 @@ def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
         workspace.memberships.remove(membership)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} removed {label(user)}",
+            text=_l("%(actor)s removed %(member)s", actor=label(actor), member=label(user)),
             user_id=user.id,
             member=user.display_name,
         )
         act.notify(
             [user],
-            subject=f"You were removed from {workspace.name}",
-            text=f"{label(actor)} removed you from the workspace {workspace.name}.",
+            subject=_l("You were removed from %(workspace)s", workspace=workspace.name),
+            text=_l(
+                "%(actor)s removed you from the workspace %(workspace)s.",
+                actor=label(actor),
+                workspace=workspace.name,
+            ),
         )
         act.recheck_access(user.id)

@@ -20,7 +20,17 @@ document.addEventListener("bridgework:event", (event) => {
     }
     const link = document.createElement("a");
     link.href = window.location.pathname + window.location.search;
-    link.textContent = "Reload to see the latest";
-    notice.append("This page has changed since you opened it. ", link);
+    const strings = pageStrings();
+    link.textContent = strings.reload || "Reload to see the latest";
+    notice.append(`${strings.changed || "This page has changed since you opened it."} `, link);
   });
 });
+
+// The words scripts show, in the reader's language (base.html's #page-config).
+function pageStrings() {
+  try {
+    return JSON.parse(document.getElementById("page-config").textContent).strings || {};
+  } catch (error) {
+    return {};
+  }
+}
