@@ -193,6 +193,9 @@ def _create_user(actor, *, username, display_name, email, department_id, passwor
         email=email,
         department_id=department_id,
         password_hash=hash_password(password),
+        # An administrator chose this password, so its owner replaces it when first signing
+        # in; the command-line bootstrap (no actor) creates the administrator's own account.
+        must_change_password=actor is not None,
     )
     _set_roles(user, role_values)
     db.session.add(user)

@@ -6,6 +6,8 @@ so the audit log keeps every attempt while the caller still hears "no".
 
 from __future__ import annotations
 
+import enum
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +22,20 @@ from app.errors import Invalid, RateLimited, Unauthorized
 from app.extensions import db, limiter
 from app.policy import require
 
+
+class AccountError(enum.StrEnum):
+    """Machine-readable codes of the accounts domain's refusals (API ``error.code``)."""
+
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+
+
 SIGN_IN_REFUSED = _l("The username or password is not correct.")
+# Only for someone who proved they own the account (the right password): strangers and
+# wrong passwords keep the vague message above.
+ACCOUNT_DEACTIVATED = _l(
+    "This account is deactivated, so it cannot sign in. Ask a Bridgework administrator "
+    "(or your department's head) to reactivate it."
+)
 
 
 def _failure_limits():
@@ -63,7 +78,9 @@ def verify_credentials(username: str, password: str, address: str) -> User:
             )
         )
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password(user.password_hash, password) or not user.active:
+    # Every path verifies one hash (a dummy for unknown names), so all refusals take as long.
+    password_ok = check_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
         for item, scope, key in keys:
             limiter.limiter.hit(item, scope, key)
         with action(
@@ -74,6 +91,8 @@ def verify_credentials(username: str, password: str, address: str) -> User:
             detail={"address": address, "reason": _failure_reason(user)},
         ):
             pass
+        if user is not None and password_ok:
+            raise Unauthorized(str(ACCOUNT_DEACTIVATED), code=AccountError.ACCOUNT_DEACTIVATED)
         raise Unauthorized(str(SIGN_IN_REFUSED))
     return user
 
@@ -125,5 +144,6 @@ def change_password(actor: User, current_password: str, new_password: str) -> No
         if fields:
             raise Invalid(_("The password was not changed."), fields=fields)
         actor.password_hash = hash_password(new_password)
+        actor.must_change_password = False
         actor.session_version += 1
         act.recheck_access(actor.id)

@@ -27,6 +27,32 @@ from app.policy import require
 
 bp = Blueprint("accounts", __name__)
 
+# What someone who must replace an administrator's password may still reach.
+_BEFORE_NEW_PASSWORD = {
+    "accounts.change_password",
+    "accounts.logout",
+    "accounts.set_language",
+    "static",
+}
+
+
+@bp.before_app_request
+def _require_own_password():
+    """Send a person whose password an administrator chose to the password form first.
+
+    The initial password was seen by someone else, so nothing else of the site (pages or
+    API) opens until its owner has chosen their own.
+    """
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _BEFORE_NEW_PASSWORD
+    ):
+        if request.path.startswith("/api/"):
+            return None
+        return redirect(url_for("accounts.change_password"))
+    return None
+
 
 @bp.app_template_global()
 def role_label(role: str) -> str:
@@ -74,6 +100,8 @@ def login():
             login_user(user)
             refresh()  # the language may have been chosen before the user was known
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            if user.must_change_password:
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), form_status(form)
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.accounts import service
 from app.accounts.models import ApiToken, Delegation
 from app.accounts.passwords import check_password, password_problems
+from app.accounts.signin import ACCOUNT_DEACTIVATED
 from app.audit.models import AuditEntry
 from app.common import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
@@ -69,7 +70,9 @@ def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(
     password = "wrong-password-1" if case == "wrong_password" else PASSWORD
     with pytest.raises(Unauthorized) as refused:
         service.authenticate(username, password, "10.0.0.2")
-    assert refused.value.message == service.SIGN_IN_REFUSED
+    # Only the owner of a deactivated account (the right password) hears that it is one.
+    expected = ACCOUNT_DEACTIVATED if case == "inactive" else service.SIGN_IN_REFUSED
+    assert refused.value.message == expected
     (entry,) = entries(db, "auth.login_failed")
     assert entry.actor_name == username
     assert entry.detail == {"address": "10.0.0.2", "reason": reason}
