@@ -164,6 +164,16 @@ def mark_read(actor: User, notification_ids: Iterable[int]) -> ReadResult:
     return _finish_reading(actor, [n.id for n in changed])
 
 
+def open_notification(actor: User, notification_id: int) -> Notification:
+    """The actor's notification, marked read because they are following it.
+
+    Raises:
+        NotFound: missing, or someone else's.
+    """
+    mark_read(actor, [notification_id])
+    return db.session.get(Notification, notification_id)
+
+
 def mark_all_read(actor: User) -> ReadResult:
     """Mark every unread notification of the actor read."""
     require(actor, "notification.read")

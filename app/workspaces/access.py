@@ -137,6 +137,12 @@ def get_workspace(actor: User, workspace_id: int) -> Workspace:
     return ensure_visible(actor, load_workspace(workspace_id))
 
 
+def can_view_workspace(actor: User, workspace_id: int) -> bool:
+    """Whether the actor may open the workspace's page now (after an answer, for instance)."""
+    workspace = load_workspace(workspace_id)
+    return workspace is not None and can(actor, "workspace.view", workspace)
+
+
 def editable_workspace(actor: User, workspace_id: int) -> Workspace:
     """A workspace the actor may edit now, for showing the edit form.
 

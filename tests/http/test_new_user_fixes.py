@@ -1,4 +1,4 @@
-"""What a new user met: sign-in, a password chosen by an administrator, the dev server."""
+"""What a new user met: sign-in, first password, dev server, workspace forms, notifications."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from app.accounts import service
 from app.cli import demo_accounts_table
 from app.errors import Unauthorized
 from app.extensions import db as _db
+from app.workspaces import service as workspaces
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_department, make_user
+from tests.factories import PASSWORD, make_department, make_notification, make_user
+from tests.workspace_world import flood_world
 
 
 def sign_in(client, username: str, password: str):
@@ -158,3 +160,89 @@ def test_the_development_server_warns_once_in_its_own_words():
     assert only.filter(startup)
     assert startup.getMessage() == " * Running on x"
     assert "gunicorn" in wsgi.DEVELOPMENT_NOTICE
+
+
+# Workspaces and notifications -----------------------------------------------------------------
+
+
+def test_declining_an_invitation_lands_on_the_workspace_list_with_a_message(client, db):
+    w = flood_world()
+    login(client, w.ha_head)
+    response = client.post(
+        f"/workspaces/{w.id}/departments/{w.ha.id}/decline",
+        data={"reason": "Not our remit.", "csrf_token": csrf_token(client, f"/workspaces/{w.id}")},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert response.request.path == "/workspaces/"
+    assert "The invitation was declined" in text(response)
+
+
+def test_a_refused_forms_address_does_not_answer_405_when_reloaded(client, db):
+    w = flood_world()
+    login(client, w.lead)
+    response = client.post(
+        f"/workspaces/{w.id}/members",
+        data={
+            "user_id": str(w.td_officer.id),
+            "expires_on": "2001-01-01",
+            "role": "member",
+            "csrf_token": csrf_token(client, f"/workspaces/{w.id}"),
+        },
+    )
+    page = text(response)
+    assert response.status_code == 422
+    assert page.count("The expiry must be in the future.") == 1
+    reloaded = client.get(f"/workspaces/{w.id}/members")
+    assert reloaded.status_code == 302
+    assert reloaded.headers["Location"].endswith(f"/workspaces/{w.id}#members")
+    for path in (f"/workspaces/{w.id}/departments", f"/workspaces/{w.id}/members/{w.lead.id}"):
+        assert client.get(path).status_code == 302
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client, db):
+    user = make_user("officer")
+    notification = make_notification(user, link="/workspaces/")
+    login(client, user)
+    page = text(client.get("/notifications/"))
+    assert f"/notifications/{notification.id}/open" in page
+    response = client.post(
+        f"/notifications/{notification.id}/open",
+        data={"csrf_token": csrf_token(client, "/notifications/")},
+    )
+    assert response.headers["Location"] == "/workspaces/"
+    _db.session.expire_all()
+    assert notification.read_at is not None
+
+
+def test_nobody_opens_someone_elses_notification(client, db):
+    theirs = make_notification(make_user("officer"), link="/workspaces/")
+    login(client, make_user("officer"))
+    response = client.post(
+        f"/notifications/{theirs.id}/open", data={"csrf_token": csrf_token(client, "/")}
+    )
+    assert response.status_code == 404
+    _db.session.expire_all()
+    assert theirs.read_at is None
+
+
+def test_member_rows_edit_in_a_closed_row_that_opens_with_its_reason_when_refused(client, db):
+    w = flood_world()
+    member = make_user("officer", department=w.td)
+    workspaces.add_member(w.lead, w.id, user_id=member.id)
+    login(client, w.lead)
+    page = text(client.get(f"/workspaces/{w.id}"))
+    assert page.count('<details class="row-edit">') == 2 and 'row-edit" open' not in page
+    refused = client.post(
+        f"/workspaces/{w.id}/members/{member.id}",
+        data={
+            "role": "member",
+            "expires_on": "2001-01-01",
+            "csrf_token": csrf_token(client, f"/workspaces/{w.id}"),
+        },
+    )
+    page = text(refused)
+    assert refused.status_code == 422
+    assert page.count('<details class="row-edit" open>') == 1
+    assert page.count("The expiry must be in the future.") == 1
+    assert f'href="#expires_on-{member.id}"' in page
