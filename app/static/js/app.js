@@ -34,3 +34,35 @@ function pageStrings() {
     return {};
   }
 }
+
+// The header's menu is open on wide screens and folded on phones; the details element
+// keeps working by keyboard (and without this script, when it simply stays open).
+(() => {
+  const menu = document.querySelector("details.site-menu");
+  if (!menu || !window.matchMedia) {
+    return;
+  }
+  const narrow = window.matchMedia("(max-width: 40rem)");
+  const fit = () => {
+    menu.open = !narrow.matches;
+  };
+  fit();
+  narrow.addEventListener("change", fit);
+})();
+
+// After a form was sent, the page that answers puts the keyboard where the news is: on the
+// summary of what went wrong, else the first field in error, else the message saying it
+// was done. Screen readers then read it out; the focus outline stays visible.
+document.addEventListener("DOMContentLoaded", () => {
+  const target =
+    document.querySelector(".error-summary, main .form-errors") ||
+    document.querySelector("main [aria-invalid='true']") ||
+    document.querySelector("main .flashes");
+  if (!target) {
+    return;
+  }
+  if (!target.matches("input, select, textarea, button, a[href]")) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus();
+});
