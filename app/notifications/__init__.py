@@ -12,3 +12,7 @@ def init_app(app: Flask) -> None:
     from app.notifications.service import notify
 
     register_notifier(notify)
+    from app.main.cards import register_card
+    from app.notifications.home import unread_card
+
+    register_card("notifications", unread_card, order=30)

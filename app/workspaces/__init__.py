@@ -12,3 +12,8 @@ def init_app(app: Flask) -> None:
     from app.workspaces.access import WorkspaceError
 
     register_error_codes("workspaces", WorkspaceError)
+    from app.main.cards import register_card
+    from app.workspaces.home import invitations_card, workspaces_card
+
+    register_card("invitations", invitations_card, order=10)
+    register_card("workspaces", workspaces_card, order=20)

@@ -274,6 +274,11 @@
 
   socket.on("disconnect", (reason) => {
     setStatus(reason === "io server disconnect" ? "offline" : "reconnecting");
+    if (reason === "io server disconnect") {
+      // The server ended this connection on purpose (signed out, deactivated): the page
+      // asks why and says so (app.js).
+      document.dispatchEvent(new CustomEvent("bridgework:disconnected"));
+    }
   });
 
   socket.on("connect_error", () => {
