@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
+from app.forms import person_label
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -138,7 +139,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         overview.member_candidates,
         lambda u: u.department.name,
         _("Choose a person…"),
-        label=lambda u: u.display_name,
+        label=person_label,
     )
     status = form_status(failed) if failed is not None else 200
     return (

@@ -246,3 +246,12 @@ def test_member_rows_edit_in_a_closed_row_that_opens_with_its_reason_when_refuse
     assert page.count('<details class="row-edit" open>') == 1
     assert page.count("The expiry must be in the future.") == 1
     assert f'href="#expires_on-{member.id}"' in page
+
+
+def test_department_pickers_show_the_region_and_person_pickers_the_department(client, db):
+    w = flood_world()
+    login(client, w.lead)
+    page = text(client.get(f"/workspaces/{w.id}"))
+    assert f">{w.td_officer.display_name} — Transport Department</option>" in page
+    listing = text(client.get("/workspaces/"))
+    assert ">Shenzhen Municipal Data Bureau — Shenzhen (CN)</option>" in listing
