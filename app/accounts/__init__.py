@@ -23,3 +23,9 @@ def init_app(app: Flask) -> None:
     register_department_options(all_departments)
     app.after_request(record_token_use)
     register_error_codes("accounts", AccountError)
+    from app.accounts.audit_sentences import LINKS, SENTENCES
+    from app.audit.sentences import register_audit_sentences, register_object_link
+
+    register_audit_sentences(SENTENCES)
+    for object_type, link in LINKS.items():
+        register_object_link(object_type, link)

@@ -16,3 +16,10 @@ def init_app(app: Flask) -> None:
     from app.notifications.home import unread_card
 
     register_card("notifications", unread_card, order=30)
+    from flask_babel import lazy_gettext as _l
+
+    from app.audit.sentences import register_audit_sentences
+
+    register_audit_sentences(
+        {"notification.read": _l("%(actor)s marked %(count)s notifications read")}
+    )
