@@ -1,7 +1,8 @@
 """Take the README's screenshots: each page at desktop width and at a phone's 390 px.
 
-Usage: ``python docs/screenshots/capture.py BASE_URL OUT_PREFIX`` against a server started
-with the demo data (``make run``), e.g. ``... http://127.0.0.1:5000 docs/screenshots/after``.
+Usage, against a server started with the demo data (``make run``), from the checkout:
+``PYTHONPATH=. .venv/bin/python docs/screenshots/capture.py BASE_URL OUT_PREFIX``, e.g.
+``... http://127.0.0.1:5000 docs/screenshots/after``.
 Headless Chromium (``/usr/bin/chromium``) through Playwright.
 """
 
@@ -11,7 +12,8 @@ import sys
 
 from playwright.sync_api import sync_playwright
 
-PASSWORD = "bridgework-demo"
+from app.demo import DEMO_PASSWORD as PASSWORD
+
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PAGES = [
     ("login", None, "/login"),
@@ -33,9 +35,8 @@ def sign_in(page, username: str) -> None:
 
 def workspace_path(page) -> str:
     page.goto("/workspaces/")
-    return page.locator("main a[href^='/workspaces/']").filter(has_text="Flood").first.get_attribute(
-        "href"
-    )
+    link = page.locator("main a[href^='/workspaces/']").filter(has_text="Flood").first
+    return link.get_attribute("href")
 
 
 def capture(base_url: str, prefix: str) -> None:

@@ -157,7 +157,7 @@ def test_member_added_by_one_lead_appears_on_every_open_page(new_page, workspace
     feed_before = len(_feed_texts(tom))
     henry = new_page("dsd.head")
     henry.goto(workspace["path"])
-    henry.get_by_label("Person").select_option(label="Tina Leung")
+    henry.get_by_label("Person").select_option(label="Tina Leung — Transport Department")
     henry.get_by_role("button", name="Add member").click()
 
     expect(tom.locator("ol.activity-feed li")).to_have_count(

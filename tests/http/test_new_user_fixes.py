@@ -147,9 +147,9 @@ DEPARTMENTS = ["department", "Digital Policy Office", "Hong Kong Police Force", 
 
 
 def test_the_development_server_warns_once_in_its_own_words():
-    import wsgi
+    from app import devserver
 
-    only = wsgi._OneDevelopmentWarning()
+    only = devserver.OneDevelopmentWarning()
 
     def record(message):
         return logging.LogRecord("werkzeug", logging.INFO, __file__, 1, message, (), None)
@@ -159,7 +159,7 @@ def test_the_development_server_warns_once_in_its_own_words():
     startup = record("WARNING: This is a development server. Do not use it.\n * Running on x")
     assert only.filter(startup)
     assert startup.getMessage() == " * Running on x"
-    assert "gunicorn" in wsgi.DEVELOPMENT_NOTICE
+    assert "gunicorn" in devserver.DEVELOPMENT_NOTICE
 
 
 # Workspaces and notifications -----------------------------------------------------------------
