@@ -15,6 +15,13 @@ out. Any exception rolls everything back and nothing is emitted::
         act.notify([user], subject="...", text="...")
         act.recheck_access(user.id)
 
+Live text is read by many people in their own languages, so a service passes it as a lazy
+string (``lazy_gettext("%(actor)s removed %(member)s", actor=..., member=...)``) or a
+``(msgid, params)`` pair, never as a finished sentence. The action renders it once per
+language with :func:`render_texts`: an event carries ``texts`` (locale to sentence) beside
+``text`` (English, for API clients), and the notifier receives every rendering. A value
+that should follow the reader's language too (a role name, a date) is itself lazy.
+
 A nested action (a service called by another service) only flushes and records its own
 audit entry, so composite operations are one transaction. Catching a nested action's
 failure and carrying on is refused: the outermost action then rolls back.
@@ -32,8 +39,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import force_locale, gettext
+from flask_babel.speaklater import LazyString
+
 from app import audit
 from app.extensions import db
+from app.i18n import DEFAULT_LOCALE, LANGUAGES
 from app.realtime import disconnect_user, publish, recheck_users
 
 logger = logging.getLogger(__name__)
@@ -43,12 +54,34 @@ _STACK_KEY = "bridgework_actions"
 Notifier = Callable[..., Any]
 _notifier: Notifier | None = None
 
+# What a service may pass as live text: a lazy string, a (msgid, params) pair, or a plain
+# string (the same in every language: names, or text the service has no words of its own in).
+LiveText = str | LazyString | tuple[str, dict[str, Any]]
+
+
+def render_texts(text: LiveText) -> dict[str, str]:
+    """The text in every supported language: ``{"en": ..., "zh_Hant": ..., "zh_Hans": ...}``.
+
+    Each rendering runs under that language (``force_locale``), so lazy parameters (role
+    names, dates) are rendered in it too.
+    """
+    rendered = {}
+    for locale in LANGUAGES:
+        with force_locale(locale):
+            if isinstance(text, tuple):
+                msgid, params = text
+                rendered[locale] = gettext(msgid, **params)
+            else:
+                rendered[locale] = str(text)
+    return rendered
+
 
 def register_notifier(notifier: Notifier) -> None:
     """Name the function that stores and pushes notifications (the notifications domain).
 
-    It is called as ``notifier(users, kind, subject, text, link, actor=actor)`` inside
-    the action's transaction.
+    It is called as ``notifier(users, kind, subject, text, link, actor=actor,
+    translations={"subject": {locale: ...}, "text": {locale: ...}})`` inside the action's
+    transaction; ``subject`` and ``text`` are the English renderings.
     """
     global _notifier
     _notifier = notifier
@@ -62,8 +95,8 @@ class NestedActionFailed(RuntimeError):
 class _Notice:
     users: list[Any]
     kind: str
-    subject: str
-    text: str
+    subject: LiveText
+    text: LiveText
     link: str | None
 
 
@@ -98,19 +131,27 @@ class Action:
             self._target_obj, self.object_id = None, obj_or_id
 
     def publish(self, stream: str, **data: Any) -> None:
-        """Store an event of this action's name on ``stream`` (emitted after commit)."""
+        """Store an event of this action's name on ``stream`` (emitted after commit).
+
+        A ``text`` that is live text (lazy, or a ``(msgid, params)`` pair) is stored as its
+        English rendering plus ``texts``, every language's rendering.
+        """
         self._events.append((stream, data))
 
     def notify(
         self,
         users: Iterable[Any],
         *,
-        subject: str,
-        text: str,
+        subject: LiveText,
+        text: LiveText,
         link: str | None = None,
         kind: str | None = None,
     ) -> None:
-        """Tell ``users`` (inactive and repeated ones are skipped by the notifier)."""
+        """Tell ``users`` (inactive and repeated ones are skipped by the notifier).
+
+        ``subject`` and ``text`` are live text (see the module's docstring), rendered in
+        every language so each recipient reads their own.
+        """
         self._notices.append(_Notice(list(users), kind or self.name, subject, text, link))
 
     def recheck_access(self, *user_ids: int) -> None:
@@ -150,13 +191,15 @@ class Action:
         if self._notices and _notifier is None:
             raise RuntimeError("no notifier registered; call register_notifier at start-up")
         for notice in self._notices:
+            subjects, texts = render_texts(notice.subject), render_texts(notice.text)
             _notifier(  # type: ignore[misc]
                 notice.users,
                 notice.kind,
-                notice.subject,
-                notice.text,
+                subjects[DEFAULT_LOCALE],
+                texts[DEFAULT_LOCALE],
                 notice.link,
                 actor=self.actor,
+                translations={"subject": subjects, "text": texts},
             )
         outermost = _stack()[0]
         if self._rechecks:
@@ -167,6 +210,10 @@ class Action:
 
     def _event_payload(self, data: dict[str, Any]) -> dict[str, Any]:
         payload = dict(data)
+        text = payload.get("text")
+        if text is not None and not isinstance(text, str):
+            payload["texts"] = render_texts(text)
+            payload["text"] = payload["texts"][DEFAULT_LOCALE]
         if self.actor is not None:
             payload.setdefault("actor", getattr(self.actor, "display_name", None))
             payload.setdefault("actor_id", getattr(self.actor, "id", None))

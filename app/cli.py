@@ -47,9 +47,24 @@ def seed_demo(if_empty: bool) -> None:
         return
     users = seed()
     click.echo(f"Demo data loaded. Every demo account uses the password {DEMO_PASSWORD!r}:")
-    for user in users:
-        roles = ", ".join(sorted(link.role for link in user.role_links))
-        click.echo(f"  {user.username:<12} {roles:<22} {user.department.name}")
+    click.echo(demo_accounts_table(users))
+
+
+def demo_accounts_table(users) -> str:
+    """The demo accounts as a table whose columns fit the longest value in each."""
+    rows = [("username", "roles", "department")] + [
+        (
+            user.username,
+            ", ".join(sorted(link.role for link in user.role_links)),
+            user.department.name,
+        )
+        for user in users
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    return "\n".join(
+        f"  {name:<{widths[0]}}  {roles:<{widths[1]}}  {department}"
+        for name, roles, department in rows
+    )
 
 
 @click.group("audit")

@@ -31,11 +31,25 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        # Messages may be lazy (translated when read): they are read now, in the language
+        # of the request that raised them, so the envelope and form errors hold plain text.
+        message = str(message)
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
-        self.fields = fields or {}
+        self.fields = _plain(fields or {})
+
+
+def _plain(value):
+    """Field messages with every lazy string read (nested dicts and lists kept)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
 
 
 class Invalid(DomainError):
@@ -85,21 +99,26 @@ def run_form(form: FlaskForm, operation: Callable[[], T]) -> T | None:
     Returns the operation's result, or ``None`` when the service refused the input; the
     refusal's messages are then attached to the form's fields (or to ``form.form_errors``)
     so the template shows them next to what the user typed, and ``form.error_status``
-    holds the HTTP status to answer with.
+    holds the HTTP status to answer with. A form whose field names differ from the
+    service's maps them in ``service_fields`` (service name -> form field name); a reason
+    that fits no field is shown above the form, after the summary, so none is lost.
     """
     form.error_status = 200
     try:
         return operation()
     except Invalid as exc:
         form.error_status = exc.status
-        attached = False
+        aliases = getattr(form, "service_fields", {})
+        unplaced: list[str] = []
         for name, messages in exc.fields.items():
-            field = getattr(form, name, None)
+            field = getattr(form, aliases.get(name, name), None)
             if field is not None and hasattr(field, "errors"):
                 field.errors = list(field.errors) + list(messages)
-                attached = True
-        if not attached or not exc.fields:
+            else:
+                unplaced.extend(str(message) for message in messages)
+        if unplaced or not exc.fields:
             form.form_errors.append(exc.message)
+            form.form_errors.extend(unplaced)
         return None
     except (Conflict, RateLimited, Unauthorized) as exc:
         form.error_status = exc.status

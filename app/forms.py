@@ -60,6 +60,16 @@ class FilterForm(Form):
         return None if field.errors or field.data in ("", None) else field.data
 
 
+def department_label(department) -> str:
+    """A department as pickers show it: with its region, since names repeat across regions."""
+    return f"{department.name} — {department.region}"
+
+
+def person_label(user) -> str:
+    """A person as pickers show them: with their department, since names repeat."""
+    return f"{user.display_name} — {user.department.name}"
+
+
 def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
     """Options for choosing one of ``objects`` by id, after an empty first option."""
     return [SelectChoice("", empty)] + [SelectChoice(obj.id, label(obj)) for obj in objects]

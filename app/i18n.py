@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
         format_number=format_number,
         return_path=return_path,
         current_timezone=current_timezone,
+        live_text=live_text,
     )
 
 
@@ -164,6 +165,12 @@ def return_path() -> str:
     if referrer.netloc == request.host and referrer.path:
         return referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return ""
+
+
+def live_text(payload: dict) -> str:
+    """An event's text in the reader's language (``texts``), else its English ``text``."""
+    texts = payload.get("texts") or {}
+    return texts.get(current_locale()) or payload.get("text") or ""
 
 
 def is_supported(locale: str | None) -> bool:

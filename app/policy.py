@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.errors import Forbidden
 
 Rule = Callable[[Any, Any], bool]
@@ -59,7 +61,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 def require(user: Any, action: str, obj: Any = None, message: str | None = None) -> None:
     """Raise ``Forbidden`` unless ``can(user, action, obj)``."""
     if not can(user, action, obj):
-        raise Forbidden(message or "You do not have permission to do that.")
+        raise Forbidden(message or _("You do not have permission to do that."))
 
 
 def has_role(user: Any, *roles: str) -> bool:

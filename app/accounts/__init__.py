@@ -10,8 +10,10 @@ def init_app(app: Flask) -> None:
     from app.accounts import policy  # noqa: F401  (registers the rules)
     from app.accounts.directory import all_departments
     from app.accounts.identity import load_session_user, record_token_use, user_for_token
+    from app.accounts.signin import AccountError
     from app.api import register_token_user
     from app.audit.views import register_department_options
+    from app.errors import register_error_codes
     from app.extensions import login_manager
     from app.realtime import register_identity
 
@@ -20,3 +22,10 @@ def init_app(app: Flask) -> None:
     register_identity(session_user=load_session_user, token_user=user_for_token)
     register_department_options(all_departments)
     app.after_request(record_token_use)
+    register_error_codes("accounts", AccountError)
+    from app.accounts.audit_sentences import LINKS, SENTENCES
+    from app.audit.sentences import register_audit_sentences, register_object_link
+
+    register_audit_sentences(SENTENCES)
+    for object_type, link in LINKS.items():
+        register_object_link(object_type, link)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.accounts.acting import acting_delegations
@@ -92,23 +93,23 @@ def create_delegation(actor: User, *, deputy_id: int, starts_on: date, ends_on: 
 
 
 def _new_delegation(actor: User, deputy_id: int, starts_on: date, ends_on: date) -> Delegation:
-    require(actor, "delegation.create", None, "Only a department head can name a deputy.")
+    require(actor, "delegation.create", None, _("Only a department head can name a deputy."))
     deputy = db.session.get(User, deputy_id) if isinstance(deputy_id, int) else None
     fields: dict[str, list[str]] = {}
     if deputy is None or not deputy.active:
-        fields["deputy_id"] = ["Choose an active colleague."]
+        fields["deputy_id"] = [_("Choose an active colleague.")]
     elif deputy.id == actor.id:
-        fields["deputy_id"] = ["You cannot be your own deputy."]
+        fields["deputy_id"] = [_("You cannot be your own deputy.")]
     elif deputy.department_id != actor.department_id:
-        fields["deputy_id"] = ["A deputy must belong to your own department."]
+        fields["deputy_id"] = [_("A deputy must belong to your own department.")]
     if ends_on < starts_on:
-        fields["ends_on"] = ["The end date must not be before the start date."]
+        fields["ends_on"] = [_("The end date must not be before the start date.")]
     elif ends_on < utcnow().date():
-        fields["ends_on"] = ["The end date is in the past."]
+        fields["ends_on"] = [_("The end date is in the past.")]
     elif (ends_on - starts_on).days > 366:
-        fields["ends_on"] = ["A delegation lasts at most one year."]
+        fields["ends_on"] = [_("A delegation lasts at most one year.")]
     if fields:
-        raise Invalid("The deputy was not named.", fields=fields)
+        raise Invalid(_("The deputy was not named."), fields=fields)
     delegation = Delegation(
         head_id=actor.id,
         deputy_id=deputy.id,
@@ -132,9 +133,9 @@ def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
             db.session.get(Delegation, delegation_id) if isinstance(delegation_id, int) else None
         )
         if delegation is None or not can(actor, "delegation.revoke", delegation):
-            raise NotFound("Delegation not found.")
+            raise NotFound(_("Delegation not found."))
         if delegation.revoked_at is not None:
-            raise Conflict("This delegation has already ended.")
+            raise Conflict(_("This delegation has already ended."))
         delegation.revoked_at = utcnow()
         act.target("delegation", delegation.id)
         act.detail["deputy_id"] = delegation.deputy_id

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app.accounts.models import ApiToken, Department, Region, Role, User, UserRole
@@ -22,10 +24,17 @@ from app.policy import can, require
 # Users ------------------------------------------------------------------------------------
 
 
+_NOT_FOUND = {
+    "User": _l("User not found."),
+    "Region": _l("Region not found."),
+    "Department": _l("Department not found."),
+}
+
+
 def _get_or_404(model, object_id, label: str):
     obj = db.session.get(model, object_id) if isinstance(object_id, int) else None
     if obj is None:
-        raise NotFound(f"{label} not found.")
+        raise NotFound(str(_NOT_FOUND[label]))
     return obj
 
 
@@ -33,7 +42,7 @@ def get_user(actor: User, user_id: int) -> User:
     """Raises: NotFound for a user the actor may not see as well as a missing one."""
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not can(actor, "user.view", user):
-        raise NotFound("User not found.")
+        raise NotFound(_("User not found."))
     return user
 
 
@@ -71,16 +80,16 @@ def _check_roles(roles, fields: dict) -> list[str]:
     values = sorted({str(r) for r in roles or []})
     unknown = [r for r in values if r not in {role.value for role in Role}]
     if unknown:
-        fields["roles"] = [f"Unknown role: {', '.join(unknown)}."]
+        fields["roles"] = [_("Unknown role: %(roles)s.", roles=", ".join(unknown))]
     elif not values:
-        fields["roles"] = ["Give the account at least one role."]
+        fields["roles"] = [_("Give the account at least one role.")]
     return values
 
 
 def _check_department(department_id, fields: dict) -> Department | None:
     department = db.session.get(Department, department_id) if department_id else None
     if department is None:
-        fields["department_id"] = ["Choose an existing department."]
+        fields["department_id"] = [_("Choose an existing department.")]
     return department
 
 
@@ -92,26 +101,28 @@ def _check_profile(fields: dict, *, username=None, display_name=None, email=None
     """Shape rules for the account fields that are given (``None`` means "not given")."""
     if username is not None and not _USERNAME.fullmatch(username):
         fields["username"] = [
-            "Use 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter "
-            "or digit."
+            _(
+                "Use 2 to 64 letters, digits, dots, dashes or underscores, starting with a "
+                "letter or digit."
+            )
         ]
     if display_name is not None and not 1 <= len(display_name) <= 120:
-        fields["display_name"] = ["Give a display name of 1 to 120 characters."]
+        fields["display_name"] = [_("Give a display name of 1 to 120 characters.")]
     elif display_name is not None and name_problem(display_name):
         fields["display_name"] = [name_problem(display_name)]
     if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-        fields["email"] = ["Give a valid email address, like name@department.gov.hk."]
+        fields["email"] = [_("Give a valid email address, like name@department.gov.hk.")]
 
 
 def _check_unique_user(fields: dict, *, username=None, email=None, exclude_id=None) -> None:
     if username is not None:
         other = db.session.scalar(select(User).where(User.username == username))
         if other is not None and other.id != exclude_id:
-            fields["username"] = ["That username is taken."]
+            fields["username"] = [_("That username is taken.")]
     if email is not None:
         other = db.session.scalar(select(User).where(User.email == email))
         if other is not None and other.id != exclude_id:
-            fields["email"] = ["Another account uses that email address."]
+            fields["email"] = [_("Another account uses that email address.")]
 
 
 def _set_roles(user: User, roles: list[str]) -> None:
@@ -178,13 +189,16 @@ def _create_user(actor, *, username, display_name, email, department_id, passwor
     if problems:
         fields["password"] = problems
     if fields:
-        raise Invalid("The user was not created.", fields=fields)
+        raise Invalid(_("The user was not created."), fields=fields)
     user = User(
         username=username,
         display_name=display_name,
         email=email,
         department_id=department_id,
         password_hash=hash_password(password),
+        # An administrator chose this password, so its owner replaces it when first signing
+        # in; the command-line bootstrap (no actor) creates the administrator's own account.
+        must_change_password=actor is not None,
     )
     _set_roles(user, role_values)
     db.session.add(user)
@@ -231,16 +245,16 @@ def _update_user(actor: User, user: User, changes: dict) -> dict:
         _check_unique_user(fields, email=changes["email"], exclude_id=user.id)
     active = changes.get("active")
     if active is False and user.id == actor.id:
-        fields["active"] = ["You cannot deactivate your own account."]
+        fields["active"] = [_("You cannot deactivate your own account.")]
     if changes.get("department_id") is not None:
         _check_department(changes["department_id"], fields)
     roles = None
     if changes.get("roles") is not None:
         roles = _check_roles(changes["roles"], fields)
         if user.id == actor.id and Role.ADMIN.value not in roles:
-            fields["roles"] = ["You cannot remove your own admin role."]
+            fields["roles"] = [_("You cannot remove your own admin role.")]
     if fields:
-        raise Invalid("The user was not changed.", fields=fields)
+        raise Invalid(_("The user was not changed."), fields=fields)
     for name in ("display_name", "email", "department_id"):
         if changes.get(name) is not None:
             setattr(user, name, changes[name])
@@ -273,7 +287,7 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     user = _get_or_404(User, user_id, "User")
     if user.id == actor.id and not active:
         raise Invalid(
-            "You cannot deactivate your own account.", fields={"active": ["Not yourself."]}
+            _("You cannot deactivate your own account."), fields={"active": [_("Not yourself.")]}
         )
     if user.active != active:
         _change_active(actor, user, active)
@@ -358,19 +372,19 @@ def code_problem(code: str, maximum: int) -> str | None:
 
 def _check_region_fields(fields, *, code, exclude_id=None, name=None, jurisdiction=None):
     if code is not None and not code:
-        fields["code"] = ["Give the region a code, like HK."]
+        fields["code"] = [_("Give the region a code, like HK.")]
     elif code is not None and (problem := code_problem(code, REGION_CODE_MAX)):
         fields["code"] = [problem]
     elif code is not None:
         other = db.session.scalar(select(Region).where(Region.code == code))
         if other is not None and other.id != exclude_id:
-            fields["code"] = ["Another region uses that code."]
+            fields["code"] = [_("Another region uses that code.")]
     if name is not None and not name.strip():
-        fields["name"] = ["Give the region a name."]
+        fields["name"] = [_("Give the region a name.")]
     elif name is not None and (problem := name_problem(name)):
         fields["name"] = [problem]
     if jurisdiction is not None and not jurisdiction.strip():
-        fields["jurisdiction"] = ["Name the jurisdiction, like HK, MO or CN."]
+        fields["jurisdiction"] = [_("Name the jurisdiction, like HK, MO or CN.")]
 
 
 def create_region(actor: User, *, code: str, name: str, jurisdiction: str) -> Region:
@@ -380,7 +394,7 @@ def create_region(actor: User, *, code: str, name: str, jurisdiction: str) -> Re
         fields: dict[str, list[str]] = {}
         _check_region_fields(fields, code=code, name=name or "", jurisdiction=jurisdiction or "")
         if fields:
-            raise Invalid("The region was not created.", fields=fields)
+            raise Invalid(_("The region was not created."), fields=fields)
         region = Region(code=code, name=name.strip(), jurisdiction=jurisdiction.strip())
         db.session.add(region)
         act.target("region", region)
@@ -412,7 +426,7 @@ def _update_region(region: Region, changes: dict) -> dict:
         jurisdiction=changes.get("jurisdiction"),
     )
     if fields:
-        raise Invalid("The region was not changed.", fields=fields)
+        raise Invalid(_("The region was not changed."), fields=fields)
     return _apply(region, changes, ("code", "name", "jurisdiction"))
 
 
@@ -463,25 +477,27 @@ def _check_department_fields(
     fields, department: Department | None, *, code=None, region_id=None, parent_id=None, name=None
 ):
     if name is not None and not name.strip():
-        fields["name"] = ["Give the department a name."]
+        fields["name"] = [_("Give the department a name.")]
     elif name is not None and (problem := name_problem(name)):
         fields["name"] = [problem]
     if code is not None and not code:
-        fields["code"] = ["Give the department a code, like DSD."]
+        fields["code"] = [_("Give the department a code, like DSD.")]
     elif code is not None and (problem := code_problem(code, DEPARTMENT_CODE_MAX)):
         fields["code"] = [problem]
     elif code is not None:
         other = db.session.scalar(select(Department).where(Department.code == code))
         if other is not None and (department is None or other.id != department.id):
-            fields["code"] = ["Another department uses that code."]
+            fields["code"] = [_("Another department uses that code.")]
     if region_id is not None and db.session.get(Region, region_id) is None:
-        fields["region_id"] = ["Choose an existing region."]
+        fields["region_id"] = [_("Choose an existing region.")]
     if parent_id:
         parent = db.session.get(Department, parent_id)
         if parent is None:
-            fields["parent_id"] = ["Choose an existing department."]
+            fields["parent_id"] = [_("Choose an existing department.")]
         elif department is not None and _is_descendant_or_self(parent, department):
-            fields["parent_id"] = ["A department cannot sit under itself or one of its own units."]
+            fields["parent_id"] = [
+                _("A department cannot sit under itself or one of its own units.")
+            ]
 
 
 def _is_descendant_or_self(candidate: Department, department: Department) -> bool:
@@ -506,7 +522,7 @@ def create_department(
             fields, None, code=code, region_id=region_id, parent_id=parent_id, name=name or ""
         )
         if fields:
-            raise Invalid("The department was not created.", fields=fields)
+            raise Invalid(_("The department was not created."), fields=fields)
         department = Department(
             code=code, name=name.strip(), region_id=region_id, parent_id=parent_id or None
         )
@@ -544,7 +560,7 @@ def _update_department(department: Department, changes: dict) -> dict:
         name=changes.get("name"),
     )
     if fields:
-        raise Invalid("The department was not changed.", fields=fields)
+        raise Invalid(_("The department was not changed."), fields=fields)
     diff = _apply(department, changes, ("code", "name", "region_id"))
     if "parent_id" in changes and (changes["parent_id"] or None) != department.parent_id:
         diff["parent_id"] = {"from": department.parent_id, "to": changes["parent_id"] or None}

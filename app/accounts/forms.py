@@ -34,7 +34,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import Role
 from app.common import utcnow
-from app.forms import FilterForm, Form, id_choices, optional_int
+from app.forms import (
+    FilterForm,
+    Form,
+    department_label,
+    id_choices,
+    optional_int,
+    person_label,
+)
 from app.i18n import LANGUAGES
 
 ROLE_LABELS = {
@@ -51,8 +58,16 @@ EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class LoginForm(Form):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autofocus": True, "autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ActionForm(Form):
@@ -105,7 +120,7 @@ class DelegationForm(Form):
 
     def set_candidates(self, users) -> None:
         self.deputy_id.choices = [SelectChoice("", _l("Choose a colleague"))] + [
-            SelectChoice(user.id, f"{user.display_name} ({user.username})") for user in users
+            SelectChoice(user.id, f"{person_label(user)} ({user.username})") for user in users
         ]
 
 
@@ -163,7 +178,9 @@ class UserEditForm(Form):
     )
 
     def set_departments(self, departments) -> None:
-        self.department_id.choices = id_choices(departments, _l("Choose a department"))
+        self.department_id.choices = id_choices(
+            departments, _l("Choose a department"), label=department_label
+        )
 
 
 class UserCreateForm(UserEditForm):
@@ -255,7 +272,9 @@ class DepartmentForm(Form):
     def set_choices(self, regions, departments, exclude_id: int | None = None) -> None:
         self.region_id.choices = id_choices(regions, _l("Choose a region"))
         self.parent_id.choices = id_choices(
-            [d for d in departments if d.id != exclude_id], _l("None (a top-level department)")
+            [d for d in departments if d.id != exclude_id],
+            _l("None (a top-level department)"),
+            label=department_label,
         )
 
 

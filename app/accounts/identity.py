@@ -76,6 +76,21 @@ def live_session(user_id: int, key: str) -> UserSession | None:
     return record
 
 
+def session_end_reason(identity: str | None) -> str:
+    """Why a session cookie no longer signs anyone in: ``deactivated`` or ``signed_out``.
+
+    Only the holder of the session cookie learns this (it names their own account), so
+    the live page they left open can say why it went blank. Deactivating also ends the
+    account's sessions (a new session version), so the version is not compared here.
+    """
+    user_id, _, version = (identity or "").partition(":")
+    if user_id.isdigit() and version.isdigit():
+        user = db.session.get(User, int(user_id))
+        if user is not None and not user.active:
+            return "deactivated"
+    return "signed_out"
+
+
 def user_for_token(raw: str) -> User | None:
     """The active user owning a usable token, or ``None``; notes the use for later."""
     parts = (raw or "").split("_", 2)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 
 
 @lru_cache(maxsize=4)
@@ -42,9 +43,9 @@ def password_problems(password: str, username: str) -> list[str]:
     problems = []
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        problems.append(f"Use at least {minimum} characters.")
+        problems.append(_("Use at least %(count)s characters.", count=minimum))
     if len(password) > 256:
-        problems.append("Use at most 256 characters.")
+        problems.append(_("Use at most 256 characters."))
     if username and username.lower() in password.lower():
-        problems.append("The password must not contain the username.")
+        problems.append(_("The password must not contain the username."))
     return problems

@@ -7,11 +7,14 @@ attempts that name no account, and those the throttle stops, are recorded in sum
 
 from __future__ import annotations
 
+import enum
 import secrets
 import time
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
 from sqlalchemy import select, update
 
@@ -24,7 +27,20 @@ from app.errors import Invalid, RateLimited, Unauthorized
 from app.extensions import db, limiter
 from app.policy import require
 
-SIGN_IN_REFUSED = "The username or password is not correct."
+
+class AccountError(enum.StrEnum):
+    """Machine-readable codes of the accounts domain's refusals (API ``error.code``)."""
+
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+
+
+SIGN_IN_REFUSED = _l("The username or password is not correct.")
+# Only for someone who proved they own the account (the right password): strangers and
+# wrong passwords keep the vague message above.
+ACCOUNT_DEACTIVATED = _l(
+    "This account is deactivated, so it cannot sign in. Ask a Bridgework administrator "
+    "(or your department's head) to reactivate it."
+)
 
 
 def pause(seconds: float) -> None:
@@ -120,7 +136,10 @@ def verify_credentials(username: str, password: str, address: str) -> User:
         _record_refusal(claimed, address, "blocked")
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
         raise RateLimited(
-            f"Too many failed sign-in attempts. Wait {minutes} minutes and try again."
+            _(
+                "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again.",
+                minutes=minutes,
+            )
         )
     delay = backoff_seconds(_per_username().count(name_key))
     if delay:
@@ -144,7 +163,9 @@ def verify_credentials(username: str, password: str, address: str) -> User:
                 detail={"address": address, "reason": _failure_reason(user)},
             ):
                 pass
-        raise Unauthorized(SIGN_IN_REFUSED)
+        if user is not None and password_ok:
+            raise Unauthorized(str(ACCOUNT_DEACTIVATED), code=AccountError.ACCOUNT_DEACTIVATED)
+        raise Unauthorized(str(SIGN_IN_REFUSED))
     return user
 
 
@@ -260,20 +281,21 @@ def change_password(
         require(actor, "password.change")
         fields: dict[str, list[str]] = {}
         if not check_password(actor.password_hash, current_password):
-            fields["current_password"] = ["The current password is not correct."]
+            fields["current_password"] = [_("The current password is not correct.")]
         problems = password_problems(new_password, actor.username)
         if problems:
             fields["new_password"] = problems
         elif check_password(actor.password_hash, new_password):
-            fields["new_password"] = ["Choose a password different from the current one."]
+            fields["new_password"] = [_("Choose a password different from the current one.")]
         if fields:
-            raise Invalid("The password was not changed.", fields=fields)
+            raise Invalid(_("The password was not changed."), fields=fields)
         actor.password_hash = hash_password(new_password)
         end_all_sessions(actor)
         _open_session(actor, None)
         act.detail["tokens_kept"] = keep_tokens
         if not keep_tokens:
             act.detail["tokens_revoked"] = _revoke_every_token(actor)
+        actor.must_change_password = False
         act.recheck_access(actor.id)
 
 

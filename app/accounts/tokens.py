@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.identity import TOKEN_PREFIX, secret_hash
@@ -50,13 +51,13 @@ def _issue(act, actor: User, name: str, expires_in_days: int | None) -> tuple[Ap
 def _check_token_request(name: str, expires_in_days: int | None) -> None:
     fields: dict[str, list[str]] = {}
     if not name:
-        fields["name"] = ["Give the token a name, so you can tell it apart later."]
+        fields["name"] = [_("Give the token a name, so you can tell it apart later.")]
     elif len(name) > 100:
-        fields["name"] = ["Use at most 100 characters."]
+        fields["name"] = [_("Use at most 100 characters.")]
     if expires_in_days is not None and not 1 <= expires_in_days <= 365:
-        fields["expires_in_days"] = ["Choose between 1 and 365 days."]
+        fields["expires_in_days"] = [_("Choose between 1 and 365 days.")]
     if fields:
-        raise Invalid("The token was not created.", fields=fields)
+        raise Invalid(_("The token was not created."), fields=fields)
 
 
 def issue_token_for_credentials(
@@ -109,9 +110,9 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     with action(actor, "token.revoked") as act:
         token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
         if token is None or not can(actor, "token.revoke", token):
-            raise NotFound("Token not found.")
+            raise NotFound(_("Token not found."))
         if token.revoked_at is not None:
-            raise Conflict("This token is already revoked.")
+            raise Conflict(_("This token is already revoked."))
         token.revoked_at = utcnow()
         act.target("api_token", token.id)
         act.detail.update(owner_id=token.user_id, prefix=token.prefix)

@@ -20,12 +20,40 @@ from app.accounts.forms import (
     PreferencesForm,
     TokenForm,
 )
+from app.accounts.identity import session_end_reason
 from app.common import utcnow
 from app.errors import form_status, run_form
 from app.i18n import SESSION_KEY, format_day
 from app.policy import require
 
 bp = Blueprint("accounts", __name__)
+
+# What someone who must replace an administrator's password may still reach.
+_BEFORE_NEW_PASSWORD = {
+    "accounts.change_password",
+    "accounts.session_state",
+    "accounts.logout",
+    "accounts.set_language",
+    "static",
+}
+
+
+@bp.before_app_request
+def _require_own_password():
+    """Send a person whose password an administrator chose to the password form first.
+
+    The initial password was seen by someone else, so nothing else of the site (pages or
+    API) opens until its owner has chosen their own.
+    """
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _BEFORE_NEW_PASSWORD
+    ):
+        if request.path.startswith("/api/"):
+            return None
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 @bp.app_template_global()
@@ -77,8 +105,32 @@ def login():
             login_user(user)
             refresh()  # the language may have been chosen before the user was known
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            if user.must_change_password:
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), form_status(form)
+
+
+@bp.get("/session")
+def session_state():
+    """Whether this browser is still signed in, and if not why, for a live page to say so."""
+    if current_user.is_authenticated:
+        return {"signed_in": True}
+    reason = session_end_reason(session.get("_user_id"))
+    message = (
+        _(
+            "Your account was deactivated, so this page no longer shows its data. "
+            "Ask a Bridgework administrator (or your department's head) if this is a mistake."
+        )
+        if reason == "deactivated"
+        else _("You were signed out, so this page no longer shows its data. Sign in again.")
+    )
+    return {
+        "signed_in": False,
+        "reason": reason,
+        "message": message,
+        "sign_in_url": url_for("accounts.login"),
+    }
 
 
 @bp.post("/logout")

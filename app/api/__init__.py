@@ -17,6 +17,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -74,13 +76,13 @@ def authenticate_request():
     if raw is not None:
         user = _token_user["load"](raw)
         if user is None:
-            raise Unauthorized("The API token is missing, expired, revoked or not valid.")
+            raise Unauthorized(_("The API token is missing, expired, revoked or not valid."))
         return user
     if current_user.is_authenticated:
         if request.method not in _SAFE_METHODS:
             csrf.protect()
         return current_user._get_current_object()
-    raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
+    raise Unauthorized(_("Send an API token: 'Authorization: Bearer <token>'."))
 
 
 def api_user():
@@ -88,15 +90,21 @@ def api_user():
     return g.api_user
 
 
+_INVALID = {
+    "query string": _l("The query string has invalid fields."),
+    "request body": _l("The request body has invalid fields."),
+}
+
+
 def _load(schema: Schema, data: Any, unknown: str, what: str) -> dict:
     try:
         loaded = schema.load(data, unknown=unknown)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise Invalid(f"The {what} has invalid fields.", fields=messages) from exc
+        raise Invalid(str(_INVALID[what]), fields=messages) from exc
     out_of_range = _integers_out_of_range(loaded)
     if out_of_range:
-        raise Invalid(f"The {what} has invalid fields.", fields=out_of_range)
+        raise Invalid(str(_INVALID[what]), fields=out_of_range)
     return loaded
 
 
@@ -127,7 +135,7 @@ def _integers_out_of_range(data: Any, name: str = "") -> dict[str, list[str]]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_JSON = "Send a JSON object with 'Content-Type: application/json'."
+_NOT_JSON = _l("Send a JSON object with 'Content-Type: application/json'.")
 
 
 def _json_body() -> dict:
@@ -140,7 +148,7 @@ def _json_body() -> dict:
     """
     if not request.is_json:
         if request.content_length or request.get_data(cache=True) or request.form or request.files:
-            raise Invalid("The request body must be JSON.", fields={"_schema": [_NOT_JSON]})
+            raise Invalid(_("The request body must be JSON."), fields={"_schema": [_NOT_JSON]})
         return {}
     limit = current_app.config["API_JSON_MAX_BYTES"]
     if (request.content_length or 0) > limit:
@@ -155,11 +163,17 @@ def _json_body() -> dict:
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
-        reason = "is not valid JSON" if data is None else "must be a JSON object"
-        raise Invalid(f"The request body {reason}.", fields={"_schema": [_NOT_JSON]})
+        message = (
+            _("The request body is not valid JSON.")
+            if data is None
+            else _("The request body must be a JSON object.")
+        )
+        raise Invalid(message, fields={"_schema": [_NOT_JSON]})
     problem = _unstorable(data, current_app.config["API_JSON_MAX_DEPTH"])
     if problem:
-        raise Invalid(f"The request body {problem}.", fields={"_schema": [problem]})
+        raise Invalid(
+            _("The request body %(problem)s.", problem=problem), fields={"_schema": [problem]}
+        )
     return data
 
 
@@ -173,16 +187,16 @@ def _unstorable(data: Any, max_depth: int) -> str | None:
         value, depth = pending.pop()
         if isinstance(value, dict | list):
             if depth > max_depth:
-                return f"is nested more than {max_depth} levels deep"
+                return _("is nested more than %(depth)s levels deep", depth=max_depth)
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 pending.append((key, depth + 1))
                 pending.append((item, depth + 1))
         elif isinstance(value, str):
             if "\x00" in value:
-                return "contains a NUL character"
+                return _("contains a NUL character")
             if _SURROGATE.search(value):
-                return "contains a lone surrogate (text that is not valid Unicode)"
+                return _("contains a lone surrogate (text that is not valid Unicode)")
     return None
 
 

@@ -12,3 +12,14 @@ def init_app(app: Flask) -> None:
     from app.notifications.service import notify
 
     register_notifier(notify)
+    from app.main.cards import register_card
+    from app.notifications.home import unread_card
+
+    register_card("notifications", unread_card, order=30)
+    from flask_babel import lazy_gettext as _l
+
+    from app.audit.sentences import register_audit_sentences
+
+    register_audit_sentences(
+        {"notification.read": _l("%(actor)s marked %(count)s notifications read")}
+    )

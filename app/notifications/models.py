@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common import utcnow
@@ -24,9 +25,24 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
+    # Every language's subject and text, {"subject": {locale: ...}, "text": {locale: ...}};
+    # ``subject`` and ``text`` hold the English, for rows made before there was a choice.
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def subject_in(self, locale: str) -> str:
+        """The subject in the reader's language, English when it has none in it."""
+        return self._in("subject", locale, self.subject)
+
+    def text_in(self, locale: str) -> str:
+        """The text in the reader's language, English when it has none in it."""
+        return self._in("text", locale, self.text)
+
+    def _in(self, part: str, locale: str, english: str) -> str:
+        renderings = (self.translations or {}).get(part) or {}
+        return renderings.get(locale) or english

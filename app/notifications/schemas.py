@@ -5,17 +5,29 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.schemas import PageQuerySchema, UtcDateTime
+from app.i18n import current_locale
 
 
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    subject = fields.String()
-    text = fields.String()
+    subject = fields.Method(
+        "_subject",
+        metadata={"type": "string", "description": "In the caller's language (Accept-Language)."},
+    )
+    text = fields.Method(
+        "_text", metadata={"type": "string", "description": "In the caller's language."}
+    )
     link = fields.String(allow_none=True, metadata={"description": "A path on this site."})
     read = fields.Boolean(attribute="is_read")
     read_at = UtcDateTime(allow_none=True)
     created_at = UtcDateTime()
+
+    def _subject(self, notification) -> str:
+        return notification.subject_in(current_locale())
+
+    def _text(self, notification) -> str:
+        return notification.text_in(current_locale())
 
 
 class NotificationListQuerySchema(PageQuerySchema):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.accounts.models import User
@@ -35,8 +37,12 @@ def notify(
     link: str | None = None,
     *,
     actor: User | None = None,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> list[Notification]:
     """Add a notification for each active user, inside the caller's transaction.
+
+    ``translations`` holds every language's subject and text (``{"subject": {locale: ...},
+    "text": {locale: ...}}``); each reader's page and bell then show their own.
 
     Flushes but never commits: the caller's single commit stores the notifications with
     the change they report, and only then are they pushed live. Inactive and repeated
@@ -53,6 +59,7 @@ def notify(
             subject=subject[:200],
             text=text,
             link=link,
+            translations=translations,
             created_at=now,
         )
         for user_id in recipients
@@ -69,6 +76,8 @@ def notify(
                 "kind": kind,
                 "subject": notification.subject,
                 "text": text,
+                "subjects": (translations or {}).get("subject") or {},
+                "texts": (translations or {}).get("text") or {},
                 "link": link,
                 "actor": actor.display_name if actor is not None else None,
                 "unread": unread.get(notification.user_id, 0),
@@ -142,16 +151,27 @@ def mark_read(actor: User, notification_ids: Iterable[int]) -> ReadResult:
     ids = sorted({i for i in notification_ids if isinstance(i, int) and not isinstance(i, bool)})
     if not ids:
         raise Invalid(
-            "No notification was marked read.", fields={"ids": ["Name at least one notification."]}
+            _("No notification was marked read."),
+            fields={"ids": [_("Name at least one notification.")]},
         )
     found = list(db.session.scalars(select(Notification).where(Notification.id.in_(ids))))
     if len(found) != len(ids) or any(n.user_id != actor.id for n in found):
-        raise NotFound("Notification not found.")
+        raise NotFound(_("Notification not found."))
     now = utcnow()
     changed = [n for n in found if n.read_at is None]
     for notification in changed:
         notification.read_at = now
     return _finish_reading(actor, [n.id for n in changed])
+
+
+def open_notification(actor: User, notification_id: int) -> Notification:
+    """The actor's notification, marked read because they are following it.
+
+    Raises:
+        NotFound: missing, or someone else's.
+    """
+    mark_read(actor, [notification_id])
+    return db.session.get(Notification, notification_id)
 
 
 def mark_all_read(actor: User) -> ReadResult:
@@ -183,10 +203,11 @@ def _finish_reading(actor: User, ids: list[int], *, everything: bool = False) ->
         db.session.flush()
         unread = unread_count(actor)
         act.detail.update({"all": True} if everything else {"ids": ids}, count=len(ids))
-        noun = "notification" if len(ids) == 1 else "notifications"
         act.publish(
             user_stream(actor.id),
-            text=f"{len(ids)} {noun} marked read",
+            text=_l("1 notification marked read")
+            if len(ids) == 1
+            else _l("%(num)s notifications marked read", num=len(ids)),
             unread=unread,
             **act.detail,
         )

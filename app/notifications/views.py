@@ -53,6 +53,13 @@ def mark_read(notification_id: int):
     return redirect(url_for(".index", **_list_args()))
 
 
+@bp.post("/<int:notification_id>/open")
+def open_notification(notification_id: int):
+    """Follow a notification's link, marking it read on the way (a form, so it is a POST)."""
+    notification = service.open_notification(current_user, notification_id)
+    return redirect(notification.link or url_for(".index", **_list_args()))
+
+
 @bp.post("/read-all")
 def mark_all_read():
     result = service.mark_all_read(current_user)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
@@ -104,8 +105,8 @@ def parse_stream(data: Any) -> Stream:
     match = _STREAM_PATTERN.fullmatch(raw) if isinstance(raw, str) else None
     if match is None or match["kind"] not in _STREAM_KINDS or int(match["id"]) > STREAM_ID_MAX:
         raise Invalid(
-            'Send {"stream": "<kind>:<id>"} with a known kind, e.g. "workspace:12".',
-            fields={"stream": ["Unknown or malformed stream name."]},
+            _('Send {"stream": "<kind>:<id>"} with a known kind, e.g. "workspace:12".'),
+            fields={"stream": [_("Unknown or malformed stream name.")]},
         )
     return Stream(match["kind"], int(match["id"]))
 
@@ -114,7 +115,7 @@ def parse_stream(data: Any) -> Stream:
 def _own_user_stream(user, user_id: int) -> None:
     """Only the user themselves follows their notifications."""
     if user.id != user_id:
-        raise NotFound("Stream not found.")
+        raise NotFound(_("Stream not found."))
 
 
 # Connections ------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def socket_user(sid: str) -> Any:
     connection = _registry.get(sid)
     user = _current_user(connection) if connection is not None else None
     if user is None:
-        raise Unauthorized("Your session has ended. Sign in again to receive live updates.")
+        raise Unauthorized(_("Your session has ended. Sign in again to receive live updates."))
     return user
 
 
@@ -301,8 +302,10 @@ def subscribe(sid: str, stream: Stream) -> int:
     following = _registry.following(sid)
     if stream.name not in following and len(following) >= MAX_STREAMS_PER_SOCKET:
         raise Invalid(
-            f"One connection follows at most {MAX_STREAMS_PER_SOCKET} streams; "
-            "unsubscribe from one first."
+            _(
+                "One connection follows at most %(count)s streams; unsubscribe from one first.",
+                count=MAX_STREAMS_PER_SOCKET,
+            )
         )
     _check(sid, stream)
     _end_read_snapshot()

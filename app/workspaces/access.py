@@ -11,6 +11,9 @@ import enum
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
@@ -18,6 +21,7 @@ from app.accounts.models import User
 from app.common import name_problem, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import format_day, format_moment
 from app.policy import can, is_signed_in, require
 from app.workspaces.models import Membership, Workspace, WorkspaceRole, WorkspaceState
 from app.workspaces.policy import current_membership
@@ -88,10 +92,13 @@ def ensure_visible(actor: User, workspace: Workspace | None) -> Workspace:
         membership = workspace.membership_of(actor.id)
         if membership is not None and not membership.is_current():
             raise NotFound(
-                "Your membership of this workspace ended at "
-                f"{describe_expiry(membership.expires_at)}. Ask one of its leads to renew it."
+                _(
+                    "Your membership of this workspace ended at %(end)s. "
+                    "Ask one of its leads to renew it.",
+                    end=describe_expiry(membership.expires_at),
+                )
             )
-    raise NotFound("Workspace not found.")
+    raise NotFound(_("Workspace not found."))
 
 
 def ensure_writable(workspace: Workspace) -> None:
@@ -103,8 +110,8 @@ def ensure_writable(workspace: Workspace) -> None:
 def lead_only_message(actor: User, workspace: Workspace) -> str:
     membership = current_membership(actor, workspace)
     if membership is not None and membership.role == WorkspaceRole.OBSERVER:
-        return "Observers can read this workspace but not change it."
-    return "Only the workspace's leads can do that."
+        return _("Observers can read this workspace but not change it.")
+    return _("Only the workspace's leads can do that.")
 
 
 def for_change(actor: User, workspace_id: Any, action: str) -> Workspace:
@@ -130,6 +137,12 @@ def get_workspace(actor: User, workspace_id: int) -> Workspace:
     return ensure_visible(actor, load_workspace(workspace_id))
 
 
+def can_view_workspace(actor: User, workspace_id: int) -> bool:
+    """Whether the actor may open the workspace's page now (after an answer, for instance)."""
+    workspace = load_workspace(workspace_id)
+    return workspace is not None and can(actor, "workspace.view", workspace)
+
+
 def editable_workspace(actor: User, workspace_id: int) -> Workspace:
     """A workspace the actor may edit now, for showing the edit form.
 
@@ -151,33 +164,35 @@ def clean(value: Any) -> str:
 
 def check_name(name: str, fields: dict) -> None:
     if not name:
-        fields["name"] = ["Give the workspace a name."]
+        fields["name"] = [_("Give the workspace a name.")]
     elif len(name) > NAME_MAX:
-        fields["name"] = [f"Keep the name within {NAME_MAX} characters."]
+        fields["name"] = [_("Keep the name within %(count)s characters.", count=NAME_MAX)]
     elif problem := name_problem(name):
         fields["name"] = [problem]
 
 
 def check_purpose(purpose: str, fields: dict) -> None:
     if not purpose:
-        fields["purpose"] = ["Say what the departments will work on together."]
+        fields["purpose"] = [_("Say what the departments will work on together.")]
     elif len(purpose) > PURPOSE_MAX:
-        fields["purpose"] = [f"Keep the purpose within {PURPOSE_MAX} characters."]
+        fields["purpose"] = [_("Keep the purpose within %(count)s characters.", count=PURPOSE_MAX)]
 
 
 def check_end_date(ends_on: Any, fields: dict) -> None:
     today = utcnow().date()
     if not isinstance(ends_on, date) or isinstance(ends_on, datetime):
-        fields["ends_on"] = ["Give the date the workspace ends."]
+        fields["ends_on"] = [_("Give the date the workspace ends.")]
     elif ends_on <= today:
-        fields["ends_on"] = ["The end date must be in the future."]
+        fields["ends_on"] = [_("The end date must be in the future.")]
     elif ends_on > today + timedelta(days=366 * MAX_YEARS_AHEAD):
-        fields["ends_on"] = [f"A workspace runs for at most {MAX_YEARS_AHEAD} years."]
+        fields["ends_on"] = [
+            _("A workspace runs for at most %(count)s years.", count=MAX_YEARS_AHEAD)
+        ]
 
 
 def check_role(role: Any, fields: dict) -> None:
     if role not in ROLES:
-        fields["role"] = ["Choose lead, member or observer."]
+        fields["role"] = [_("Choose lead, member or observer.")]
 
 
 def check_expiry(expires: Any, fields: dict) -> datetime | None:
@@ -189,19 +204,39 @@ def check_expiry(expires: Any, fields: dict) -> datetime | None:
     elif isinstance(expires, date):
         at = datetime.combine(expires + timedelta(days=1), time.min)
     else:
-        fields["expires_at"] = ["Give a date, or leave it empty for no expiry."]
+        fields["expires_at"] = [_("Give a date, or leave it empty for no expiry.")]
         return None
     if at <= utcnow():
-        fields["expires_at"] = ["The expiry must be in the future."]
+        fields["expires_at"] = [_("The expiry must be in the future.")]
     return at
 
 
 def describe_expiry(expires_at: datetime) -> str:
-    """An expiry in words: "the end of 22 Jan 2027 (UTC)" for day-based ones."""
+    """An expiry in words, in the current locale: "the end of 22 Jan 2027" for day-based ones.
+
+    A day-based expiry is the end of that day in UTC; a moment is shown in the reader's zone.
+    """
     if expires_at.time() == time.min:
         last_day = (expires_at - timedelta(days=1)).date()
-        return f"the end of {last_day:%d %b %Y} (UTC)"
-    return f"{expires_at:%d %b %Y, %H:%M} UTC"
+        return _("the end of %(day)s", day=format_day(last_day))
+    return format_moment(expires_at)
+
+
+def expiry_text(expires_at: datetime) -> LazyString:
+    """An expiry in words, rendered in whichever language a live text is read in."""
+    return LazyString(describe_expiry, expires_at)
+
+
+_ROLE_NAMES = {
+    WorkspaceRole.LEAD.value: _l("lead"),
+    WorkspaceRole.MEMBER.value: _l("member"),
+    WorkspaceRole.OBSERVER.value: _l("observer"),
+}
+
+
+def role_name(role: str) -> LazyString | str:
+    """A member role in words, in the language the sentence around it is read in."""
+    return _ROLE_NAMES.get(role, role)
 
 
 def label(user: User) -> str:

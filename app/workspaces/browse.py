@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
@@ -79,17 +80,17 @@ def list_workspaces(
     require(actor, "workspace.list")
     fields: dict[str, list[str]] = {}
     if scope not in ("mine", "all"):
-        fields["scope"] = ["Choose 'mine' or 'all'."]
+        fields["scope"] = [_("Choose 'mine' or 'all'.")]
     if status and status not in STATES:
-        fields["status"] = [f"Choose one of: {', '.join(STATES)}."]
+        fields["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(STATES))]
     if fields:
-        raise Invalid("The workspaces could not be listed.", fields=fields)
+        raise Invalid(_("The workspaces could not be listed."), fields=fields)
     if scope == "all":
         require(
             actor,
             "workspace.list_all",
             None,
-            "Only administrators and auditors can list every workspace.",
+            _("Only administrators and auditors can list every workspace."),
         )
     stmt = select(Workspace).options(
         selectinload(Workspace.participations), undefer(Workspace.member_count)
@@ -143,8 +144,8 @@ def list_members(
     workspace = get_workspace(actor, workspace_id)
     if role and role not in ROLES:
         raise Invalid(
-            "The members could not be listed.",
-            fields={"role": [f"Choose one of: {', '.join(ROLES)}."]},
+            _("The members could not be listed."),
+            fields={"role": [_("Choose one of: %(choices)s.", choices=", ".join(ROLES))]},
         )
     return paginate(_members_stmt(workspace.id, role), page, per_page)
 

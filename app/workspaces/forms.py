@@ -69,11 +69,14 @@ class AddMemberForm(Form):
     user_id = SelectField(_l("Person"), coerce=optional_int, validate_choice=False)
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
     expires_on = DateField(_l("Membership ends on (optional)"), validators=[Optional()])
+    # The service names the expiry expires_at; its refusals belong next to this field.
+    service_fields = {"expires_at": "expires_on"}
 
 
 class MemberForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     expires_on = DateField(_l("Ends on"), validators=[Optional()])
+    service_fields = {"expires_at": "expires_on"}
 
 
 class DeclineForm(Form):

@@ -4,14 +4,17 @@ the invited department's head (or the head's current deputy, recorded on their b
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Department, User
 from app.actions import Action, action
 from app.common import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.i18n import format_day
 from app.policy import is_signed_in, require
 from app.workspaces.access import (
     REASON_MAX,
@@ -56,16 +59,31 @@ def invite_department(actor: User, workspace_id: int, department_id: int) -> Wor
         region = department.region
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} invited {department.name} ({region.name}, {region.jurisdiction})",
+            text=_l(
+                "%(actor)s invited %(department)s (%(region)s, %(jurisdiction)s)",
+                actor=label(actor),
+                department=department.name,
+                region=region.name,
+                jurisdiction=region.jurisdiction,
+            ),
             department_id=department.id,
             department=department.name,
         )
         act.notify(
             invitation_deciders(department.id),
             kind="workspace.invitation",
-            subject=f"{department.name} is invited to {workspace.name}",
-            text=f"{label(actor)} invited {department.name} to the workspace {workspace.name}. "
-            "As its head, or the head's deputy, you can accept or decline on the workspace page.",
+            subject=_l(
+                "%(department)s is invited to %(workspace)s",
+                department=department.name,
+                workspace=workspace.name,
+            ),
+            text=_l(
+                "%(actor)s invited %(department)s to the workspace %(workspace)s. As its head, "
+                "or the head's deputy, you can accept or decline on the workspace page.",
+                actor=label(actor),
+                department=department.name,
+                workspace=workspace.name,
+            ),
             link=workspace_path(workspace.id),
         )
     return participation
@@ -84,18 +102,21 @@ def _invitable(workspace: Workspace, department_id: Any) -> Department:
     )
     if department is None:
         raise Invalid(
-            "The department was not invited.",
-            fields={"department_id": ["Choose an existing department."]},
+            _("The department was not invited."),
+            fields={"department_id": [_("Choose an existing department.")]},
         )
     participation = workspace.participation_for(department.id)
     if participation is not None and participation.is_pending:
         raise Conflict(
-            f"{department.name} has already been invited; its head has not answered yet.",
+            _(
+                "%(department)s has already been invited; its head has not answered yet.",
+                department=department.name,
+            ),
             code=WorkspaceError.ALREADY_INVITED,
         )
     if participation is not None and participation.is_accepted:
         raise Conflict(
-            f"{department.name} already takes part in this workspace.",
+            _("%(department)s already takes part in this workspace.", department=department.name),
             code=WorkspaceError.ALREADY_PARTICIPATING,
         )
     return department
@@ -118,12 +139,8 @@ def _participation_or_404(workspace: Workspace, department_id: Any) -> Workspace
         workspace.participation_for(department_id) if isinstance(department_id, int) else None
     )
     if participation is None:
-        raise NotFound("That department has not been invited to this workspace.")
+        raise NotFound(_("That department has not been invited to this workspace."))
     return participation
-
-
-def _when(moment: datetime | None) -> str:
-    return f" on {moment:%d %b %Y}" if moment else ""
 
 
 def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> WorkspaceDepartment:
@@ -140,10 +157,15 @@ def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> W
         department = participation.department
         if not participation.is_pending:
             messages = {
-                ParticipationStatus.ACCEPTED: f"{department.name} has already accepted; "
-                "a participating department's invitation cannot be withdrawn.",
-                ParticipationStatus.DECLINED: f"{department.name} already declined the invitation.",
-                ParticipationStatus.WITHDRAWN: "This invitation has already been withdrawn.",
+                ParticipationStatus.ACCEPTED: _l(
+                    "%(department)s has already accepted; "
+                    "a participating department's invitation cannot be withdrawn.",
+                    department=department.name,
+                ),
+                ParticipationStatus.DECLINED: _l(
+                    "%(department)s already declined the invitation.", department=department.name
+                ),
+                ParticipationStatus.WITHDRAWN: _l("This invitation has already been withdrawn."),
             }
             raise Conflict(
                 messages[ParticipationStatus(participation.status)],
@@ -156,16 +178,25 @@ def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> W
         act.detail.update(department_id=department.id, department=department.name)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} withdrew the invitation to {department.name}",
+            text=_l(
+                "%(actor)s withdrew the invitation to %(department)s",
+                actor=label(actor),
+                department=department.name,
+            ),
             department_id=department.id,
             department=department.name,
         )
         deciders = invitation_deciders(department.id)
         act.notify(
             deciders,
-            subject=f"Invitation to {workspace.name} withdrawn",
-            text=f"{label(actor)} withdrew the invitation of {department.name} to the workspace "
-            f"{workspace.name}. Nothing needs to be done.",
+            subject=_l("Invitation to %(workspace)s withdrawn", workspace=workspace.name),
+            text=_l(
+                "%(actor)s withdrew the invitation of %(department)s to the workspace "
+                "%(workspace)s. Nothing needs to be done.",
+                actor=label(actor),
+                department=department.name,
+                workspace=workspace.name,
+            ),
         )
         act.recheck_access(*(user.id for user in deciders))
     return participation
@@ -191,13 +222,16 @@ def _answerable(
     if head is None:
         ensure_visible(actor, workspace)
         if participation is None:
-            raise NotFound("That department has not been invited to this workspace.")
+            raise NotFound(_("That department has not been invited to this workspace."))
         require(
             actor,
             "workspace.respond",
             participation,
-            f"Only the head of {participation.department.name}, or the head's current "
-            "deputy, can answer this invitation.",
+            _(
+                "Only the head of %(department)s, or the head's current deputy, "
+                "can answer this invitation.",
+                department=participation.department.name,
+            ),
         )
     ensure_writable(workspace)
     _ensure_pending(participation)
@@ -208,24 +242,29 @@ def _answerable(
 def _ensure_pending(participation: WorkspaceDepartment) -> None:
     department = participation.department
     if participation.status == ParticipationStatus.WITHDRAWN:
-        by = f" by {participation.withdrawn_by.display_name}" if participation.withdrawn_by else ""
-        raise Conflict(
-            f"The invitation of {department.name} was withdrawn{by}"
-            f"{_when(participation.withdrawn_at)}; there is nothing to answer.",
-            code=WorkspaceError.INVITATION_WITHDRAWN,
+        by, on = participation.withdrawn_by, participation.withdrawn_at
+        message = (
+            _(
+                "The invitation of %(department)s was withdrawn by %(name)s on %(day)s; "
+                "there is nothing to answer.",
+                department=department.name,
+                name=by.display_name,
+                day=format_day(on.date()),
+            )
+            if by is not None and on is not None
+            else _(
+                "The invitation of %(department)s was withdrawn; there is nothing to answer.",
+                department=department.name,
+            )
         )
+        raise Conflict(message, code=WorkspaceError.INVITATION_WITHDRAWN)
     if participation.status in (ParticipationStatus.ACCEPTED, ParticipationStatus.DECLINED):
         raise Conflict(
-            f"{department.name} already {participation.status} this invitation"
-            f"{_when(participation.responded_at)}.",
+            _("%(department)s already accepted this invitation.", department=department.name)
+            if participation.status == ParticipationStatus.ACCEPTED
+            else _("%(department)s already declined this invitation.", department=department.name),
             code=WorkspaceError.ALREADY_ANSWERED,
         )
-
-
-def _answered_by(actor: User, head: User) -> str:
-    if head.id == actor.id:
-        return label(actor)
-    return f"{label(actor)}, on behalf of {head.display_name},"
 
 
 def accept_invitation(actor: User, workspace_id: int, department_id: int) -> WorkspaceDepartment:
@@ -262,12 +301,12 @@ def decline_invitation(
 def _check_reason(reason: Any) -> str:
     reason = clean(reason)
     if not reason:
-        problem = "Say why the department declines, for the workspace's leads."
+        problem = _("Say why the department declines, for the workspace's leads.")
     elif len(reason) > REASON_MAX:
-        problem = f"Keep the reason within {REASON_MAX} characters."
+        problem = _("Keep the reason within %(count)s characters.", count=REASON_MAX)
     else:
         return reason
-    raise Invalid("The invitation was not declined.", fields={"reason": [problem]})
+    raise Invalid(_("The invitation was not declined."), fields={"reason": [problem]})
 
 
 def _answer(
@@ -293,13 +332,10 @@ def _answer(
         act.detail.update(on_behalf_of=head.id, on_behalf_of_name=head.display_name)
     if reason:
         act.detail["reason"] = reason
-    verb = "accepted" if decision == ParticipationStatus.ACCEPTED else "declined"
-    text = (
-        f"{_answered_by(actor, head)} {verb} the invitation of {department.name} "
-        f"to {workspace.name}"
-    )
-    if reason:
-        text += f": {reason}"
+    accepted = decision == ParticipationStatus.ACCEPTED
+    params = {"department": department.name, "workspace": workspace.name}
+    deputy_for = head if head.id != actor.id else None
+    text = _answer_text(label(actor), deputy_for, None if accepted else reason or "", **params)
     act.publish(
         workspace_stream(workspace.id),
         text=text,
@@ -309,7 +345,42 @@ def _answer(
     )
     act.notify(
         current_leads(workspace),
-        subject=f"{department.name} {verb} the invitation to {workspace.name}",
+        subject=_l("%(department)s accepted the invitation to %(workspace)s", **params)
+        if accepted
+        else _l("%(department)s declined the invitation to %(workspace)s", **params),
         text=text,
         link=workspace_path(workspace.id),
+    )
+
+
+def _answer_text(actor: str, head: User | None, reason: str | None, **places: str):
+    """The answer as a whole sentence (one per form, for translators), as live text."""
+    if reason is None and head is None:
+        return _l(
+            "%(actor)s accepted the invitation of %(department)s to %(workspace)s",
+            actor=actor,
+            **places,
+        )
+    if reason is None:
+        return _l(
+            "%(actor)s, on behalf of %(head)s, accepted the invitation of %(department)s "
+            "to %(workspace)s",
+            actor=actor,
+            head=head.display_name,
+            **places,
+        )
+    if head is None:
+        return _l(
+            "%(actor)s declined the invitation of %(department)s to %(workspace)s: %(reason)s",
+            actor=actor,
+            reason=reason,
+            **places,
+        )
+    return _l(
+        "%(actor)s, on behalf of %(head)s, declined the invitation of %(department)s "
+        "to %(workspace)s: %(reason)s",
+        actor=actor,
+        head=head.display_name,
+        reason=reason,
+        **places,
     )

@@ -9,6 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.accounts.models import User
 from app.actions import action
 from app.common import utcnow
@@ -35,7 +39,24 @@ from app.workspaces.models import (
     WorkspaceStatus,
 )
 
-_FIELD_LABELS = {"name": "name", "purpose": "purpose", "ends_on": "end date"}
+_FIELD_NAMES = {"name": _l("name"), "purpose": _l("purpose"), "ends_on": _l("end date")}
+
+
+def _changed_text(actor: str, diff: dict) -> LazyString:
+    """Which details changed, as live text: one field, or a list of them."""
+    names = [_FIELD_NAMES[key] for key in ("name", "purpose", "ends_on") if key in diff]
+    if len(names) == 1:
+        return _l("%(actor)s changed the workspace's %(field)s", actor=actor, field=names[0])
+    return _l(
+        "%(actor)s changed the workspace's details: %(fields)s",
+        actor=actor,
+        fields=LazyString(_join_names, names),
+    )
+
+
+def _join_names(names: list) -> str:
+    """Field names joined in the reading language's list style ("name, purpose")."""
+    return _(", ").join(str(name) for name in names)
 
 
 def ensure_may_create(actor: User) -> None:
@@ -48,7 +69,7 @@ def ensure_may_create(actor: User) -> None:
         actor,
         "workspace.create",
         None,
-        "Only officers and heads of a department can create a workspace.",
+        _("Only officers and heads of a department can create a workspace."),
     )
 
 
@@ -67,14 +88,14 @@ def create_workspace(actor: User, *, name: str, purpose: str, ends_on: date) -> 
         check_purpose(purpose, fields)
         check_end_date(ends_on, fields)
         if fields:
-            raise Invalid("The workspace was not created.", fields=fields)
+            raise Invalid(_("The workspace was not created."), fields=fields)
         workspace = _new_workspace(actor, name, purpose, ends_on)
         act.target("workspace", workspace.id)
         act.workspace_id = workspace.id
         act.detail.update(name=name, ends_on=ends_on, owner_department_id=actor.department_id)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} created the workspace {name}",
+            text=_l("%(actor)s created the workspace %(name)s", actor=label(actor), name=name),
             name=name,
             ends_on=ends_on.isoformat(),
         )
@@ -133,8 +154,10 @@ def update_workspace(
         act.workspace_id = workspace.id
         if version != workspace.version:
             raise Conflict(
-                "Someone changed this workspace after you opened it. "
-                "Reload the page to see their change, then make yours again.",
+                _(
+                    "Someone changed this workspace after you opened it. "
+                    "Reload the page to see their change, then make yours again."
+                ),
                 code=WorkspaceError.STALE,
             )
         diff = _changes(workspace, name=name, purpose=purpose, ends_on=ends_on)
@@ -145,10 +168,9 @@ def update_workspace(
             setattr(workspace, key, change["to"])
         workspace.version += 1
         act.detail["changes"] = diff
-        changed = " and ".join(_FIELD_LABELS[key] for key in diff)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} changed the workspace's {changed}",
+            text=_changed_text(label(actor), diff),
             changed=sorted(diff),
             version=workspace.version,
         )
@@ -173,7 +195,7 @@ def _changes(workspace: Workspace, **given: Any) -> dict[str, dict[str, Any]]:
         changes["ends_on"] = given["ends_on"]
         check_end_date(given["ends_on"], fields)
     if fields:
-        raise Invalid("The workspace was not changed.", fields=fields)
+        raise Invalid(_("The workspace was not changed."), fields=fields)
     return {
         key: {"from": getattr(workspace, key), "to": value}
         for key, value in changes.items()
@@ -197,13 +219,17 @@ def archive_workspace(actor: User, workspace_id: int) -> Workspace:
         workspace.version += 1
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} archived the workspace; it is now read-only",
+            text=_l("%(actor)s archived the workspace; it is now read-only", actor=label(actor)),
             version=workspace.version,
         )
         act.notify(
             [m.user for m in workspace.memberships if m.is_current() and m.user_id != actor.id],
-            subject=f"{workspace.name} was archived",
-            text=f"{label(actor)} archived the workspace {workspace.name}. It stays readable.",
+            subject=_l("%(workspace)s was archived", workspace=workspace.name),
+            text=_l(
+                "%(actor)s archived the workspace %(workspace)s. It stays readable.",
+                actor=label(actor),
+                workspace=workspace.name,
+            ),
             link=workspace_path(workspace.id),
         )
     return workspace

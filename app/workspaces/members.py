@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -22,9 +25,10 @@ from app.workspaces.access import (
     check_expiry,
     check_role,
     current_leads,
-    describe_expiry,
+    expiry_text,
     for_change,
     label,
+    role_name,
     workspace_path,
     workspace_stream,
 )
@@ -54,7 +58,7 @@ def add_member(
         check_role(role, fields)
         expiry = check_expiry(expires_at, fields)
         if fields:
-            raise Invalid("The member was not added.", fields=fields)
+            raise Invalid(_("The member was not added."), fields=fields)
         membership = Membership(
             user_id=user.id, role=role, expires_at=expiry, added_by_id=actor.id, added_at=utcnow()
         )
@@ -64,22 +68,33 @@ def add_member(
         act.detail.update(user_id=user.id, role=role, expires_at=expiry)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} added {label(user)} as {role}",
+            text=_l(
+                "%(actor)s added %(member)s as %(role)s",
+                actor=label(actor),
+                member=label(user),
+                role=role_name(role),
+            ),
             user_id=user.id,
             member=user.display_name,
             role=role,
         )
-        until = f" until {describe_expiry(expiry)}" if expiry else ""
+        params = {"actor": label(actor), "workspace": workspace.name, "role": role_name(role)}
         act.notify(
             [user],
-            subject=f"You were added to {workspace.name}",
-            text=f"{label(actor)} added you to the workspace {workspace.name} as {role}{until}.",
+            subject=_l("You were added to %(workspace)s", workspace=workspace.name),
+            text=_l(
+                "%(actor)s added you to the workspace %(workspace)s as %(role)s until %(end)s.",
+                end=expiry_text(expiry),
+                **params,
+            )
+            if expiry
+            else _l("%(actor)s added you to the workspace %(workspace)s as %(role)s.", **params),
             link=workspace_path(workspace.id),
         )
     return membership
 
 
-NOT_A_CANDIDATE = "Choose an active person from a participating department."
+NOT_A_CANDIDATE = _l("Choose an active person from a participating department.")
 
 
 def _addable(actor: User, workspace: Workspace, user_id: Any, fields: dict) -> User | None:
@@ -91,7 +106,7 @@ def _addable(actor: User, workspace: Workspace, user_id: Any, fields: dict) -> U
     that account anyway (``user.view``: admins and auditors).
     """
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= INT32_MAX:
-        fields["user_id"] = [NOT_A_CANDIDATE]
+        fields["user_id"] = [str(NOT_A_CANDIDATE)]
         return None
     accepted = [p.department_id for p in workspace.participations if p.is_accepted]
     user = db.session.scalar(
@@ -103,10 +118,20 @@ def _addable(actor: User, workspace: Workspace, user_id: Any, fields: dict) -> U
         fields["user_id"] = [_why_not_a_candidate(actor, user_id)]
         return None
     existing = workspace.membership_of(user.id)
-    if existing is not None:
-        state = "" if existing.is_current() else " (the membership has expired)"
+    if existing is not None and existing.is_current():
         fields["user_id"] = [
-            f"{user.display_name} is already a member{state}. Change their role or expiry instead."
+            _(
+                "%(name)s is already a member. Change their role or expiry instead.",
+                name=user.display_name,
+            )
+        ]
+    elif existing is not None:
+        fields["user_id"] = [
+            _(
+                "%(name)s is already a member (the membership has expired). "
+                "Change their role or expiry instead.",
+                name=user.display_name,
+            )
         ]
     return user
 
@@ -115,17 +140,19 @@ def _why_not_a_candidate(actor: User, user_id: int) -> str:
     """Name the department that has not joined only to someone who may see the person."""
     user = db.session.get(User, user_id)
     if user is None or not user.active or not can(actor, "user.view", user):
-        return NOT_A_CANDIDATE
-    return (
-        f"{user.display_name}'s department, {user.department.name}, has not joined "
-        "this workspace. Invite the department first, or wait for its head to accept."
+        return str(NOT_A_CANDIDATE)
+    return _(
+        "%(name)s's department, %(department)s, has not joined this workspace. "
+        "Invite the department first, or wait for its head to accept.",
+        name=user.display_name,
+        department=user.department.name,
     )
 
 
 def _membership_or_404(workspace: Workspace, user_id: Any) -> Membership:
     membership = workspace.membership_of(user_id) if isinstance(user_id, int) else None
     if membership is None:
-        raise NotFound("That person is not a member of this workspace.")
+        raise NotFound(_("That person is not a member of this workspace."))
     return membership
 
 
@@ -133,8 +160,10 @@ def _ensure_another_lead(workspace: Workspace, membership: Membership) -> None:
     if membership.is_lead and membership.is_current():
         if not current_leads(workspace, excluding=membership):
             raise Conflict(
-                f"{membership.user.display_name} is the workspace's only lead. "
-                "Make someone else a lead first.",
+                _(
+                    "%(name)s is the workspace's only lead. Make someone else a lead first.",
+                    name=membership.user.display_name,
+                ),
                 code=WorkspaceError.LAST_LEAD,
             )
 
@@ -168,7 +197,7 @@ def update_member(
             setattr(membership, key, change["to"])
         user = membership.user
         act.detail.update(user_id=user.id, changes=diff)
-        text = f"{label(actor)} " + _describe_membership_change(membership, diff)
+        text = _describe_membership_change(label(actor), membership, diff)
         act.publish(
             workspace_stream(workspace.id),
             text=text,
@@ -179,7 +208,7 @@ def update_member(
         )
         act.notify(
             [user],
-            subject=f"Your membership of {workspace.name} changed",
+            subject=_l("Your membership of %(workspace)s changed", workspace=workspace.name),
             text=text,
             link=workspace_path(workspace.id),
         )
@@ -201,7 +230,7 @@ def _membership_changes(membership: Membership, role: Any, expires_at: Any) -> d
     if expires_at is not UNSET:
         changes["expires_at"] = check_expiry(expires_at, fields)
     if fields:
-        raise Invalid("The membership was not changed.", fields=fields)
+        raise Invalid(_("The membership was not changed."), fields=fields)
     return {
         key: {"from": getattr(membership, key), "to": value}
         for key, value in changes.items()
@@ -209,19 +238,31 @@ def _membership_changes(membership: Membership, role: Any, expires_at: Any) -> d
     }
 
 
-def _describe_membership_change(membership: Membership, diff: dict) -> str:
-    user = membership.user
-    parts = []
-    if "role" in diff:
-        parts.append(f"made {label(user)} {membership.role}")
-    if "expires_at" in diff:
-        subject = "their" if parts else f"{user.display_name}'s"
-        parts.append(
-            f"set {subject} membership to end at {describe_expiry(membership.expires_at)}"
-            if membership.expires_at
-            else f"removed the expiry of {subject} membership"
+def _describe_membership_change(actor: str, membership: Membership, diff: dict) -> LazyString:
+    """The change as one whole sentence (translators need whole sentences, not pieces)."""
+    params = {
+        "actor": actor,
+        "member": label(membership.user),
+        "name": membership.user.display_name,
+        "role": role_name(membership.role),
+    }
+    end = expiry_text(membership.expires_at) if membership.expires_at else None
+    if "role" in diff and "expires_at" in diff:
+        if end is None:
+            return _l(
+                "%(actor)s made %(member)s %(role)s and removed the expiry of their membership",
+                **params,
+            )
+        return _l(
+            "%(actor)s made %(member)s %(role)s and set their membership to end at %(end)s",
+            end=end,
+            **params,
         )
-    return " and ".join(parts)
+    if "role" in diff:
+        return _l("%(actor)s made %(member)s %(role)s", **params)
+    if end is None:
+        return _l("%(actor)s removed the expiry of %(name)s's membership", **params)
+    return _l("%(actor)s set %(name)s's membership to end at %(end)s", end=end, **params)
 
 
 def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
@@ -242,13 +283,17 @@ def remove_member(actor: User, workspace_id: int, user_id: int) -> None:
         workspace.memberships.remove(membership)
         act.publish(
             workspace_stream(workspace.id),
-            text=f"{label(actor)} removed {label(user)}",
+            text=_l("%(actor)s removed %(member)s", actor=label(actor), member=label(user)),
             user_id=user.id,
             member=user.display_name,
         )
         act.notify(
             [user],
-            subject=f"You were removed from {workspace.name}",
-            text=f"{label(actor)} removed you from the workspace {workspace.name}.",
+            subject=_l("You were removed from %(workspace)s", workspace=workspace.name),
+            text=_l(
+                "%(actor)s removed you from the workspace %(workspace)s.",
+                actor=label(actor),
+                workspace=workspace.name,
+            ),
         )
         act.recheck_access(user.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from app.accounts.models import Department, User
 from app.common import utcnow
 from app.extensions import db
+from app.i18n import format_day
 
 
 class WorkspaceStatus(enum.StrEnum):
@@ -96,10 +98,16 @@ class Workspace(db.Model):
         """Why nothing in this workspace can change any more, or ``None`` if it can."""
         state = self.state(today)
         if state == WorkspaceState.ARCHIVED:
-            when = f" on {self.archived_at:%d %b %Y}" if self.archived_at else ""
-            return f"This workspace was archived{when}. It is read-only."
+            if self.archived_at is None:
+                return _("This workspace was archived. It is read-only.")
+            return _(
+                "This workspace was archived on %(day)s. It is read-only.",
+                day=format_day(self.archived_at.date()),
+            )
         if state == WorkspaceState.ENDED:
-            return f"This workspace ended on {self.ends_on:%d %b %Y}. It is read-only."
+            return _(
+                "This workspace ended on %(day)s. It is read-only.", day=format_day(self.ends_on)
+            )
         return None
 
     def participation_for(self, department_id: int) -> WorkspaceDepartment | None:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
+from app.forms import person_label
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -116,8 +117,12 @@ def show(workspace_id: int):
     return _page(workspace_id)
 
 
-def _page(workspace_id: int, failed=None, **bound):
-    """Render the workspace page; ``failed`` is a refused form whose errors are summarised."""
+def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bound):
+    """Render the workspace page; ``failed`` is a refused form whose errors are summarised.
+
+    ``failed_member`` names the member whose row form was refused: that row opens, with
+    what was sent and the reasons next to its fields.
+    """
     overview = service.workspace_overview(
         current_user, workspace_id, members_page=request.args.get("members_page", 1, type=int)
     )
@@ -134,10 +139,19 @@ def _page(workspace_id: int, failed=None, **bound):
         overview.member_candidates,
         lambda u: u.department.name,
         _("Choose a person…"),
-        label=lambda u: u.display_name,
+        label=person_label,
     )
     status = form_status(failed) if failed is not None else 200
-    return render_template("workspaces/show.html", o=overview, forms=forms, failed=failed), status
+    return (
+        render_template(
+            "workspaces/show.html",
+            o=overview,
+            forms=forms,
+            failed=failed,
+            failed_member=failed_member,
+        ),
+        status,
+    )
 
 
 def _succeeded(form) -> bool:
@@ -146,6 +160,23 @@ def _succeeded(form) -> bool:
 
 def _back(workspace_id: int, anchor: str | None = None):
     return redirect(url_for(".show", workspace_id=workspace_id, _anchor=anchor))
+
+
+@bp.get("/<int:workspace_id>/archive")
+@bp.get("/<int:workspace_id>/departments")
+@bp.get("/<int:workspace_id>/departments/<int:department_id>/<any(accept,decline,withdraw):verb>")
+@bp.get("/<int:workspace_id>/members")
+@bp.get("/<int:workspace_id>/members/<int:user_id>")
+@bp.get("/<int:workspace_id>/members/<int:user_id>/remove")
+def form_address(workspace_id: int, **_place):
+    """A form's own address fetched with GET: the workspace page, where the form is.
+
+    A refused form is shown again at the address it was sent to; reloading that page, or
+    switching language on it, asks for the address with GET, which must not be a 405.
+    """
+    section = request.path.split("/")[3] if request.path.count("/") >= 3 else ""
+    anchor = section if section in ("members", "departments") else None
+    return _back(workspace_id, anchor)
 
 
 @bp.post("/<int:workspace_id>/archive")
@@ -227,6 +258,9 @@ def decline(workspace_id: int, department_id: int):
         )
         if _succeeded(form):
             flash(_("The invitation was declined; the workspace's leads are told why."), "success")
+            if not service.can_view_workspace(current_user, workspace_id):
+                # Declining hides the workspace from whoever is not a member of it.
+                return redirect(url_for(".index"))
             return _back(workspace_id, "departments")
     if form_status(form) == Conflict.status:
         return _answer_refused(form)
@@ -280,7 +314,7 @@ def change_member(workspace_id: int, user_id: int):
                 "success",
             )
             return _back(workspace_id, "members")
-    return _page(workspace_id, failed=form)
+    return _page(workspace_id, failed=form, failed_member=user_id)
 
 
 @bp.post("/<int:workspace_id>/members/<int:user_id>/remove")

@@ -22,7 +22,9 @@ def test_admin_creates_a_user_who_can_then_sign_in(new_page):
     page.get_by_label("Username").fill(NEW_USERNAME)
     page.get_by_label("Display name").fill("Kelvin Lau")
     page.get_by_label("Email").fill("kelvin.lau@td.gov.hk")
-    page.get_by_label("Department", exact=True).select_option(label="Transport Department")
+    page.get_by_label("Department", exact=True).select_option(
+        label="Transport Department — Hong Kong (HK)"
+    )
     page.get_by_role("group", name="Roles").get_by_label("officer", exact=True).check()
     page.get_by_label("Initial password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create user").click()
@@ -37,6 +39,13 @@ def test_admin_creates_a_user_who_can_then_sign_in(new_page):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
     sign_in_through_form(page, NEW_USERNAME, NEW_PASSWORD)
+    # The administrator chose this password, so its owner must choose their own first.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your own password")
+    page.get_by_label("Current password").fill(NEW_PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD + "-own")
+    page.get_by_label("Repeat the new password").fill(NEW_PASSWORD + "-own")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status").filter(has_text="Your password is changed")).to_be_visible()
     account = page.get_by_role("banner")
     expect(account.get_by_role("link", name="Kelvin Lau")).to_be_visible()
     expect(account).to_contain_text("Transport Department")

@@ -120,7 +120,8 @@ def test_new_user_form_labels_every_field(client, admin):
 def test_admin_creates_a_user_through_the_form(client, db, admin):
     department = make_department(name="Transport Department")
     page = text(client.get("/admin/users/new"))
-    assert f'<option value="{department.id}">Transport Department</option>' in page
+    label = f"Transport Department — {department.region}"
+    assert f'<option value="{department.id}">{label}</option>' in page
     response = post_form(
         client,
         "/admin/users/new",

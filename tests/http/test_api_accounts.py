@@ -112,11 +112,13 @@ def test_unknown_user_and_wrong_password_get_the_same_401(client, officer):
     assert first == second
 
 
-def test_deactivated_user_cannot_get_a_token(client, db):
+def test_deactivated_user_cannot_get_a_token_and_only_its_owner_hears_why(client, db):
     gone = make_user("officer", active=False)
-    wrong = client.post(f"{API}/tokens", json={"username": "nobody", "password": PASSWORD})
-    response = client.post(f"{API}/tokens", json={"username": gone.username, "password": PASSWORD})
-    assert envelope(response, 401) == envelope(wrong, 401)
+    stranger = client.post(f"{API}/tokens", json={"username": "nobody", "password": PASSWORD})
+    guess = client.post(f"{API}/tokens", json={"username": gone.username, "password": "guess"})
+    owner = client.post(f"{API}/tokens", json={"username": gone.username, "password": PASSWORD})
+    assert envelope(guess, 401) == envelope(stranger, 401)
+    assert envelope(owner, 401)["code"] == "account_deactivated"
 
 
 def test_sign_in_is_rate_limited_per_username_and_address(client, app, officer, monkeypatch):

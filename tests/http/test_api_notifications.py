@@ -162,7 +162,8 @@ def test_notifications_page_lists_filters_and_marks_read(client, db):
     make_notification(owner, subject="Old news", read=True)
     login(client, owner)
     html = client.get("/notifications/").get_data(as_text=True)
-    assert 'href="/workspaces/7">Invitation to Flood response</a>' in html
+    assert f'action="/notifications/{first.id}/open"' in html
+    assert "Invitation to Flood response</button>" in html
     assert "Old news" in html and "Mark all read" in html
     html = client.get("/notifications/?unread=1").get_data(as_text=True)
     assert "Old news" not in html

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.accounts import service, signin
 from app.accounts.models import ApiToken, Delegation, UserSession
 from app.accounts.passwords import check_password, password_problems
+from app.accounts.signin import ACCOUNT_DEACTIVATED
 from app.audit.models import AuditEntry
 from app.common import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
@@ -87,7 +88,9 @@ def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(
     password = "wrong-password-1" if case == "wrong_password" else PASSWORD
     with pytest.raises(Unauthorized) as refused:
         service.authenticate(user.username, password, "10.0.0.2")
-    assert refused.value.message == service.SIGN_IN_REFUSED
+    # Only the owner of a deactivated account (the right password) hears that it is one.
+    expected = ACCOUNT_DEACTIVATED if case == "inactive" else service.SIGN_IN_REFUSED
+    assert refused.value.message == expected
     (entry,) = entries(db, "auth.login_failed")
     assert entry.actor_name == user.username and entry.object_id == str(user.id)
     assert entry.detail == {"address": "10.0.0.2", "reason": reason}

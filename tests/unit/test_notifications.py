@@ -137,6 +137,11 @@ def test_mark_all_read_leaves_other_peoples_alone(db):
     pushed = events_after(f"user:{owner.id}", 0)[-1]
     assert pushed.payload == {
         "text": "3 notifications marked read",
+        "texts": {
+            "en": "3 notifications marked read",
+            "zh_Hant": "已將 3 項通知標示為已讀",
+            "zh_Hans": "已将 3 条通知标记为已读",
+        },
         "actor": owner.display_name,
         "actor_id": owner.id,
         "unread": 0,

@@ -17,14 +17,44 @@
   const RETRY_MIN_MS = 2000;
   const RETRY_MAX_MS = 60000;
   const FEED_LIMIT = 200;
+  // The reader's language, time zone and the words this script shows, from the server.
+  const CONFIG = readConfig();
   const STATUS_TEXT = {
-    connecting: "Connecting…",
-    live: "Live",
-    reconnecting: "Reconnecting…",
-    offline: "Offline",
+    connecting: CONFIG.strings.connecting || "Connecting…",
+    live: CONFIG.strings.live || "Live",
+    reconnecting: CONFIG.strings.reconnecting || "Reconnecting…",
+    offline: CONFIG.strings.offline || "Offline",
   };
-  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const LOCALE_KEY = CONFIG.locale.replace("-", "_");
+  const TIME_FORMAT = timeFormat();
   const streams = new Map();
+
+  function readConfig() {
+    const fallback = { locale: document.documentElement.lang || "en", timeZone: "UTC", strings: {} };
+    const element = document.getElementById("page-config");
+    try {
+      return Object.assign(fallback, element ? JSON.parse(element.textContent) : {});
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  function timeFormat() {
+    const options = { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" };
+    try {
+      return new Intl.DateTimeFormat(CONFIG.locale, { ...options, timeZone: CONFIG.timeZone });
+    } catch (error) {
+      return new Intl.DateTimeFormat(CONFIG.locale, options);
+    }
+  }
+
+  // A live text in the reader's language: the event's rendering for the page's language,
+  // else its English text.
+  function localText(data, plural, singular) {
+    const texts = data && data[plural];
+    const text = texts && typeof texts === "object" ? texts[LOCALE_KEY] : null;
+    return typeof text === "string" && text ? text : data && data[singular];
+  }
 
   function readSeq(value) {
     const number = Number.parseInt(value || "0", 10);
@@ -70,22 +100,17 @@
 
   // Rendering --------------------------------------------------------------------------
 
-  // The same form as the server-rendered feed: "23 Nov 2026, 15:24 UTC".
+  // In the reader's language and time zone, like the server-rendered feed.
   function formatTime(iso) {
     const date = new Date(iso);
-    if (Number.isNaN(date.getTime())) {
-      return "";
-    }
-    const pad = (number) => String(number).padStart(2, "0");
-    const day = `${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-    return `${day}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+    return Number.isNaN(date.getTime()) ? "" : TIME_FORMAT.format(date);
   }
 
   function renderFeedItem(element, message) {
     const feed = element.matches("ol.activity-feed")
       ? element
       : element.querySelector("ol.activity-feed");
-    const text = message.data && message.data.text;
+    const text = localText(message.data, "texts", "text");
     if (!feed || typeof text !== "string") {
       return;
     }
@@ -116,7 +141,8 @@
     }
     count.textContent = String(unread);
     count.dataset.unread = String(unread);
-    element.setAttribute("aria-label", `Notifications, ${unread} unread`);
+    const label = CONFIG.strings.bell || "Notifications, {num} unread";
+    element.setAttribute("aria-label", label.replace("{num}", unread.toLocaleString(CONFIG.locale)));
   }
 
   function apply(state, message) {
@@ -248,6 +274,11 @@
 
   socket.on("disconnect", (reason) => {
     setStatus(reason === "io server disconnect" ? "offline" : "reconnecting");
+    if (reason === "io server disconnect") {
+      // The server ended this connection on purpose (signed out, deactivated): the page
+      // asks why and says so (app.js).
+      document.dispatchEvent(new CustomEvent("bridgework:disconnected"));
+    }
   });
 
   socket.on("connect_error", () => {

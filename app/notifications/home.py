@@ -1,0 +1,47 @@
+"""The notifications domain's card on the home page: what is unread, newest first."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.extensions import db
+from app.i18n import current_locale, format_moment
+from app.main.cards import Card, CardItem
+from app.notifications.models import Notification
+from app.notifications.service import unread_count
+from app.policy import is_signed_in
+
+CARD_ROWS = 5
+
+
+def unread_card(user: User) -> Card | None:
+    """The unread count and the latest unread notifications (two queries)."""
+    if not is_signed_in(user):
+        return None
+    latest = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(CARD_ROWS)
+    )
+    locale = current_locale()
+    return Card(
+        key="notifications",
+        title=_("Unread notifications"),
+        count=unread_count(user),
+        items=[
+            CardItem(
+                text=n.subject_in(locale),
+                href=url_for("notifications.index", unread="1"),
+                meta=format_moment(n.created_at),
+            )
+            for n in latest
+        ],
+        empty=_("Nothing unread."),
+        more_href=url_for("notifications.index"),
+        more_label=_("All notifications"),
+        refresh_on=("notification.",),
+    )

@@ -1,0 +1,103 @@
+"""The workspaces domain's cards on the home page: invitations to answer, recent workspaces.
+
+Each card is two queries at most, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.acting import acting_for
+from app.accounts.models import User
+from app.extensions import db
+from app.i18n import format_moment, live_text
+from app.main.cards import Card, CardItem
+from app.policy import is_signed_in
+from app.realtime.models import Event
+from app.workspaces.access import workspace_path
+from app.workspaces.models import ParticipationStatus, Workspace, WorkspaceDepartment
+from app.workspaces.policy import involved_clause
+
+CARD_ROWS = 5
+REFRESH_ON = ("notification.", "workspace.")
+
+
+def invitations_card(user: User) -> Card | None:
+    """Invitations the user can accept or decline for their department (heads, deputies)."""
+    if not is_signed_in(user) or acting_for(user, user.department_id) is None:
+        return None
+    pending = list(
+        db.session.scalars(
+            select(WorkspaceDepartment)
+            .join(Workspace, Workspace.id == WorkspaceDepartment.workspace_id)
+            .where(
+                WorkspaceDepartment.department_id == user.department_id,
+                WorkspaceDepartment.status == ParticipationStatus.INVITED.value,
+            )
+            .options(selectinload(WorkspaceDepartment.workspace))
+            .order_by(WorkspaceDepartment.invited_at.desc())
+        )
+    )
+    return Card(
+        key="invitations",
+        title=_("Invitations to answer"),
+        count=len(pending),
+        items=[
+            CardItem(
+                text=p.workspace.name,
+                href=workspace_path(p.workspace_id) + "#invitation",
+                meta=_("invited %(when)s", when=format_moment(p.invited_at))
+                if p.invited_at
+                else None,
+            )
+            for p in pending[:CARD_ROWS]
+        ],
+        empty=_("No invitation is waiting for your department's answer."),
+        refresh_on=REFRESH_ON,
+    )
+
+
+def workspaces_card(user: User) -> Card | None:
+    """The user's workspaces, the most recently active first, with their latest activity."""
+    if not is_signed_in(user):
+        return None
+    stream = literal("workspace:").concat(cast(Workspace.id, String))
+    latest = (
+        select(Event.stream, func.max(Event.seq).label("seq"))
+        .where(Event.stream.like("workspace:%"))
+        .group_by(Event.stream)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Workspace, Event)
+        .where(involved_clause(user))
+        .outerjoin(latest, latest.c.stream == stream)
+        .outerjoin(Event, (Event.stream == latest.c.stream) & (Event.seq == latest.c.seq))
+        .order_by(func.coalesce(Event.created_at, Workspace.created_at).desc(), Workspace.id)
+    ).all()
+    return Card(
+        key="workspaces",
+        title=_("Your workspaces"),
+        count=len(rows),
+        items=[
+            CardItem(
+                text=workspace.name,
+                href=workspace_path(workspace.id),
+                meta=_(
+                    "%(when)s: %(what)s",
+                    when=format_moment(event.created_at),
+                    what=live_text(event.payload),
+                )
+                if event is not None
+                else None,
+            )
+            for workspace, event in rows[:CARD_ROWS]
+        ],
+        empty=_("You take part in no workspace yet."),
+        more_href=url_for("workspaces.index"),
+        more_label=_("All your workspaces"),
+        refresh_on=REFRESH_ON,
+    )
