@@ -83,9 +83,9 @@ def session_end_reason(identity: str | None) -> str:
     the live page they left open can say why it went blank. Deactivating also ends the
     account's sessions (a new session version), so the version is not compared here.
     """
-    user_id, _, version = (identity or "").partition(":")
-    if user_id.isdigit() and version.isdigit():
-        user = db.session.get(User, int(user_id))
+    parts = (identity or "").split(":")
+    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() and int(parts[0]) < 2**31:
+        user = db.session.get(User, int(parts[0]))
         if user is not None and not user.active:
             return "deactivated"
     return "signed_out"
