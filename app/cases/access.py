@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -103,9 +104,9 @@ def visible_case(actor: User, case_id: Any, action: str = "case.view") -> Case:
     """
     case = load_case(case_id)
     if case is None or not can(actor, "case.view", case):
-        raise NotFound("Case not found.")
+        raise NotFound(_("Case not found."))
     if action != "case.view":
-        require(actor, action, case, "You can see this case's details but not its content.")
+        require(actor, action, case, _("You can see this case's details but not its content."))
     return case
 
 
@@ -120,14 +121,19 @@ def for_change(actor: User, case_id: Any, action: str, version: Any = UNSET) -> 
     """
     case = load_case(case_id, lock=True)
     if case is None or not can(actor, "case.view", case):
-        raise NotFound("Case not found.")
+        raise NotFound(_("Case not found."))
     ensure_writable(case.workspace)
     require(actor, action, case, write_refusal(actor, case.workspace))
     if version is not UNSET and version != case.version:
         raise Conflict(
-            f"Someone changed {case.key} after you opened it (it is now at version "
-            f"{case.version}, you edited version {version}). Look at their change, then "
-            "make yours again.",
+            _(
+                "Someone changed %(key)s after you opened it (it is now at version "
+                "%(current)s, you edited version %(edited)s). Look at their change, then "
+                "make yours again.",
+                key=case.key,
+                current=case.version,
+                edited=version,
+            ),
             code=CaseError.STALE,
         )
     return case
@@ -141,8 +147,8 @@ def ensure_writable(workspace: Workspace) -> None:
 
 def write_refusal(actor: User, workspace: Workspace) -> str:
     if participation_role(actor, workspace) == "observer":
-        return "Observers can read this workspace's cases but not change them."
-    return "Only members of this workspace can work on its cases."
+        return _("Observers can read this workspace's cases but not change them.")
+    return _("Only members of this workspace can work on its cases.")
 
 
 def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
@@ -159,7 +165,7 @@ def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
             .options(selectinload(Workspace.participations), selectinload(Workspace.memberships))
         )
     if workspace is None or not can(actor, "case.list", workspace):
-        raise NotFound("Workspace not found.")
+        raise NotFound(_("Workspace not found."))
     return workspace
 
 
@@ -172,24 +178,26 @@ def clean(value: Any) -> str:
 
 def check_title(title: str, fields: dict) -> None:
     if not title:
-        fields["title"] = ["Give the case a title."]
+        fields["title"] = [_("Give the case a title.")]
     elif len(title) > TITLE_MAX:
-        fields["title"] = [f"Keep the title within {TITLE_MAX} characters."]
+        fields["title"] = [_("Keep the title within %(max)s characters.", max=TITLE_MAX)]
 
 
 def check_description(description: str, fields: dict) -> None:
     if len(description) > DESCRIPTION_MAX:
-        fields["description"] = [f"Keep the description within {DESCRIPTION_MAX} characters."]
+        fields["description"] = [
+            _("Keep the description within %(max)s characters.", max=DESCRIPTION_MAX)
+        ]
 
 
 def check_status(status: Any, fields: dict) -> None:
     if status not in STATUSES:
-        fields["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+        fields["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(STATUSES))]
 
 
 def check_priority(priority: Any, fields: dict) -> None:
     if priority not in PRIORITIES:
-        fields["priority"] = [f"Choose one of: {', '.join(PRIORITIES)}."]
+        fields["priority"] = [_("Choose one of: %(choices)s.", choices=", ".join(PRIORITIES))]
 
 
 def check_due_on(due_on: Any, fields: dict, *, previous: date | None = None) -> None:
@@ -198,11 +206,11 @@ def check_due_on(due_on: Any, fields: dict, *, previous: date | None = None) -> 
         return
     today = utcnow().date()
     if not isinstance(due_on, date) or isinstance(due_on, datetime):
-        fields["due_on"] = ["Give a date, or leave it empty."]
+        fields["due_on"] = [_("Give a date, or leave it empty.")]
     elif due_on < today:
-        fields["due_on"] = ["The due date cannot be in the past."]
+        fields["due_on"] = [_("The due date cannot be in the past.")]
     elif due_on > today + timedelta(days=366 * MAX_YEARS_AHEAD):
-        fields["due_on"] = [f"Give a due date within {MAX_YEARS_AHEAD} years."]
+        fields["due_on"] = [_("Give a due date within %(years)s years.", years=MAX_YEARS_AHEAD)]
 
 
 def label(user: User) -> str:

@@ -7,6 +7,7 @@ result; visibility, policy, locking and validation live in :mod:`app.cases.servi
 from __future__ import annotations
 
 from flask import request, send_file
+from flask_babel import gettext as _
 
 from app.api import api_user, endpoint
 from app.api.schemas import EventBatchSchema, EventsQuerySchema
@@ -102,8 +103,8 @@ def add_attachment(case_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise Invalid(
-            "Send the file as multipart/form-data in a field named 'file'.",
-            fields={"file": ["No file was sent."]},
+            _("Send the file as multipart/form-data in a field named 'file'."),
+            fields={"file": [_("No file was sent.")]},
         )
     return service.add_attachment(api_user(), case_id, upload.stream, upload.filename or "")
 

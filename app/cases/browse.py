@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
@@ -63,11 +64,11 @@ class CaseFilters:
         """Raises: Invalid for an unknown status or priority."""
         fields = {}
         if self.status and self.status not in STATUSES:
-            fields["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+            fields["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(STATUSES))]
         if self.priority and self.priority not in PRIORITIES:
-            fields["priority"] = [f"Choose one of: {', '.join(PRIORITIES)}."]
+            fields["priority"] = [_("Choose one of: %(choices)s.", choices=", ".join(PRIORITIES))]
         if fields:
-            raise Invalid("The cases could not be listed.", fields=fields)
+            raise Invalid(_("The cases could not be listed."), fields=fields)
 
     @property
     def any(self) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -60,11 +62,11 @@ def add_comment(actor: User, case_id: int, body: str) -> CaseComment:
         case = for_change(actor, case_id, "case.comment")
         body = body.strip() if isinstance(body, str) else ""
         if not body:
-            raise Invalid("The comment was not added.", fields={"body": ["Write a comment."]})
+            raise Invalid(_("The comment was not added."), fields={"body": [_("Write a comment.")]})
         if len(body) > COMMENT_MAX:
             raise Invalid(
-                "The comment was not added.",
-                fields={"body": [f"Keep a comment within {COMMENT_MAX} characters."]},
+                _("The comment was not added."),
+                fields={"body": [_("Keep a comment within %(max)s characters.", max=COMMENT_MAX)]},
             )
         comment = CaseComment(case_id=case.id, author_id=actor.id, body=body, created_at=utcnow())
         db.session.add(comment)
@@ -73,7 +75,7 @@ def add_comment(actor: User, case_id: int, body: str) -> CaseComment:
         act.target("case", case)
         act.workspace_id = case.workspace_id
         act.detail.update(key=case.key, comment_id=comment.id, mentioned=[u.id for u in mentioned])
-        text = f"{label(actor)} commented on {case.key}"
+        text = _l("%(actor)s commented on %(key)s", actor=label(actor), key=case.key)
         act.publish(
             case_stream(case.id),
             text=text,
@@ -84,11 +86,15 @@ def add_comment(actor: User, case_id: int, body: str) -> CaseComment:
             act.notify(
                 mentioned,
                 kind="case.mentioned",
-                subject=f"{actor.display_name} mentioned you on {case.key}",
+                subject=_l(
+                    "%(actor)s mentioned you on %(key)s", actor=actor.display_name, key=case.key
+                ),
                 text=body[:500],
                 link=case_path(case.id),
             )
-        _tell_assignees(act, case, actor, f"New comment on {case.key}", text, exclude=mentioned)
+        _tell_assignees(
+            act, case, actor, _l("New comment on %(key)s", key=case.key), text, exclude=mentioned
+        )
     return comment
 
 
@@ -155,13 +161,13 @@ def safe_file_name(raw: Any) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     problem = None
     if not name or name in (".", ".."):
-        problem = "The file needs a name."
+        problem = _("The file needs a name.")
     elif "/" in name or "\\" in name or ".." in name or re.match(r"^[A-Za-z]:", name):
-        problem = "A file name cannot contain folders or '..'. Rename the file and try again."
+        problem = _("A file name cannot contain folders or '..'. Rename the file and try again.")
     elif len(name) > NAME_MAX:
-        problem = f"Keep the file name within {NAME_MAX} characters."
+        problem = _("Keep the file name within %(max)s characters.", max=NAME_MAX)
     if problem:
-        raise Invalid("The file was not attached.", fields={"file": [problem]})
+        raise Invalid(_("The file was not attached."), fields={"file": [problem]})
     return name
 
 
@@ -179,8 +185,10 @@ def _read_limited(stream: IO[bytes], limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(
-            f"The file is larger than the limit of {limit // 1024:,} KiB.",
-            fields={"file": [f"Attach files of at most {limit // 1024:,} KiB."]},
+            _("The file is larger than the limit of %(size)s KiB.", size=f"{limit // 1024:,}"),
+            fields={
+                "file": [_("Attach files of at most %(size)s KiB.", size=f"{limit // 1024:,}")]
+            },
         )
     return data
 
@@ -197,13 +205,15 @@ def add_attachment(actor: User, case_id: int, stream: IO[bytes], file_name: str)
         name = safe_file_name(file_name)
         data = _read_limited(stream, max_bytes())
         if not data:
-            raise Invalid("The file was not attached.", fields={"file": ["The file is empty."]})
+            raise Invalid(
+                _("The file was not attached."), fields={"file": [_("The file is empty.")]}
+            )
         kind = sniff(data[:SNIFF_BYTES], name)
         if kind is None:
             raise Invalid(
-                f"Only {ALLOWED_DESCRIPTION} files can be attached.",
+                _("Only %(types)s files can be attached.", types=ALLOWED_DESCRIPTION),
                 code=CaseError.FILE_TYPE,
-                fields={"file": [f"Attach a {ALLOWED_DESCRIPTION} file."]},
+                fields={"file": [_("Attach a %(types)s file.", types=ALLOWED_DESCRIPTION)]},
             )
         stored_name = f"{uuid.uuid4().hex}.{kind.extension}"
         path = storage_dir() / stored_name
@@ -238,14 +248,14 @@ def _record_attachment(act, actor, case, name, stored_name, kind, data) -> CaseA
         size=len(data),
         sha256=attachment.sha256,
     )
-    text = f"{label(actor)} attached {name} to {case.key}"
+    text = _l("%(actor)s attached %(name)s to %(key)s", actor=label(actor), name=name, key=case.key)
     act.publish(
         case_stream(case.id),
         text=text,
         attachment={"id": attachment.id, "name": name, "size": len(data)},
     )
     act.publish(workspace_stream(case.workspace_id), text=text, case_id=case.id, key=case.key)
-    _tell_assignees(act, case, actor, f"New file on {case.key}", text)
+    _tell_assignees(act, case, actor, _l("New file on %(key)s", key=case.key), text)
     return attachment
 
 
@@ -265,10 +275,10 @@ def attachment_for_download(actor: User, case_id: int, attachment_id: int) -> Do
         case = visible_case(actor, case_id, "case.read")
         attachment = db.session.get(CaseAttachment, attachment_id)
         if attachment is None or attachment.case_id != case.id:
-            raise NotFound("Attachment not found.")
+            raise NotFound(_("Attachment not found."))
         path = storage_dir() / attachment.stored_name
         if not path.is_file():
-            raise NotFound("The file of this attachment is missing from storage.")
+            raise NotFound(_("The file of this attachment is missing from storage."))
         act.target("case_attachment", attachment.id)
         act.workspace_id = case.workspace_id
         act.detail.update(key=case.key, name=attachment.original_name)
@@ -289,13 +299,16 @@ def add_link(actor: User, case_id: int, *, kind: str, target_id: int) -> CaseLin
         case = for_change(actor, case_id, "case.link")
         fields = {}
         if kind not in LINK_KINDS:
-            fields["kind"] = [f"Choose one of: {', '.join(LINK_KINDS)}."]
+            fields["kind"] = [_("Choose one of: %(choices)s.", choices=", ".join(LINK_KINDS))]
         if not isinstance(target_id, int) or isinstance(target_id, bool) or target_id < 1:
-            fields["target_id"] = ["Give the number of the request or grant."]
+            fields["target_id"] = [_("Give the number of the request or grant.")]
         if fields:
-            raise Invalid("The link was not added.", fields=fields)
+            raise Invalid(_("The link was not added."), fields=fields)
         if any(link.kind == kind and link.target_id == target_id for link in case_links(case)):
-            raise Conflict(f"{case.key} already links to {kind} #{target_id}.")
+            params = {"key": case.key, "id": target_id}
+            if kind == LinkKind.GRANT:
+                raise Conflict(_("%(key)s already links to grant #%(id)s.", **params))
+            raise Conflict(_("%(key)s already links to request #%(id)s.", **params))
         link = CaseLink(
             case_id=case.id,
             kind=kind,
@@ -308,7 +321,11 @@ def add_link(actor: User, case_id: int, *, kind: str, target_id: int) -> CaseLin
         act.target("case", case)
         act.workspace_id = case.workspace_id
         act.detail.update(key=case.key, kind=kind, target_id=target_id)
-        text = f"{label(actor)} linked {case.key} to {kind} #{target_id}"
+        params = {"actor": label(actor), "key": case.key, "id": target_id}
+        if kind == LinkKind.GRANT:
+            text = _l("%(actor)s linked %(key)s to grant #%(id)s", **params)
+        else:
+            text = _l("%(actor)s linked %(key)s to request #%(id)s", **params)
         _announce(act, case, text, link={"kind": kind, "target_id": target_id})
     return link
 

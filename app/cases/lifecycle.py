@@ -11,13 +11,16 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Department, Region, User
-from app.actions import Action, action
+from app.actions import Action, LiveText, action
 from app.cases.access import (
     UNSET,
     case_path,
@@ -46,21 +49,21 @@ from app.workspaces.models import Workspace
 
 # Field names as the feed's sentences say them.
 FIELD_LABELS = {
-    "title": "title",
-    "description": "description",
-    "status": "status",
-    "priority": "priority",
-    "region": "region",
-    "due_on": "due date",
-    "departments": "departments",
-    "assignees": "assignees",
+    "title": _l("title"),
+    "description": _l("description"),
+    "status": _l("status"),
+    "priority": _l("priority"),
+    "region": _l("region"),
+    "due_on": _l("due date"),
+    "departments": _l("departments"),
+    "assignees": _l("assignees"),
 }
 STATUS_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "blocked": "Blocked",
-    "resolved": "Resolved",
-    "closed": "Closed",
+    "open": _l("Open"),
+    "in_progress": _l("In progress"),
+    "blocked": _l("Blocked"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
 }
 
 
@@ -117,7 +120,7 @@ def create_case(
         departments = _departments(workspace, ids, fields)
         assignees = _assignees(workspace, departments, assignee_ids or [], fields)
         if fields:
-            raise Invalid("The case was not created.", fields=fields)
+            raise Invalid(_("The case was not created."), fields=fields)
         case = _new_case(actor, workspace, title, description, priority, region, due_on)
         case.departments = departments
         case.assignees = assignees
@@ -125,9 +128,11 @@ def create_case(
         act.target("case", case)
         act.workspace_id = workspace.id
         act.detail.update(key=case.key, title=title, priority=priority)
-        text = f"{label(actor)} opened {case.key}: {title}"
+        text = _l(
+            "%(actor)s opened %(key)s: %(title)s", actor=label(actor), key=case.key, title=title
+        )
         _announce(act, case, text)
-        _tell_assignees(act, case, actor, f"{case.key} was assigned to you", text)
+        _tell_assignees(act, case, actor, _l("%(key)s was assigned to you", key=case.key), text)
     case.content_visible = True
     return case
 
@@ -186,7 +191,7 @@ def _region(region_id: Any, fields: dict) -> Region | None:
         return None
     region = db.session.get(Region, region_id) if isinstance(region_id, int) else None
     if region is None:
-        fields["region_id"] = ["Choose a region from the list."]
+        fields["region_id"] = [_("Choose a region from the list.")]
     return region
 
 
@@ -196,11 +201,11 @@ def _departments(workspace: Workspace, ids: list, fields: dict) -> list[Departme
     chosen = []
     for department_id in dict.fromkeys(ids):
         if department_id not in taking_part:
-            fields["department_ids"] = ["Choose departments that take part in this workspace."]
+            fields["department_ids"] = [_("Choose departments that take part in this workspace.")]
             return []
         chosen.append(taking_part[department_id])
     if not chosen:
-        fields["department_ids"] = ["Choose at least one involved department."]
+        fields["department_ids"] = [_("Choose at least one involved department.")]
     return chosen
 
 
@@ -219,7 +224,7 @@ def _assignees(
         user = members.get(user_id)
         if user is None or user.department_id not in involved:
             fields["assignee_ids"] = [
-                "Assign members of the workspace from the involved departments only."
+                _("Assign members of the workspace from the involved departments only.")
             ]
             return []
         chosen.append(user)
@@ -275,14 +280,14 @@ def update_case(
         if set(changes) == {"status"}:
             act.name = "case.moved"
         act.detail.update(key=case.key, changes=changes)
-        text = f"{label(actor)} {_describe(case, changes)}"
+        text = _describe(actor, case, changes)
         _announce(act, case, text, changes=changes)
         newly = [u for u in case.assignees if u.id not in before_assignees]
-        _tell_assignees(act, case, actor, f"{case.key} changed", text, exclude=newly)
+        _tell_assignees(act, case, actor, _l("%(key)s changed", key=case.key), text, exclude=newly)
         if newly:
             act.notify(
                 [u for u in newly if u.id != actor.id],
-                subject=f"{case.key} was assigned to you",
+                subject=_l("%(key)s was assigned to you", key=case.key),
                 text=text,
                 link=case_path(case.id),
             )
@@ -325,7 +330,7 @@ def _apply(case: Case, given: dict[str, Any]) -> tuple[dict[str, dict], set[int]
         ids = given.get("assignee_ids", [u.id for u in case.assignees]) or []
         wanted["assignees"] = _assignees(case.workspace, departments, ids, fields)
     if fields:
-        raise Invalid("The case was not changed.", fields=fields)
+        raise Invalid(_("The case was not changed."), fields=fields)
     before_assignees = {user.id for user in case.assignees}
     changes = {}
     for name, value in wanted.items():
@@ -356,26 +361,44 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _describe(case: Case, changes: dict[str, dict]) -> str:
+def _describe(actor: User, case: Case, changes: dict[str, dict]) -> LazyString:
+    """The feed's sentence for a change, in whichever language it is read."""
+    params = {"actor": label(actor), "key": case.key}
     if set(changes) == {"status"}:
         change = changes["status"]
-        return (
-            f"moved {case.key} from {STATUS_LABELS[change['from']]} "
-            f"to {STATUS_LABELS[change['to']]}"
+        return _l(
+            "%(actor)s moved %(key)s from %(before)s to %(after)s",
+            before=STATUS_LABELS[change["from"]],
+            after=STATUS_LABELS[change["to"]],
+            **params,
         )
     parts = []
     for name, change in changes.items():
         if name == "description":
-            parts.append("the description")
+            parts.append(_l("the description"))
             continue
         before, after = _words(name, change["from"]), _words(name, change["to"])
-        parts.append(f"{FIELD_LABELS[name]} from {before} to {after}")
-    return f"changed {case.key}: " + "; ".join(parts)
+        parts.append(
+            _l(
+                "%(field)s from %(before)s to %(after)s",
+                field=FIELD_LABELS[name],
+                before=before,
+                after=after,
+            )
+        )
+    return _l(
+        "%(actor)s changed %(key)s: %(changes)s", changes=LazyString(_joined, parts), **params
+    )
 
 
-def _words(name: str, value: Any) -> str:
+def _joined(parts: list) -> str:
+    # Translators: what separates the changes listed in one feed sentence.
+    return _("; ").join(str(part) for part in parts)
+
+
+def _words(name: str, value: Any) -> Any:
     if value in (None, [], ""):
-        return "none"
+        return _l("none")
     if name == "status":
         return STATUS_LABELS.get(value, value)
     if isinstance(value, list):
@@ -404,7 +427,7 @@ def case_card(case: Case) -> dict[str, Any]:
     }
 
 
-def _announce(act: Action, case: Case, text: str, **data: Any) -> None:
+def _announce(act: Action, case: Case, text: LiveText, **data: Any) -> None:
     """Publish the change on the case's timeline and on its workspace's feed and boards."""
     card = case_card(case)
     act.publish(case_stream(case.id), text=text, case=card, **data)
@@ -415,8 +438,8 @@ def _tell_assignees(
     act: Action,
     case: Case,
     actor: User | None,
-    subject: str,
-    text: str,
+    subject: LiveText,
+    text: LiveText,
     exclude: Iterable[User] = (),
 ) -> None:
     skip = {user.id for user in exclude} | ({actor.id} if actor is not None else set())
@@ -455,8 +478,13 @@ def remind_overdue(today: date | None = None) -> int:
             return 0
         for case in overdue:
             case.reminded_due_on = case.due_on
-            text = f"{case.key} ({case.title}) was due on {case.due_on:%d %b %Y} and is still open."
+            text = _l(
+                "%(key)s (%(title)s) was due on %(due)s and is still open.",
+                key=case.key,
+                title=case.title,
+                due=f"{case.due_on:%d %b %Y}",
+            )
             act.publish(case_stream(case.id), text=text, case=case_card(case), overdue=True)
-            _tell_assignees(act, case, None, f"{case.key} is overdue", text)
+            _tell_assignees(act, case, None, _l("%(key)s is overdue", key=case.key), text)
         act.detail["cases"] = [case.key for case in overdue]
     return len(overdue)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -81,8 +82,8 @@ def get_dataset(actor: User, dataset_id: Any) -> Dataset:
     """
     dataset = load_dataset(dataset_id)
     if dataset is None:
-        raise NotFound("Dataset not found.")
-    require(actor, "dataset.view", dataset, "Sign in to see the catalog.")
+        raise NotFound(_("Dataset not found."))
+    require(actor, "dataset.view", dataset, _("Sign in to see the catalog."))
     return dataset
 
 
@@ -95,12 +96,15 @@ def for_change(actor: User, dataset_id: Any, action: str, *, lock: bool = True) 
     """
     dataset = load_dataset(dataset_id, lock=lock)
     if dataset is None:
-        raise NotFound("Dataset not found.")
+        raise NotFound(_("Dataset not found."))
     require(
         actor,
         action,
         dataset,
-        f"Only officers and heads of {dataset.owner_department.name} can change this dataset.",
+        _(
+            "Only officers and heads of %(department)s can change this dataset.",
+            department=dataset.owner_department.name,
+        ),
     )
     return dataset
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -41,16 +42,16 @@ def list_datasets(
         Forbidden: not signed in.
         Invalid: an unknown classification or a search over 200 characters.
     """
-    require(actor, "dataset.view", None, "Sign in to see the catalog.")
+    require(actor, "dataset.view", None, _("Sign in to see the catalog."))
     if classification and classification not in CLASSIFICATIONS:
         raise Invalid(
-            "Unknown classification.",
-            fields={"classification": ["Choose public, internal, restricted or personal."]},
+            _("Unknown classification."),
+            fields={"classification": [_("Choose public, internal, restricted or personal.")]},
         )
     if q and len(q) > SEARCH_MAX:
         raise Invalid(
-            "The search is too long.",
-            fields={"q": [f"Search with at most {SEARCH_MAX} characters."]},
+            _("The search is too long."),
+            fields={"q": [_("Search with at most %(max)s characters.", max=SEARCH_MAX)]},
         )
     stmt = (
         select(Dataset)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.accounts.models import Department, User
@@ -75,7 +76,7 @@ def coverage(actor: User, provider: UnmetDemandProvider | None = None) -> Covera
     Raises:
         Forbidden: not signed in.
     """
-    require(actor, "dataset.view", None, "Sign in to see the catalog.")
+    require(actor, "dataset.view", None, _("Sign in to see the catalog."))
     counted = db.session.execute(
         select(
             Dataset.owner_department_id, Dataset.classification, func.count(Dataset.id)

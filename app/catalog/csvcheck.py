@@ -27,6 +27,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pyarrow import compute as pc
 from pyarrow import csv as pacsv
 
@@ -59,11 +61,11 @@ _DATETIME = re.compile(_DATETIME_PATTERN)
 _ZONE = re.compile(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")
 _INT64 = (-(2**63), 2**63 - 1)
 _TYPE_WORDS = {
-    "integer": "a whole number",
-    "decimal": "a number",
-    "date": "a date (YYYY-MM-DD)",
-    "datetime": "a date and time (YYYY-MM-DDTHH:MM:SS)",
-    "boolean": "true or false",
+    "integer": _l("a whole number"),
+    "decimal": _l("a number"),
+    "date": _l("a date (YYYY-MM-DD)"),
+    "datetime": _l("a date and time (YYYY-MM-DDTHH:MM:SS)"),
+    "boolean": _l("true or false"),
 }
 
 
@@ -75,7 +77,9 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"Line {self.line}: {self.reason}" if self.line else self.reason
+        if self.line:
+            return _("Line %(line)s: %(reason)s", line=self.line, reason=self.reason)
+        return self.reason
 
 
 class FileRefused(ValueError):
@@ -110,20 +114,23 @@ def check_header(path: Path, names: list[str]) -> Problem | None:
     """The header's problem, if the first line is not ``names`` in order."""
     with path.open("rb") as raw:
         if not raw.read(1):
-            return Problem(0, "The file is empty; the first line must be the header.")
+            return Problem(0, _("The file is empty; the first line must be the header."))
     try:
         rows = _rows(path)
         header = next(rows, None)
     except _BadLine as bad:
         return bad.problem
     except csv.Error as exc:
-        return Problem(1, f"the header cannot be read as CSV ({exc}).")
+        return Problem(1, _("the header cannot be read as CSV (%(error)s).", error=exc))
     if header != names:
         shown = ", ".join(header or [])
         return Problem(
             1,
-            f"the header must be the declared columns in order: {', '.join(names)} "
-            f"(found: {shown}).",
+            _(
+                "the header must be the declared columns in order: %(names)s (found: %(found)s).",
+                names=", ".join(names),
+                found=shown,
+            ),
         )
     return None
 
@@ -140,17 +147,33 @@ def find_problem(path: Path, columns: list[tuple[str, str]]) -> Problem | None:
                 continue
             line = rows.line  # type: ignore[attr-defined]
             if len(row) != expected:
-                return Problem(line, f"expected {expected} values, found {len(row)}.")
+                return Problem(
+                    line,
+                    _(
+                        "expected %(expected)s values, found %(found)s.",
+                        expected=expected,
+                        found=len(row),
+                    ),
+                )
             for value, (name, check) in zip(row, checks, strict=True):
                 if value and check is not None and not check(value):
                     kind = dict(columns)[name]
                     return Problem(
-                        line, f"{name} must be {_TYPE_WORDS[kind]}, found {value[:40]!r}."
+                        line,
+                        _(
+                            "%(name)s must be %(kind)s, found %(value)s.",
+                            name=name,
+                            kind=_TYPE_WORDS[kind],
+                            value=repr(value[:40]),
+                        ),
                     )
     except _BadLine as bad:
         return bad.problem
     except csv.Error as exc:
-        return Problem(rows.line, f"the line cannot be read as CSV ({exc}).")  # type: ignore[attr-defined]
+        return Problem(
+            rows.line,  # type: ignore[attr-defined]
+            _("the line cannot be read as CSV (%(error)s).", error=exc),
+        )
     return None
 
 
@@ -230,7 +253,7 @@ def _check_datetimes(values: pa.Array) -> None:
 
 def _arrow_reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"The file cannot be read: {text}"
+    return _("The file cannot be read: %(error)s", error=text)
 
 
 # The exact pass -----------------------------------------------------------------------------
@@ -261,7 +284,11 @@ class _Rows:
                 except UnicodeDecodeError as exc:
                     raise _BadLine(
                         Problem(
-                            number, f"the file is not UTF-8 (byte {exc.start + 1} of the line)."
+                            number,
+                            _(
+                                "the file is not UTF-8 (byte %(byte)s of the line).",
+                                byte=exc.start + 1,
+                            ),
                         )
                     ) from exc
                 self.line = number

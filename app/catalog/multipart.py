@@ -14,8 +14,11 @@ parsed file is used instead: the bytes can only be read once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
@@ -24,11 +27,11 @@ from app.errors import Invalid
 
 READ_SIZE = 1024 * 1024
 FIELD_MAX = 64 * 1024
-_NO_FILE = "Send the CSV file as multipart/form-data in the field 'file'."
+_NO_FILE = _l("Send the CSV file as multipart/form-data in the field 'file'.")
 
 
-def _refused(message: str = _NO_FILE) -> Invalid:
-    return Invalid(message, fields={"file": ["Choose a CSV file."]})
+def _refused(message: Any = _NO_FILE) -> Invalid:
+    return Invalid(str(message), fields={"file": [_("Choose a CSV file.")]})
 
 
 class MultipartFile:
@@ -64,10 +67,10 @@ class MultipartFile:
             try:
                 event = self._decoder.next_event()
             except ValueError as exc:
-                raise _refused("The upload ended before the whole file arrived.") from exc
+                raise _refused(_("The upload ended before the whole file arrived.")) from exc
             if isinstance(event, NeedData):
                 if ended:
-                    raise _refused("The upload ended before the whole file arrived.")
+                    raise _refused(_("The upload ended before the whole file arrived."))
                 chunk = self._stream.read(READ_SIZE)
                 ended = not chunk
                 self._decoder.receive_data(chunk or None)
@@ -79,7 +82,7 @@ class MultipartFile:
             elif isinstance(event, Data) and field_bytes is not None:
                 field_bytes += len(event.data)
                 if field_bytes > FIELD_MAX:
-                    raise _refused("A form field of the upload is too long.")
+                    raise _refused(_("A form field of the upload is too long."))
             yield event
             if isinstance(event, Epilogue):
                 return

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Region, User
@@ -56,7 +58,7 @@ def ensure_may_create(actor: User) -> None:
         actor,
         "dataset.create",
         None,
-        "Only officers and heads of a department can register a dataset.",
+        _("Only officers and heads of a department can register a dataset."),
     )
 
 
@@ -92,7 +94,9 @@ def parse_column_lines(text: str) -> list[dict[str, str]]:
             continue
         parts = [part.strip() for part in line.split(",", 3)]
         if not parts[0]:
-            problems.append(f"Line {number}: give the column a name before the first comma.")
+            problems.append(
+                _("Line %(number)s: give the column a name before the first comma.", number=number)
+            )
             continue
         columns.append(
             {
@@ -103,7 +107,7 @@ def parse_column_lines(text: str) -> list[dict[str, str]]:
             }
         )
     if problems:
-        raise Invalid("Some columns could not be read.", fields={"columns": problems})
+        raise Invalid(_("Some columns could not be read."), fields={"columns": problems})
     return columns
 
 
@@ -152,7 +156,7 @@ def create_dataset(
         cleaned = _check_fields(values, actor.department_id, fields)
         specs = _check_columns(columns, fields)
         if fields:
-            raise Invalid("The dataset was not registered.", fields=fields)
+            raise Invalid(_("The dataset was not registered."), fields=fields)
         dataset = Dataset(
             owner_department_id=actor.department_id,
             created_by_id=actor.id,
@@ -167,7 +171,11 @@ def create_dataset(
         act.detail.update(title=dataset.title, classification=dataset.classification)
         act.publish(
             dataset_stream(dataset.id),
-            text=f"{actor.display_name} registered the dataset {dataset.title}",
+            text=_l(
+                "%(actor)s registered the dataset %(title)s",
+                actor=actor.display_name,
+                title=dataset.title,
+            ),
             dataset_id=dataset.id,
             version=dataset.version,
         )
@@ -187,15 +195,19 @@ def update_dataset(actor: User, dataset_id: int, *, version: int, **changes: Any
     """
     unknown = set(changes) - set(_FIELDS) - {"columns"}
     if unknown:
-        raise Invalid("Unknown fields.", fields={name: ["Unknown field."] for name in unknown})
+        raise Invalid(
+            _("Unknown fields."), fields={name: [_("Unknown field.")] for name in unknown}
+        )
     with action(actor, "dataset.updated") as act:
         dataset = for_change(actor, dataset_id, "dataset.update")
         act.target("dataset", dataset)
         act.department_id = dataset.owner_department_id
         if version != dataset.version:
             raise Conflict(
-                "Someone changed this dataset after you opened it. Reload it and make your "
-                "change again.",
+                _(
+                    "Someone changed this dataset after you opened it. Reload it and make "
+                    "your change again."
+                ),
                 code=CatalogError.STALE,
             )
         fields: dict[str, list[str]] = {}
@@ -204,7 +216,7 @@ def update_dataset(actor: User, dataset_id: int, *, version: int, **changes: Any
         cleaned = _check_fields({**current, **given}, dataset.owner_department_id, fields)
         specs = _check_columns(changes["columns"], fields) if "columns" in changes else None
         if fields:
-            raise Invalid("The dataset was not changed.", fields=fields)
+            raise Invalid(_("The dataset was not changed."), fields=fields)
         changed = [name for name in _FIELDS if cleaned[name] != current[name]]
         for name in changed:
             setattr(dataset, name, cleaned[name])
@@ -219,7 +231,9 @@ def update_dataset(actor: User, dataset_id: int, *, version: int, **changes: Any
         act.detail.update(changed=changed, version=dataset.version)
         act.publish(
             dataset_stream(dataset.id),
-            text=f"{actor.display_name} edited {', '.join(changed)}",
+            text=_l(
+                "%(actor)s edited %(changed)s", actor=actor.display_name, changed=", ".join(changed)
+            ),
             dataset_id=dataset.id,
             version=dataset.version,
             changed=changed,
@@ -233,27 +247,31 @@ def update_dataset(actor: User, dataset_id: int, *, version: int, **changes: Any
 def _check_fields(values: dict[str, Any], department_id: int, fields: dict) -> dict[str, Any]:
     title, description = clean(values["title"]), clean(values["description"])
     if not title:
-        fields["title"] = ["Give the dataset a title."]
+        fields["title"] = [_("Give the dataset a title.")]
     elif len(title) > TITLE_MAX:
-        fields["title"] = [f"Keep the title within {TITLE_MAX} characters."]
+        fields["title"] = [_("Keep the title within %(max)s characters.", max=TITLE_MAX)]
     if len(description) > DESCRIPTION_MAX:
-        fields["description"] = [f"Keep the description within {DESCRIPTION_MAX} characters."]
+        fields["description"] = [
+            _("Keep the description within %(max)s characters.", max=DESCRIPTION_MAX)
+        ]
     if values["classification"] not in CLASSIFICATIONS:
-        fields["classification"] = ["Choose public, internal, restricted or personal."]
+        fields["classification"] = [_("Choose public, internal, restricted or personal.")]
     if values["update_frequency"] not in UPDATE_FREQUENCIES:
-        fields["update_frequency"] = [f"Choose one of: {', '.join(UPDATE_FREQUENCIES)}."]
+        fields["update_frequency"] = [
+            _("Choose one of: %(choices)s.", choices=", ".join(UPDATE_FREQUENCIES))
+        ]
     residency = clean(values["residency_jurisdiction"])
     if residency not in jurisdictions():
-        fields["residency_jurisdiction"] = ["Choose the jurisdiction of one of the regions."]
+        fields["residency_jurisdiction"] = [_("Choose the jurisdiction of one of the regions.")]
     if not isinstance(values["cross_border_allowed"], bool):
-        fields["cross_border_allowed"] = ["Say yes or no."]
+        fields["cross_border_allowed"] = [_("Say yes or no.")]
     steward = (
         db.session.get(User, values["steward_id"])
         if isinstance(values["steward_id"], int)
         else None
     )
     if steward is None or not steward.active or steward.department_id != department_id:
-        fields["steward_id"] = ["The steward must be an active person of the owning department."]
+        fields["steward_id"] = [_("The steward must be an active person of the owning department.")]
     return {
         "title": title,
         "description": description,
@@ -269,10 +287,10 @@ def _check_columns(columns: Any, fields: dict) -> list[dict[str, str]]:
     """The columns cleaned, or problems under ``fields["columns"]`` naming each column."""
     problems: list[str] = []
     if not isinstance(columns, list) or not columns:
-        fields["columns"] = ["Declare at least one column."]
+        fields["columns"] = [_("Declare at least one column.")]
         return []
     if len(columns) > COLUMNS_MAX:
-        fields["columns"] = [f"A dataset has at most {COLUMNS_MAX} columns."]
+        fields["columns"] = [_("A dataset has at most %(max)s columns.", max=COLUMNS_MAX)]
         return []
     specs, seen = [], set()
     for number, column in enumerate(columns, start=1):
@@ -284,19 +302,38 @@ def _check_columns(columns: Any, fields: dict) -> list[dict[str, str]]:
             "sensitivity": column.get("sensitivity") or Sensitivity.NONE.value,
             "description": clean(column.get("description")),
         }
-        where = f"Column {number} ({name})" if name else f"Column {number}"
+        where = (
+            _("Column %(number)s (%(name)s)", number=number, name=name)
+            if name
+            else _("Column %(number)s", number=number)
+        )
         if not name or len(name) > COLUMN_NAME_MAX or not _COLUMN_NAME.fullmatch(name):
             problems.append(
-                f"{where}: a name of up to {COLUMN_NAME_MAX} letters, digits, spaces "
-                "or _ - . / ( )."
+                _(
+                    "%(where)s: a name of up to %(max)s letters, digits, spaces or _ - . / ( ).",
+                    where=where,
+                    max=COLUMN_NAME_MAX,
+                )
             )
         elif name.casefold() in seen:
-            problems.append(f"{where}: the name is used twice.")
+            problems.append(_("%(where)s: the name is used twice.", where=where))
         seen.add(name.casefold())
         if spec["type"] not in COLUMN_TYPES:
-            problems.append(f"{where}: the type must be one of {', '.join(COLUMN_TYPES)}.")
+            problems.append(
+                _(
+                    "%(where)s: the type must be one of %(choices)s.",
+                    where=where,
+                    choices=", ".join(COLUMN_TYPES),
+                )
+            )
         if spec["sensitivity"] not in SENSITIVITIES:
-            problems.append(f"{where}: the sensitivity must be one of {', '.join(SENSITIVITIES)}.")
+            problems.append(
+                _(
+                    "%(where)s: the sensitivity must be one of %(choices)s.",
+                    where=where,
+                    choices=", ".join(SENSITIVITIES),
+                )
+            )
         specs.append(spec)
     if problems:
         fields["columns"] = problems

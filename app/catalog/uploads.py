@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.actions import action
@@ -82,8 +84,10 @@ def upload_version(actor: User, dataset_id: int, stream: BinaryIO, filename: str
             dataset = for_change(actor, dataset_id, "dataset.upload")
             if _signature(dataset) != columns:
                 raise Conflict(
-                    "The dataset's columns changed while the file was being checked. "
-                    "Upload it again.",
+                    _(
+                        "The dataset's columns changed while the file was being checked. "
+                        "Upload it again."
+                    ),
                     code=CatalogError.STALE,
                 )
             number = max((v.number for v in dataset.versions), default=0) + 1
@@ -96,7 +100,12 @@ def upload_version(actor: User, dataset_id: int, stream: BinaryIO, filename: str
             )
             act.publish(
                 dataset_stream(dataset.id),
-                text=f"{actor.display_name} uploaded version {number} ({rows} rows)",
+                text=_l(
+                    "%(actor)s uploaded version %(number)s (%(rows)s rows)",
+                    actor=actor.display_name,
+                    number=number,
+                    rows=rows,
+                ),
                 dataset_id=dataset.id,
                 number=number,
                 row_count=rows,
@@ -126,8 +135,8 @@ def receive(stream: BinaryIO, directory: Path, limit: int) -> Received:
                 size += len(chunk)
                 if size > limit:
                     raise FileTooLarge(
-                        f"The file is larger than the limit of {_megabytes(limit)}.",
-                        fields={"file": [f"Upload at most {_megabytes(limit)}."]},
+                        _("The file is larger than the limit of %(size)s.", size=_megabytes(limit)),
+                        fields={"file": [_("Upload at most %(size)s.", size=_megabytes(limit))]},
                     )
                 digest.update(chunk)
                 out.write(chunk)
@@ -142,7 +151,7 @@ def _check(path: Path, columns: list[tuple[str, str]]) -> int:
         return check_file(path, columns)
     except FileRefused as refused:
         raise Invalid(
-            f"The file was refused. {refused.problem}",
+            _("The file was refused. %(problem)s", problem=refused.problem),
             code=CatalogError.BAD_FILE,
             fields={"file": [str(refused.problem)], "line": [str(refused.problem.line)]},
         ) from refused
@@ -205,7 +214,7 @@ def preview(actor: User, dataset_id: int) -> Preview:
     """
     dataset = get_dataset(actor, dataset_id)
     if not can(actor, "dataset.preview", dataset):
-        raise Forbidden("Only the contents of public datasets can be previewed.")
+        raise Forbidden(_("Only the contents of public datasets can be previewed."))
     latest = dataset.latest_version
     if latest is None:
         return Preview(None, [column.name for column in dataset.columns], [])

@@ -13,6 +13,8 @@ import enum
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -61,13 +63,13 @@ TRANSITIONS: dict[str, tuple[RequestStatus, ...]] = {
     "link_dataset": (S.SUBMITTED, S.ENDORSED),
 }
 STATUS_WORDS = {
-    S.DRAFT: "a draft",
-    S.SUBMITTED: "waiting for endorsement",
-    S.ENDORSED: "endorsed",
-    S.CHANGES_REQUESTED: "back with its requester for changes",
-    S.APPROVED: "approved",
-    S.REJECTED: "rejected",
-    S.WITHDRAWN: "withdrawn",
+    S.DRAFT: _l("a draft"),
+    S.SUBMITTED: _l("waiting for endorsement"),
+    S.ENDORSED: _l("endorsed"),
+    S.CHANGES_REQUESTED: _l("back with its requester for changes"),
+    S.APPROVED: _l("approved"),
+    S.REJECTED: _l("rejected"),
+    S.WITHDRAWN: _l("withdrawn"),
 }
 
 
@@ -82,6 +84,15 @@ def request_path(request_id: int) -> str:
 
 def sla_days() -> int:
     return current_app.config["REQUEST_SLA_DAYS"]
+
+
+# What a requester may not do to their own request, as ``refuse_own`` says it.
+OWN_VERBS = {
+    "endorse": _l("endorse"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "request changes to": _l("request changes to"),
+}
 
 
 # Loading ----------------------------------------------------------------------------------
@@ -107,7 +118,7 @@ def load_request(request_id: Any, *, lock: bool = False) -> DataRequest | None:
 def ensure_visible(actor: User, request: DataRequest | None) -> DataRequest:
     """Raises NotFound for a missing request and for one the actor may not see."""
     if request is None or not can(actor, "data_request.view", request):
-        raise NotFound("Data request not found.")
+        raise NotFound(_("Data request not found."))
     return request
 
 
@@ -140,24 +151,36 @@ def ensure_state(request: DataRequest, transition: str) -> None:
     where = STATUS_WORDS[status]
     if request.is_final:
         raise Conflict(
-            f"This request is already {where}; nothing more can be decided on it.",
+            _(
+                "This request is already %(where)s; nothing more can be decided on it.",
+                where=where,
+            ),
             code=RequestError.ALREADY_DECIDED,
         )
     if transition in ("edit", "submit"):
         raise Conflict(
-            f"This request is {where}; it can be edited and submitted only as a draft or "
-            "when changes were asked for.",
+            _(
+                "This request is %(where)s; it can be edited and submitted only as a draft "
+                "or when changes were asked for.",
+                where=where,
+            ),
             code=RequestError.NOT_EDITABLE,
         )
     if transition == "endorse":
         raise Conflict(
-            f"This request is {where}; only a submitted request waits for endorsement.",
+            _(
+                "This request is %(where)s; only a submitted request waits for endorsement.",
+                where=where,
+            ),
             code=RequestError.ALREADY_ENDORSED
             if status == S.ENDORSED
             else RequestError.NOT_EDITABLE,
         )
     raise Conflict(
-        f"This request is {where}; it must be endorsed by the requesting department first.",
+        _(
+            "This request is %(where)s; it must be endorsed by the requesting department first.",
+            where=where,
+        ),
         code=RequestError.NOT_ENDORSED,
     )
 
@@ -170,7 +193,10 @@ def refuse_own(actor: User, request: DataRequest, verb: str) -> None:
     """
     if actor.id == request.requester_id:
         raise Forbidden(
-            f"You filed this request, so you cannot {verb} it; someone else must.",
+            _(
+                "You filed this request, so you cannot %(verb)s it; someone else must.",
+                verb=OWN_VERBS.get(verb, verb),
+            ),
             code=RequestError.OWN_REQUEST,
         )
 
@@ -180,13 +206,15 @@ def ensure_not_decided_by(actor: User, request: DataRequest) -> None:
     owner_side = acting_for(actor, request.owner_department_id) is not None
     if owner_side and request.owner_approval_in:
         raise Conflict(
-            "The owning department has already approved this request; it now waits for "
-            "the data protection officer.",
+            _(
+                "The owning department has already approved this request; it now waits for "
+                "the data protection officer."
+            ),
             code=RequestError.ALREADY_APPROVED,
         )
     if has_role(actor, "dpo") and request.dpo_approval_in:
         raise Conflict(
-            "A data protection officer has already approved this request.",
+            _("A data protection officer has already approved this request."),
             code=RequestError.ALREADY_APPROVED,
         )
 
@@ -202,14 +230,24 @@ def jurisdiction_of(department) -> str:
     return department.region.jurisdiction
 
 
-def check_residency(dataset: Dataset, requesting_department, fields: dict) -> None:
-    """A dataset that must stay in its jurisdiction refuses requests from another one."""
+def check_residency(dataset: Dataset, requesting_department, fields: dict) -> bool:
+    """A dataset that must stay in its jurisdiction refuses requests from another one.
+
+    Returns whether it refused (the message is added to ``fields``).
+    """
     theirs = jurisdiction_of(requesting_department)
     if dataset.residency_jurisdiction != theirs and not dataset.cross_border_allowed:
         fields.setdefault("dataset_id", []).append(
-            f"“{dataset.title}” must stay in {dataset.residency_jurisdiction} and its owner "
-            f"does not allow cross-border use, so it cannot be requested from {theirs}."
+            _(
+                "“%(title)s” must stay in %(residency)s and its owner does not allow "
+                "cross-border use, so it cannot be requested from %(theirs)s.",
+                title=dataset.title,
+                residency=dataset.residency_jurisdiction,
+                theirs=theirs,
+            )
         )
+        return True
+    return False
 
 
 def needs_dpo(request: DataRequest) -> bool:
@@ -241,11 +279,11 @@ def clean_scope(
     unknown = sorted(set(wanted) - set(known))
     if unknown:
         fields.setdefault("columns", []).append(
-            f"Not columns of this dataset: {', '.join(unknown)}."
+            _("Not columns of this dataset: %(columns)s.", columns=", ".join(unknown))
         )
     chosen = [name for name in known if name in wanted]
     if dataset is not None and not chosen and not unknown:
-        fields.setdefault("columns", []).append("Choose at least one column.")
+        fields.setdefault("columns", []).append(_("Choose at least one column."))
     return {
         "columns": chosen,
         "row_filter": _clean_filter(row_filter, known, fields),
@@ -256,12 +294,14 @@ def clean_scope(
 
 def _clean_filter(row_filter: Any, known: list[str], fields: dict) -> dict[str, list[str]]:
     if not isinstance(row_filter, dict):
-        fields.setdefault("row_filter", []).append("Give the row filter as column: values.")
+        fields.setdefault("row_filter", []).append(_("Give the row filter as column: values."))
         return {}
     cleaned: dict[str, list[str]] = {}
     for column, values in row_filter.items():
         if column not in known:
-            fields.setdefault("row_filter", []).append(f"“{column}” is not a column of the data.")
+            fields.setdefault("row_filter", []).append(
+                _("“%(column)s” is not a column of the data.", column=column)
+            )
             continue
         items = values if isinstance(values, list) else []
         kept = list(dict.fromkeys(clean(v) for v in items if clean(v)))
@@ -269,8 +309,12 @@ def _clean_filter(row_filter: Any, known: list[str], fields: dict) -> dict[str, 
             continue
         if len(kept) > MAX_FILTER_VALUES or any(len(v) > VALUE_MAX for v in kept):
             fields.setdefault("row_filter", []).append(
-                f"Give at most {MAX_FILTER_VALUES} values of up to {VALUE_MAX} characters "
-                f"for “{column}”."
+                _(
+                    "Give at most %(count)s values of up to %(max)s characters for “%(column)s”.",
+                    count=MAX_FILTER_VALUES,
+                    max=VALUE_MAX,
+                    column=column,
+                )
             )
             continue
         cleaned[column] = kept
@@ -285,19 +329,21 @@ def _clean_reveal(dataset, reveal: Any, chosen: list[str], fields: dict) -> list
     wrong = sorted(set(wanted) - (personal & set(chosen)))
     if wrong:
         fields.setdefault("reveal_columns", []).append(
-            "Only personal columns you ask for can be revealed in clear: "
-            f"{', '.join(wrong)} cannot."
+            _(
+                "Only personal columns you ask for can be revealed in clear: %(columns)s cannot.",
+                columns=", ".join(wrong),
+            )
         )
     return [name for name in chosen if name in wanted and name in personal]
 
 
 def _clean_duration(duration: Any, fields: dict) -> int:
     if not isinstance(duration, int) or isinstance(duration, bool):
-        fields.setdefault("duration_days", []).append("Give the duration as a number of days.")
+        fields.setdefault("duration_days", []).append(_("Give the duration as a number of days."))
         return 0
     if not 1 <= duration <= MAX_DURATION_DAYS:
         fields.setdefault("duration_days", []).append(
-            f"Ask for between 1 and {MAX_DURATION_DAYS} days."
+            _("Ask for between 1 and %(max)s days.", max=MAX_DURATION_DAYS)
         )
     return duration
 
@@ -307,22 +353,34 @@ def wider_than(current: dict[str, Any], proposed: dict[str, Any]) -> dict[str, l
     problems: dict[str, list[str]] = {}
     extra = [c for c in proposed["columns"] if c not in current["columns"]]
     if extra:
-        problems["columns"] = [f"Not asked for, so they cannot be approved: {', '.join(extra)}."]
+        problems["columns"] = [
+            _("Not asked for, so they cannot be approved: %(columns)s.", columns=", ".join(extra))
+        ]
     for column, values in current["row_filter"].items():
         allowed = proposed["row_filter"].get(column)
         if allowed is None or not set(allowed) <= set(values):
             problems.setdefault("row_filter", []).append(
-                f"Rows of “{column}” are limited to {', '.join(values)}; an approval can only "
-                "keep or tighten that."
+                _(
+                    "Rows of “%(column)s” are limited to %(values)s; an approval can only "
+                    "keep or tighten that.",
+                    column=column,
+                    values=", ".join(values),
+                )
             )
     revealed = [c for c in proposed["reveal_columns"] if c not in current["reveal_columns"]]
     if revealed:
         problems["reveal_columns"] = [
-            f"Not asked for in clear, so they stay redacted: {', '.join(revealed)}."
+            _(
+                "Not asked for in clear, so they stay redacted: %(columns)s.",
+                columns=", ".join(revealed),
+            )
         ]
     if proposed["duration_days"] > current["duration_days"]:
         problems["duration_days"] = [
-            f"The request asks for {current['duration_days']} days; an approval cannot be longer."
+            _(
+                "The request asks for %(days)s days; an approval cannot be longer.",
+                days=current["duration_days"],
+            )
         ]
     return problems
 
@@ -334,8 +392,8 @@ def label(user: User) -> str:
     return f"{user.display_name} ({user.department.name})"
 
 
-def acting_label(actor: User, head: User | None) -> str:
+def acting_label(actor: User, head: User | None) -> Any:
     """ "Daniel Yip (DSD), on behalf of Henry Wong" for a deputy; the actor's label else."""
     if head is None or head.id == actor.id:
         return label(actor)
-    return f"{label(actor)}, on behalf of {head.display_name},"
+    return _l("%(actor)s, on behalf of %(head)s,", actor=label(actor), head=head.display_name)

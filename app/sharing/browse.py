@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -66,11 +67,11 @@ def list_requests(
     """
     fields: dict[str, list[str]] = {}
     if box not in BOXES:
-        fields["box"] = [f"Choose one of: {', '.join(BOXES)}."]
+        fields["box"] = [_("Choose one of: %(choices)s.", choices=", ".join(BOXES))]
     if status and status not in STATUSES:
-        fields["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+        fields["status"] = [_("Choose one of: %(choices)s.", choices=", ".join(STATUSES))]
     if fields:
-        raise Invalid("The requests could not be listed.", fields=fields)
+        raise Invalid(_("The requests could not be listed."), fields=fields)
     require(actor, "data_request.list")
     stmt = (
         select(DataRequest)

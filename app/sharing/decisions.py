@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.models import User
 from app.actions import action
 from app.common import utcnow
@@ -36,9 +39,11 @@ from app.sharing.timeline import announce, dpos, next_deciders, record
 
 UNSET: Any = object()
 _NOT_YOURS = {
-    "endorse": "Only the head of the requesting department, or the head's deputy, endorses it.",
-    "decide": "Only the head (or deputy) of the department whose turn it is, or a data "
-    "protection officer when one is needed, can decide on it now.",
+    "endorse": _l("Only the head of the requesting department, or the head's deputy, endorses it."),
+    "decide": _l(
+        "Only the head (or deputy) of the department whose turn it is, or a data "
+        "protection officer when one is needed, can decide on it now."
+    ),
 }
 
 
@@ -55,7 +60,7 @@ def _capacity(actor: User, request: DataRequest, verb: str) -> Capacity:
         if request.status == RequestStatus.ENDORSED:
             ensure_not_decided_by(actor, request)
         key = "endorse" if request.status == RequestStatus.SUBMITTED else "decide"
-        raise Forbidden(_NOT_YOURS[key])
+        raise Forbidden(str(_NOT_YOURS[key]))
     return capacity
 
 
@@ -83,18 +88,22 @@ def endorse_request(actor: User, request_id: int, *, note: str | None = None) ->
             request, EntryKind.ENDORSED, actor, role=capacity.role, head=capacity.head, note=text
         )
         act.detail.update(on_behalf_of=_behalf(actor, capacity), note=text or None)
-        announce(act, request, f"{acting_label(actor, capacity.head)} endorsed “{request.title}”")
+        who = acting_label(actor, capacity.head)
+        announce(act, request, _l("%(actor)s endorsed “%(title)s”", actor=who, title=request.title))
         act.notify(
             next_deciders(request),
-            subject=f"Decide on a data request: {request.title}",
-            text=f"{request.requesting_department.name} asks for “{request.title}”.",
+            subject=_l("Decide on a data request: %(title)s", title=request.title),
+            text=_l(
+                "%(department)s asks for “%(title)s”.",
+                department=request.requesting_department.name,
+                title=request.title,
+            ),
             link=request_path(request.id),
         )
         act.notify(
             [request.requester],
-            subject=f"Endorsed: {request.title}",
-            text=f"{acting_label(actor, capacity.head)} endorsed your request; "
-            "the owner decides next.",
+            subject=_l("Endorsed: %(title)s", title=request.title),
+            text=_l("%(actor)s endorsed your request; the owner decides next.", actor=who),
             link=request_path(request.id),
         )
     return request
@@ -126,7 +135,7 @@ def approve_request(
         capacity = _capacity(actor, request, "approve")
         if request.dataset is None:
             raise Conflict(
-                "Link a dataset to this request before approving it.",
+                _("Link a dataset to this request before approving it."),
                 code=RequestError.DATASET_MISSING,
             )
         had_dpo = request.needs_dpo
@@ -160,21 +169,39 @@ def approve_request(
             complete=complete,
         )
         who = acting_label(actor, capacity.head if capacity.role == ApproverRole.OWNER else None)
-        as_what = " as data protection officer" if capacity.role == ApproverRole.DPO else ""
+        params = {"actor": who, "title": request.title}
+        as_dpo = capacity.role == ApproverRole.DPO
         if complete:
-            _complete(act, actor, request, f"{who} approved “{request.title}”{as_what}", had_dpo)
+            text = (
+                _l("%(actor)s approved “%(title)s” as data protection officer", **params)
+                if as_dpo
+                else _l("%(actor)s approved “%(title)s”", **params)
+            )
+            _complete(act, actor, request, text, had_dpo)
         else:
             announce(
                 act,
                 request,
-                f"{who} approved “{request.title}”{as_what}; one more approval is needed",
+                _l(
+                    "%(actor)s approved “%(title)s” as data protection officer; one more "
+                    "approval is needed",
+                    **params,
+                )
+                if as_dpo
+                else _l("%(actor)s approved “%(title)s”; one more approval is needed", **params),
                 had_dpo=had_dpo,
                 narrowed=bool(narrowed),
             )
             act.notify(
                 [request.requester],
-                subject=f"One approval in: {request.title}",
-                text=f"{who} approved your request{as_what}; one more approval is needed.",
+                subject=_l("One approval in: %(title)s", title=request.title),
+                text=_l(
+                    "%(actor)s approved your request as data protection officer; one more "
+                    "approval is needed.",
+                    actor=who,
+                )
+                if as_dpo
+                else _l("%(actor)s approved your request; one more approval is needed.", actor=who),
                 link=request_path(request.id),
             )
     return request
@@ -200,11 +227,11 @@ def _narrow(request, columns, row_filter, reveal_columns, duration_days) -> dict
     fields: dict[str, list[str]] = {}
     proposed = clean_scope(request.dataset, **merged, fields=fields)
     if fields:
-        raise Invalid("The approval was not given.", fields=fields)
+        raise Invalid(_("The approval was not given."), fields=fields)
     wider = wider_than(current, proposed)
     if wider:
         raise Invalid(
-            "An approval may narrow the scope asked for, never widen it.",
+            _("An approval may narrow the scope asked for, never widen it."),
             code=RequestError.WIDER_SCOPE,
             fields=wider,
         )
@@ -216,7 +243,7 @@ def _narrow(request, columns, row_filter, reveal_columns, duration_days) -> dict
     return {"from": current, "to": proposed}
 
 
-def _complete(act, actor: User, request: DataRequest, text: str, had_dpo: bool) -> Grant:
+def _complete(act, actor: User, request: DataRequest, text: Any, had_dpo: bool) -> Grant:
     """Every required approval is in: approve the request and create its grant."""
     request.status = RequestStatus.APPROVED.value
     request.decided_at = utcnow()
@@ -225,9 +252,12 @@ def _complete(act, actor: User, request: DataRequest, text: str, had_dpo: bool) 
     act.detail["grant_id"] = grant.id
     act.notify(
         [request.requester],
-        subject=f"Approved: {request.title}",
-        text=f"Your request “{request.title}” is approved; its grant runs until "
-        f"{grant.expires_at:%d %b %Y}.",
+        subject=_l("Approved: %(title)s", title=request.title),
+        text=_l(
+            "Your request “%(title)s” is approved; its grant runs until %(end)s.",
+            title=request.title,
+            end=f"{grant.expires_at:%d %b %Y}",
+        ),
         link=request_path(request.id),
     )
     return grant
@@ -243,7 +273,7 @@ def reject_request(actor: User, request_id: int, *, reason: str) -> DataRequest:
     with action(actor, "data_request.rejected") as act:
         request = for_transition(actor, request_id, "reject")
         capacity = _capacity(actor, request, "reject")
-        text = _required_note(reason, "reason", "Say why the request is rejected.")
+        text = _required_note(reason, "reason", _l("Say why the request is rejected."))
         had_dpo = request.needs_dpo
         request.status = RequestStatus.REJECTED.value
         request.decided_at = utcnow()
@@ -254,11 +284,16 @@ def reject_request(actor: User, request_id: int, *, reason: str) -> DataRequest:
             role=capacity.role.value, on_behalf_of=_behalf(actor, capacity), reason=text
         )
         who = acting_label(actor, capacity.head)
-        announce(act, request, f"{who} rejected “{request.title}”", had_dpo=had_dpo)
+        announce(
+            act,
+            request,
+            _l("%(actor)s rejected “%(title)s”", actor=who, title=request.title),
+            had_dpo=had_dpo,
+        )
         act.notify(
             [request.requester],
-            subject=f"Rejected: {request.title}",
-            text=f"{who} rejected your request: {text[:300]}",
+            subject=_l("Rejected: %(title)s", title=request.title),
+            text=_l("%(actor)s rejected your request: %(reason)s", actor=who, reason=text[:300]),
             link=request_path(request.id),
         )
     return request
@@ -273,7 +308,7 @@ def request_changes(actor: User, request_id: int, *, note: str) -> DataRequest:
     with action(actor, "data_request.changes_requested") as act:
         request = for_transition(actor, request_id, "request_changes")
         capacity = _capacity(actor, request, "request changes to")
-        text = _required_note(note, "note", "Say what should change.")
+        text = _required_note(note, "note", _l("Say what should change."))
         had_dpo = request.needs_dpo
         request.status = RequestStatus.CHANGES_REQUESTED.value
         request.due_on = None
@@ -289,20 +324,30 @@ def request_changes(actor: User, request_id: int, *, note: str) -> DataRequest:
             role=capacity.role.value, on_behalf_of=_behalf(actor, capacity), note=text
         )
         who = acting_label(actor, capacity.head)
-        announce(act, request, f"{who} asked for changes to “{request.title}”", had_dpo=had_dpo)
+        announce(
+            act,
+            request,
+            _l("%(actor)s asked for changes to “%(title)s”", actor=who, title=request.title),
+            had_dpo=had_dpo,
+        )
         act.notify(
             [request.requester],
-            subject=f"Changes asked: {request.title}",
-            text=f"{who} asks you to change your request: {text[:300]}",
+            subject=_l("Changes asked: %(title)s", title=request.title),
+            text=_l(
+                "%(actor)s asks you to change your request: %(note)s", actor=who, note=text[:300]
+            ),
             link=request_path(request.id),
         )
     return request
 
 
-def _required_note(value: Any, field: str, message: str) -> str:
+def _required_note(value: Any, field: str, message: Any) -> str:
     text = clean(value)
     if not text or len(text) > NOTE_MAX:
         raise Invalid(
-            "That was not done.", fields={field: [f"{message} (up to {NOTE_MAX} characters)"]}
+            _("That was not done."),
+            fields={
+                field: [_("%(message)s (up to %(max)s characters)", message=message, max=NOTE_MAX)]
+            },
         )
     return text

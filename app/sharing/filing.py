@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.acting import acting_for
 from app.accounts.models import Department, User
 from app.actions import action
@@ -46,22 +49,22 @@ def _load_dataset(dataset_id: Any, fields: dict) -> Dataset | None:
         return None
     dataset = db.session.get(Dataset, dataset_id) if isinstance(dataset_id, int) else None
     if dataset is None:
-        fields.setdefault("dataset_id", []).append("There is no such dataset in the catalog.")
+        fields.setdefault("dataset_id", []).append(_("There is no such dataset in the catalog."))
     return dataset
 
 
 def _check_text(values: dict[str, str], fields: dict) -> None:
     messages = {
-        "title": "Say in a few words which data you need.",
-        "purpose": "Say what the data will be used for.",
-        "legal_basis": "Name the law or agreement that allows this use.",
+        "title": _("Say in a few words which data you need."),
+        "purpose": _("Say what the data will be used for."),
+        "legal_basis": _("Name the law or agreement that allows this use."),
     }
     for name, value in values.items():
         limit = TITLE_MAX if name == "title" else TEXT_MAX
         if not value:
             fields.setdefault(name, []).append(messages[name])
         elif len(value) > limit:
-            fields.setdefault(name, []).append(f"Keep it within {limit} characters.")
+            fields.setdefault(name, []).append(_("Keep it within %(max)s characters.", max=limit))
 
 
 def _owner_department(dataset, owner_department_id: Any, fields: dict) -> Department | None:
@@ -74,7 +77,7 @@ def _owner_department(dataset, owner_department_id: Any, fields: dict) -> Depart
     )
     if department is None:
         fields.setdefault("owner_department_id", []).append(
-            "Choose a dataset, or the department you ask for data nobody publishes yet."
+            _("Choose a dataset, or the department you ask for data nobody publishes yet.")
         )
     return department
 
@@ -111,8 +114,10 @@ def file_request(
             actor,
             "data_request.file",
             workspace,
-            "Only current members (not observers) of a department taking part in an active "
-            "workspace can file requests from it.",
+            _(
+                "Only current members (not observers) of a department taking part in an "
+                "active workspace can file requests from it."
+            ),
         )
         fields: dict[str, list[str]] = {}
         texts = {
@@ -123,8 +128,7 @@ def file_request(
         _check_text(texts, fields)
         dataset = _load_dataset(dataset_id, fields)
         owner = _owner_department(dataset, owner_department_id, fields)
-        if dataset is not None:
-            check_residency(dataset, actor.department, fields)
+        refused = dataset is not None and check_residency(dataset, actor.department, fields)
         scope = clean_scope(
             dataset,
             columns=columns or [],
@@ -134,8 +138,8 @@ def file_request(
             fields=fields,
         )
         if fields:
-            code = RequestError.CROSS_BORDER_REFUSED if _cross_border(fields) else None
-            raise Invalid("The request was not saved.", code=code, fields=fields)
+            code = RequestError.CROSS_BORDER_REFUSED if refused else None
+            raise Invalid(_("The request was not saved."), code=code, fields=fields)
         request = DataRequest(
             workspace_id=workspace.id,
             requester_id=actor.id,
@@ -156,16 +160,16 @@ def file_request(
         announce(
             act,
             request,
-            f"{label(actor)} drafted the data request “{request.title}”",
+            _l(
+                "%(actor)s drafted the data request “%(title)s”",
+                actor=label(actor),
+                title=request.title,
+            ),
         )
     if submit:
         # After the filing's own action, so that the stream tells the steps in order.
         return submit_request(actor, request.id)
     return request
-
-
-def _cross_border(fields: dict) -> bool:
-    return any("cross-border" in message for message in fields.get("dataset_id", []))
 
 
 def update_request(
@@ -187,7 +191,7 @@ def update_request(
     """
     with action(actor, "data_request.edited") as act:
         request = for_transition(actor, request_id, "edit")
-        require(actor, "data_request.edit", request, "Only the requester can edit a request.")
+        require(actor, "data_request.edit", request, _("Only the requester can edit a request."))
         before = {
             "title": request.title,
             "purpose": request.purpose,
@@ -218,7 +222,7 @@ def update_request(
             fields=fields,
         )
         if fields:
-            raise Invalid("The request was not saved.", fields=fields)
+            raise Invalid(_("The request was not saved."), fields=fields)
         after = {**before, **texts, **scope}
         changed = sorted(key for key in after if after[key] != before[key])
         if not changed:
@@ -234,7 +238,12 @@ def update_request(
         announce(
             act,
             request,
-            f"{label(actor)} edited the data request “{request.title}” ({', '.join(changed)})",
+            _l(
+                "%(actor)s edited the data request “%(title)s” (%(changed)s)",
+                actor=label(actor),
+                title=request.title,
+                changed=", ".join(changed),
+            ),
             changed=changed,
         )
     return request
@@ -259,13 +268,13 @@ def submit_request(actor: User, request_id: int) -> DataRequest:
     """
     with action(actor, "data_request.submitted") as act:
         request = for_transition(actor, request_id, "submit")
-        require(actor, "data_request.submit", request, "Only the requester can submit it.")
+        require(actor, "data_request.submit", request, _("Only the requester can submit it."))
         if request.dataset is not None:
             fields: dict[str, list[str]] = {}
             check_residency(request.dataset, request.requesting_department, fields)
             if fields:
                 raise Invalid(
-                    "The request cannot be submitted.",
+                    _("The request cannot be submitted."),
                     code=RequestError.CROSS_BORDER_REFUSED,
                     fields=fields,
                 )
@@ -280,15 +289,23 @@ def submit_request(actor: User, request_id: int) -> DataRequest:
         announce(
             act,
             request,
-            f"{label(actor)} submitted the data request “{request.title}”",
+            _l(
+                "%(actor)s submitted the data request “%(title)s”",
+                actor=label(actor),
+                title=request.title,
+            ),
             due_on=request.due_on.isoformat(),
         )
         implicit = acting_for(actor, request.requesting_department_id) is actor
         if not implicit:
             act.notify(
                 next_deciders(request),
-                subject=f"Endorse a data request: {request.title}",
-                text=f"{label(actor)} asks your department's endorsement of “{request.title}”.",
+                subject=_l("Endorse a data request: %(title)s", title=request.title),
+                text=_l(
+                    "%(actor)s asks your department's endorsement of “%(title)s”.",
+                    actor=label(actor),
+                    title=request.title,
+                ),
                 link=request_path(request.id),
             )
     if implicit:
@@ -316,12 +333,20 @@ def _endorse_implicitly(head: User, request: DataRequest) -> None:
         announce(
             act,
             request,
-            f"{label(head)} endorsed “{request.title}” by filing it as the department's head",
+            _l(
+                "%(actor)s endorsed “%(title)s” by filing it as the department's head",
+                actor=label(head),
+                title=request.title,
+            ),
         )
         act.notify(
             next_deciders(request),
-            subject=f"Decide on a data request: {request.title}",
-            text=f"{request.requesting_department.name} asks for “{request.title}”.",
+            subject=_l("Decide on a data request: %(title)s", title=request.title),
+            text=_l(
+                "%(department)s asks for “%(title)s”.",
+                department=request.requesting_department.name,
+                title=request.title,
+            ),
             link=request_path(request.id),
         )
 
@@ -344,7 +369,7 @@ def withdraw_request(actor: User, request_id: int, *, reason: str | None = None)
     """
     with action(actor, "data_request.withdrawn") as act:
         request = for_transition(actor, request_id, "withdraw")
-        require(actor, "data_request.withdraw", request, "Only the requester can withdraw it.")
+        require(actor, "data_request.withdraw", request, _("Only the requester can withdraw it."))
         note = clean(reason)[:NOTE_MAX]
         waiting = next_deciders(request)
         had_dpo = request.needs_dpo
@@ -355,13 +380,21 @@ def withdraw_request(actor: User, request_id: int, *, reason: str | None = None)
         announce(
             act,
             request,
-            f"{label(actor)} withdrew the data request “{request.title}”",
+            _l(
+                "%(actor)s withdrew the data request “%(title)s”",
+                actor=label(actor),
+                title=request.title,
+            ),
             had_dpo=had_dpo,
         )
         act.notify(
             waiting,
-            subject=f"Request withdrawn: {request.title}",
-            text=f"{label(actor)} withdrew “{request.title}”; nothing is left to decide.",
+            subject=_l("Request withdrawn: %(title)s", title=request.title),
+            text=_l(
+                "%(actor)s withdrew “%(title)s”; nothing is left to decide.",
+                actor=label(actor),
+                title=request.title,
+            ),
             link=request_path(request.id),
         )
     return request
@@ -376,26 +409,31 @@ def comment_on_request(actor: User, request_id: int, *, text: str) -> DataReques
     with action(actor, "data_request.commented") as act:
         request = load_request(request_id, lock=True)
         if request is None or not can(actor, "data_request.view", request):
-            raise NotFound("Data request not found.")
+            raise NotFound(_("Data request not found."))
         require(
             actor,
             "data_request.comment",
             request,
-            "Only the people working on this request can comment on it.",
+            _("Only the people working on this request can comment on it."),
         )
         body = clean(text)
         if not body or len(body) > NOTE_MAX:
             raise Invalid(
-                "The comment was not added.",
-                fields={"text": [f"Write a comment of up to {NOTE_MAX} characters."]},
+                _("The comment was not added."),
+                fields={"text": [_("Write a comment of up to %(max)s characters.", max=NOTE_MAX)]},
             )
         record(request, EntryKind.COMMENTED, actor, note=body)
         act.detail["length"] = len(body)
-        announce(act, request, f"{label(actor)} commented on “{request.title}”", comment=body)
+        announce(
+            act,
+            request,
+            _l("%(actor)s commented on “%(title)s”", actor=label(actor), title=request.title),
+            comment=body,
+        )
         people = [request.requester, *next_deciders(request)]
         act.notify(
             [p for p in people if p.id != actor.id],
-            subject=f"New comment on {request.title}",
+            subject=_l("New comment on %(title)s", title=request.title),
             text=f"{label(actor)}: {body[:300]}",
             link=request_path(request.id),
         )
@@ -418,26 +456,28 @@ def link_dataset(
         request = for_transition(actor, request_id, "link_dataset")
         if request.dataset_id is not None:
             raise Conflict(
-                "This request already names a dataset.", code=RequestError.DATASET_ALREADY_LINKED
+                _("This request already names a dataset."),
+                code=RequestError.DATASET_ALREADY_LINKED,
             )
         head = acting_for(actor, request.owner_department_id)
         if head is None or actor.id == request.requester_id:
             raise Forbidden(
-                "Only the head (or deputy) of the department asked can link a dataset to it."
+                _("Only the head (or deputy) of the department asked can link a dataset to it.")
             )
         fields: dict[str, list[str]] = {}
         dataset = _load_dataset(dataset_id, fields)
         if dataset_id is None:
-            fields["dataset_id"] = ["Choose the dataset that answers this request."]
+            fields["dataset_id"] = [_("Choose the dataset that answers this request.")]
         if dataset is not None and dataset.owner_department_id != request.owner_department_id:
             fields.setdefault("dataset_id", []).append(
-                f"Link a dataset of {request.owner_department.name}."
+                _("Link a dataset of %(department)s.", department=request.owner_department.name)
             )
-        if dataset is not None:
-            check_residency(dataset, request.requesting_department, fields)
+        refused = dataset is not None and check_residency(
+            dataset, request.requesting_department, fields
+        )
         if fields:
-            code = RequestError.CROSS_BORDER_REFUSED if _cross_border(fields) else None
-            raise Invalid("The dataset was not linked.", code=code, fields=fields)
+            code = RequestError.CROSS_BORDER_REFUSED if refused else None
+            raise Invalid(_("The dataset was not linked."), code=code, fields=fields)
         had_dpo = request.needs_dpo
         request.dataset_id = dataset.id
         request.dataset = dataset
@@ -461,15 +501,23 @@ def link_dataset(
         announce(
             act,
             request,
-            f"{acting_label(actor, head)} linked the dataset “{dataset.title}” to the request "
-            f"“{request.title}”",
+            _l(
+                "%(actor)s linked the dataset “%(dataset)s” to the request “%(title)s”",
+                actor=acting_label(actor, head),
+                dataset=dataset.title,
+                title=request.title,
+            ),
             had_dpo=had_dpo,
         )
         act.notify(
             [request.requester],
-            subject=f"Choose columns: {request.title}",
-            text=f"{request.owner_department.name} linked “{dataset.title}” to your request. "
-            "Choose its columns and rows, then submit it again.",
+            subject=_l("Choose columns: %(title)s", title=request.title),
+            text=_l(
+                "%(department)s linked “%(dataset)s” to your request. Choose its columns and "
+                "rows, then submit it again.",
+                department=request.owner_department.name,
+                dataset=dataset.title,
+            ),
             link=request_path(request.id),
         )
     return request

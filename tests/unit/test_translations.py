@@ -219,26 +219,9 @@ def test_service_message_scanner_tells_marked_from_bare_strings():
     assert unmarked_service_messages(marked) == []
 
 
-# Domains whose service messages are still English only: their pages are translated, their
-# refusals and feed sentences not yet. The README says so; remove a domain once it is done.
-NOT_YET_TRANSLATED = ("app/cases/", "app/catalog/", "app/sharing/")
-
-
 def test_every_service_message_is_marked_for_translation():
     problems = []
     for path in sorted((ROOT / "app").rglob("*.py")):
         name = str(path.relative_to(ROOT))
-        if not name.startswith(NOT_YET_TRANSLATED):
-            problems += unmarked_service_messages(path.read_text(), name)
+        problems += unmarked_service_messages(path.read_text(), name)
     assert not problems, "Service messages not marked with _() or _l():\n" + "\n".join(problems)
-
-
-def test_the_domains_not_yet_translated_still_have_bare_messages():
-    """Once a listed domain is translated, this fails: take it off NOT_YET_TRANSLATED."""
-    for domain in NOT_YET_TRANSLATED:
-        bare = [
-            problem
-            for path in sorted((ROOT / domain).rglob("*.py"))
-            for problem in unmarked_service_messages(path.read_text(), str(path))
-        ]
-        assert bare, f"{domain} has no bare service message left: remove it from the list"
