@@ -349,6 +349,7 @@ def prepare_database(workdir: Path, admin_url: str) -> tuple[dict[str, str], str
         "INSTANCE_DIR": str(workdir / "instance"),
         "BRIDGEWORK_ENV": "production",
         "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "AUDIT_HMAC_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
     }
     setup_env = {**os.environ, **env, **CHEAP_HASHING, "BRIDGEWORK_ENV": "development"}
     flask = [str(BIN / "flask"), "--app", "wsgi"]
