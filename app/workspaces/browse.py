@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, or_, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload, undefer
 
 from app.accounts.models import Department, Region, User
 from app.common import Page, paginate, utcnow
@@ -44,6 +44,31 @@ def _state_clause(state: str):
     if state == WorkspaceState.ENDED:
         return and_(active, Workspace.ends_on < today)
     return and_(active, Workspace.ends_on >= today)
+
+
+def _user_ref(relationship):
+    """A user named in a list: only what ``UserRefSchema`` dumps, nothing loaded after it."""
+    return joinedload(relationship).options(
+        load_only(User.id, User.username, User.display_name),
+        raiseload(User.department),
+        raiseload(User.role_links),
+    )
+
+
+_LIST_LOADING = (
+    undefer(Workspace.member_count),
+    _user_ref(Workspace.created_by),
+    selectinload(Workspace.participations).options(
+        _user_ref(WorkspaceDepartment.invited_by),
+        _user_ref(WorkspaceDepartment.responded_by),
+        _user_ref(WorkspaceDepartment.responded_on_behalf_of),
+        _user_ref(WorkspaceDepartment.withdrawn_by),
+    ),
+)
+"""What a page of the workspace list shows (the list page and ``WorkspaceSchema``), in
+three statements whatever the page's length: the page with its owner and creator, then
+every department of those workspaces with the four people named on it. Anything else a
+dump touches raises, so a new field cannot silently load rows one by one again."""
 
 
 def _participating(*conditions):
@@ -91,9 +116,7 @@ def list_workspaces(
             None,
             "Only administrators and auditors can list every workspace.",
         )
-    stmt = select(Workspace).options(
-        selectinload(Workspace.participations), undefer(Workspace.member_count)
-    )
+    stmt = select(Workspace).options(*_LIST_LOADING)
     if scope == "mine":
         stmt = stmt.where(involved_clause(actor))
     if q and q.strip():
