@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
 from app.common import utcnow
@@ -30,12 +31,17 @@ def secret_hash(secret: str) -> str:
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
+_WITH_ROLES = (joinedload(User.role_links),)
+"""Every request asks the caller's roles: they come in the same statement as the user
+(and its department), instead of a second one."""
+
+
 def load_session_user(identity: str) -> User | None:
     """Find the user of a session cookie; stale session versions and inactive users fail."""
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=_WITH_ROLES)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
@@ -46,7 +52,15 @@ def user_for_token(raw: str) -> User | None:
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.prefix == parts[1])
+            .options(joinedload(ApiToken.user).options(*_WITH_ROLES))
+        )
+        .unique()
+        .one_or_none()
+    )
     now = utcnow()
     if token is None or not token.is_usable(now):
         return None
