@@ -12,14 +12,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import defaultload, selectinload, undefer
 
 from app.accounts.models import User
 from app.common import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.policy import can, is_signed_in, require
-from app.workspaces.models import Membership, Workspace, WorkspaceRole, WorkspaceState
+from app.workspaces.models import (
+    Membership,
+    Workspace,
+    WorkspaceRole,
+    WorkspaceState,
+    forget_single_memberships,
+)
 from app.workspaces.policy import current_membership
 
 
@@ -67,13 +73,23 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
         .where(Workspace.id == workspace_id)
         .options(
             selectinload(Workspace.participations),
-            selectinload(Workspace.memberships),
             undefer(Workspace.member_count),
+            defaultload(Workspace.created_by).lazyload(User.role_links),
         )
     )
     if lock:
-        stmt = stmt.with_for_update(of=Workspace).execution_options(populate_existing=True)
-    return db.session.scalar(stmt)
+        # A change may check or touch any membership (last lead, notifications): load them all.
+        stmt = (
+            stmt.options(selectinload(Workspace.memberships))
+            .with_for_update(of=Workspace)
+            .execution_options(populate_existing=True)
+        )
+    workspace = db.session.scalar(stmt)
+    if workspace is not None:
+        # Reads ask only the viewer's membership (``Workspace.membership_of``), fetched
+        # afresh for this load.
+        forget_single_memberships(workspace)
+    return workspace
 
 
 def ensure_visible(actor: User, workspace: Workspace | None) -> Workspace:

@@ -132,7 +132,7 @@ def _page(workspace_id: int, failed=None, **bound):
     )
     forms["add_member"].user_id.choices = grouped_choices(
         overview.member_candidates,
-        lambda u: u.department.name,
+        lambda u: u.department_name,
         _("Choose a person…"),
         label=lambda u: u.display_name,
     )
