@@ -20,7 +20,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
 from app.policy import is_signed_in, require
-from app.realtime import events_after, last_seq, publish
+from app.realtime import last_seq, messages_after, publish
 
 
 def user_stream(user_id: int) -> str:
@@ -198,6 +198,6 @@ def user_events(actor: User, after: int = 0) -> dict:
     require(actor, "notification.read")
     stream = user_stream(actor.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, after)],
+        "items": messages_after(stream, after),
         "last_seq": last_seq(stream),
     }

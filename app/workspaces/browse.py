@@ -12,7 +12,7 @@ from app.common import Page, paginate, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import events_after, last_seq
+from app.realtime import last_seq, messages_after
 from app.realtime.models import Event
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
@@ -297,6 +297,6 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     workspace = get_workspace(actor, workspace_id)
     stream = workspace_stream(workspace.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "items": messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
