@@ -24,6 +24,9 @@ from tests.factories import PASSWORD, _password_hash, make_department, make_user
 API = "/api/v1"
 FEW, MANY = 10, 1000
 LIST_BUDGET = 6
+WORKSPACE_PAGE_BUDGET = 11
+"""The lead's workspace page is many lists in one (members, activity, the member picker,
+the departments to invite): over 6, measured flat at 11 (bench/README.md)."""
 WORKSPACE_LIST_PAGE_BUDGET = 7
 """Over issue 13's 6 by one (bench/README.md): the page's filter asks for the regions and
 the departments apart. The budget stops it growing; the count is flat with the rows."""
@@ -323,3 +326,21 @@ def test_audit_page(client, db, count_queries, auditor_with_log):
         lambda: client.get("/audit/"),
         lambda n: _audit_entries(db, auditor_with_log, n),
     )
+
+
+def test_workspace_page_of_a_lead(client, db, count_queries, led):
+    """The members list (50 a page) and the lead's member picker (every candidate)."""
+    from tests.factories import make_participation
+
+    lead = led.created_by
+    partner = make_department()
+    make_participation(led, partner, status="accepted")
+    _people(db, partner, FEW, "candidate")
+    login(client, lead, PASSWORD)
+    url = f"/workspaces/{led.id}"
+
+    def grow(n: int) -> None:
+        _members(db, led, n // 2, FEW)
+        _people(db, partner, n // 2, "more_candidate")
+
+    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=WORKSPACE_PAGE_BUDGET)
