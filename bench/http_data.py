@@ -33,6 +33,8 @@ WORKSPACES = 500
 EVENTS = 20_000
 NOTIFICATIONS = 5_000
 AUDIT_ENTRIES = 50_000
+DATASETS = 300
+CASES = 200  # all in the measured workspace: its board and case list
 MEMBERS = (5, 20)
 BENCH_WORKSPACE_MEMBERS = 20
 BENCH_WORKSPACE_EVENTS = 600
@@ -45,6 +47,8 @@ def _services() -> SimpleNamespace:
     from app.accounts import service as accounts
     from app.accounts.models import Department, Region, User
     from app.audit.models import AuditEntry
+    from app.cases import service as cases
+    from app.catalog import service as catalog
     from app.common import utcnow
     from app.extensions import db
     from app.notifications.models import Notification
@@ -72,6 +76,8 @@ def _services() -> SimpleNamespace:
         accept_invitation=workspaces.accept_invitation,
         add_member=workspaces.add_member,
         update_workspace=workspaces.update_workspace,
+        create_dataset=catalog.create_dataset,
+        create_case=cases.create_case,
     )
 
 
@@ -100,6 +106,8 @@ class _Plan:
     workspaces: int
     events: int
     audit_entries: int
+    datasets: int
+    cases: int
 
     @classmethod
     def at(cls, scale: float) -> _Plan:
@@ -108,6 +116,8 @@ class _Plan:
             workspaces=max(10, round(WORKSPACES * scale)),
             events=round(EVENTS * scale),
             audit_entries=round(AUDIT_ENTRIES * scale),
+            datasets=max(20, round(DATASETS * scale)),
+            cases=max(20, round(CASES * scale)),
         )
 
 
@@ -162,6 +172,9 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
     log(f"  workspace events ({time.monotonic() - started:.0f} s)")
     _sign_ins(s, rng, plan.audit_entries)
     log(f"  audit entries ({time.monotonic() - started:.0f} s)")
+    _datasets(s, rng, officers, plan.datasets)
+    _cases(s, rng, lead, bench_workspace, plan.cases)
+    log(f"  {plan.datasets} datasets, {plan.cases} cases ({time.monotonic() - started:.0f} s)")
 
     personas = {
         "head": Persona("dsd.head", DEMO_PASSWORD),
@@ -174,10 +187,40 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
         persona.token = s.create_token(_user(s, persona.username), name="http benchmark")[1]
     return BenchData(
         personas=personas,
-        ids={"workspace_id": bench_workspace},
+        ids={"workspace_id": bench_workspace, "cases_workspace_id": bench_workspace},
         counts=_counts(s),
         seconds=time.monotonic() - started,
     )
+
+
+def _datasets(s, rng: random.Random, officers: dict[int, list], count: int) -> None:
+    """Datasets registered by officers of every department, through the catalog service."""
+    people = [person for group in officers.values() for person in group]
+    for number in range(count):
+        s.create_dataset(
+            rng.choice(people),
+            title=f"Benchmark readings {number + 1}",
+            description="Sensor readings gathered for the read benchmark.",
+            classification=rng.choice(["public", "internal", "restricted"]),
+            update_frequency=rng.choice(["daily", "weekly", "monthly"]),
+            columns=[
+                {"name": "station", "type": "text", "sensitivity": "none"},
+                {"name": "measured_at", "type": "datetime", "sensitivity": "none"},
+                {"name": "level_m", "type": "decimal", "sensitivity": "none"},
+            ],
+        )
+
+
+def _cases(s, rng: random.Random, lead, workspace_id: int, count: int) -> None:
+    """Cases opened by the lead of the measured workspace, for its board and case list."""
+    for number in range(count):
+        s.create_case(
+            lead,
+            workspace_id,
+            title=f"Benchmark case {number + 1}",
+            description="Opened for the read benchmark.",
+            priority=rng.choice(["low", "normal", "high"]),
+        )
 
 
 def _user(s, username: str):

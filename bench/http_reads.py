@@ -111,6 +111,17 @@ READS: list[Read] = [
     Read("GET /api/v1/notifications", "/api/v1/notifications", "reader", "api", "notifications"),
     Read("home page", "/", "reader", "page", "main"),
     Read("notifications page", "/notifications/", "reader", "page", "notifications"),
+    Read("dataset list page", "/catalog/", "lead", "page", "catalog"),
+    Read("GET /api/v1/datasets", "/api/v1/datasets", "lead", "api", "catalog"),
+    Read("case board", "/cases/workspace/{cases_workspace_id}/board", "lead", "page", "cases"),
+    Read("case list page", "/cases/workspace/{cases_workspace_id}/", "lead", "page", "cases"),
+    Read(
+        "GET /api/v1/cases?workspace=<id>",
+        "/api/v1/cases?workspace={cases_workspace_id}",
+        "lead",
+        "api",
+        "cases",
+    ),
 ]
 
 BARE_PATH = "/rows"
@@ -349,6 +360,7 @@ def prepare_database(workdir: Path, admin_url: str) -> tuple[dict[str, str], str
         "INSTANCE_DIR": str(workdir / "instance"),
         "BRIDGEWORK_ENV": "production",
         "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "AUDIT_HMAC_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
     }
     setup_env = {**os.environ, **env, **CHEAP_HASHING, "BRIDGEWORK_ENV": "development"}
     flask = [str(BIN / "flask"), "--app", "wsgi"]

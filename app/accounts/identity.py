@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.common import utcnow
@@ -32,6 +33,11 @@ def secret_hash(secret: str) -> str:
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
+_WITH_ROLES = (joinedload(User.role_links),)
+"""Every request asks the caller's roles: they come in the same statement as the user
+(and its department), instead of a second one."""
+
+
 def load_session_user(identity: str) -> User | None:
     """Find the user of a session cookie (``id:version:key``), or ``None``.
 
@@ -46,7 +52,7 @@ def load_session_user(identity: str) -> User | None:
     user_id, version, key = int(parts[0]), int(parts[1]), parts[2]
     if user_id > 2**31 - 1:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, options=_WITH_ROLES)
     if user is None or not user.active or user.session_version != version:
         return None
     record = live_session(user_id, key)
@@ -96,7 +102,15 @@ def user_for_token(raw: str) -> User | None:
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.prefix == parts[1])
+            .options(joinedload(ApiToken.user).options(*_WITH_ROLES))
+        )
+        .unique()
+        .one_or_none()
+    )
     now = utcnow()
     if token is None or not token.is_usable(now):
         return None

@@ -57,8 +57,18 @@ class EventMessageSchema(Schema):
 
 
 class EventBatchSchema(Schema):
+    """The fields document the shape; :meth:`dump` passes the messages through."""
+
     items = fields.List(fields.Nested(EventMessageSchema))
     last_seq = fields.Integer(metadata={"description": "The stream's latest sequence number."})
+
+    def dump(self, obj, *, many=None):
+        """A batch's messages are already plain dicts of JSON types, built for the socket
+        (``Event.as_message``, ``messages_after``): copying 500 of them field by field
+        through marshmallow was a quarter of the catch-up's time."""
+        if many:
+            return [self.dump(batch) for batch in obj]
+        return {"items": list(obj["items"]), "last_seq": int(obj["last_seq"])}
 
 
 class EventsQuerySchema(Schema):

@@ -40,7 +40,7 @@ from app.common import LIKE_ESCAPE, Page, escape_like, paginate, text_matches, u
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can
-from app.realtime import events_after, last_seq
+from app.realtime import last_seq, messages_after
 from app.realtime.models import Event
 from app.workspaces.models import Workspace
 
@@ -374,7 +374,7 @@ def case_events(actor: User, case_id: int, after: int = 0) -> dict:
     case = visible_case(actor, case_id, "case.read")
     stream = case_stream(case.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "items": messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
 

@@ -22,7 +22,8 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
 from app.policy import is_signed_in, require
-from app.realtime import events_after, last_seq, publish
+from app.realtime import last_seq, messages_after, publish
+from app.realtime.models import EventStream
 
 
 def user_stream(user_id: int) -> str:
@@ -114,7 +115,20 @@ def bell(user: User) -> Bell | None:
     """The bell of a signed-in user, or ``None`` for anyone else."""
     if not is_signed_in(user):
         return None
-    return Bell(unread=unread_count(user), last_seq=last_seq(user_stream(user.id)))
+    # One statement for both figures (every page shows the bell): the unread count and the
+    # stream position it reflects, read in the same snapshot.
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    position = (
+        select(EventStream.last_seq)
+        .where(EventStream.stream == user_stream(user.id))
+        .scalar_subquery()
+    )
+    count, seq = db.session.execute(select(unread, position)).one()
+    return Bell(unread=count or 0, last_seq=seq or 0)
 
 
 def list_notifications(
@@ -219,6 +233,6 @@ def user_events(actor: User, after: int = 0) -> dict:
     require(actor, "notification.read")
     stream = user_stream(actor.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, after)],
+        "items": messages_after(stream, after),
         "last_seq": last_seq(stream),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,7 +15,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.app_context_processor
 def _bell():
     """``notification_bell()`` in templates: the signed-in user's unread count, or ``None``."""
-    return {"notification_bell": lambda: service.bell(current_user)}
+    return {"notification_bell": _request_bell}
+
+
+def _request_bell():
+    """The bell, asked of the database once per request however often a page shows it."""
+    if "notification_bell" not in g:
+        g.notification_bell = service.bell(current_user)
+    return g.notification_bell
 
 
 @bp.before_request

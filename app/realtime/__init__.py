@@ -24,6 +24,7 @@ from app.realtime.streams import (
     emit_stored,
     events_after,
     last_seq,
+    messages_after,
     publish,
     stream_name,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "events_after",
     "evict_from_room",
     "last_seq",
+    "messages_after",
     "publish",
     "recheck_users",
     "register_identity",

@@ -76,6 +76,24 @@ def events_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[Eve
     )
 
 
+def messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[dict[str, Any]]:
+    """The catch-up of ``stream`` after ``after``, as the socket delivers each event.
+
+    The same messages as ``[e.as_message() for e in events_after(...)]``, read as plain
+    rows: a catch-up of 500 events built 500 ORM objects only to turn them into dicts.
+    """
+    rows = db.session.execute(
+        select(Event.stream, Event.seq, Event.type, Event.payload, Event.created_at)
+        .where(Event.stream == stream, Event.seq > after)
+        .order_by(Event.seq)
+        .limit(min(max(limit, 1), MAX_CATCH_UP))
+    )
+    return [
+        {"stream": name, "seq": seq, "type": kind, "data": payload, "at": at.isoformat() + "Z"}
+        for name, seq, kind, payload, at in rows
+    ]
+
+
 def last_seq(stream: str) -> int:
     return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
 

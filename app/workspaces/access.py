@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import (
+    defaultload,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+    undefer,
+)
 
 from app.accounts.models import User
 from app.common import name_problem, utcnow
@@ -23,7 +30,14 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import format_day, format_moment
 from app.policy import can, is_signed_in, require
-from app.workspaces.models import Membership, Workspace, WorkspaceRole, WorkspaceState
+from app.workspaces.models import (
+    Membership,
+    Workspace,
+    WorkspaceDepartment,
+    WorkspaceRole,
+    WorkspaceState,
+    forget_single_memberships,
+)
 from app.workspaces.policy import current_membership
 
 
@@ -63,6 +77,25 @@ def workspace_path(workspace_id: int) -> str:
 # Loading and visibility ---------------------------------------------------------------------
 
 
+_DECIDED_BY = (
+    WorkspaceDepartment.invited_by,
+    WorkspaceDepartment.responded_by,
+    WorkspaceDepartment.responded_on_behalf_of,
+    WorkspaceDepartment.withdrawn_by,
+)
+
+
+def _named(relationship):
+    """The people a department's part names, joined to it (the page shows their names):
+    without this each one was a statement, then another for their roles. Anything else
+    about them still loads if asked."""
+    return joinedload(relationship).options(
+        load_only(User.id, User.username, User.display_name, User.active),
+        lazyload(User.department),
+        lazyload(User.role_links),
+    )
+
+
 def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None:
     if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
         return None
@@ -70,14 +103,30 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
         select(Workspace)
         .where(Workspace.id == workspace_id)
         .options(
-            selectinload(Workspace.participations),
-            selectinload(Workspace.memberships),
             undefer(Workspace.member_count),
+            defaultload(Workspace.created_by).lazyload(User.role_links),
         )
     )
     if lock:
-        stmt = stmt.with_for_update(of=Workspace).execution_options(populate_existing=True)
-    return db.session.scalar(stmt)
+        # A change may check or touch any membership (last lead, notifications): load them
+        # all, and refresh everything it loads (so no partial users over the actor's).
+        stmt = (
+            stmt.options(
+                selectinload(Workspace.participations), selectinload(Workspace.memberships)
+            )
+            .with_for_update(of=Workspace)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        stmt = stmt.options(
+            selectinload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
+        )
+    workspace = db.session.scalar(stmt)
+    if workspace is not None:
+        # Reads ask only the viewer's membership (``Workspace.membership_of``), fetched
+        # afresh for this load.
+        forget_single_memberships(workspace)
+    return workspace
 
 
 def ensure_visible(actor: User, workspace: Workspace | None) -> Workspace:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, or_, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import defaultload, joinedload, load_only, raiseload, selectinload, undefer
 
 from app.accounts.models import Department, Region, User
 from app.common import Page, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import events_after, last_seq
+from app.realtime import last_seq, messages_after
 from app.realtime.models import Event
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
@@ -45,6 +45,31 @@ def _state_clause(state: str):
     if state == WorkspaceState.ENDED:
         return and_(active, Workspace.ends_on < today)
     return and_(active, Workspace.ends_on >= today)
+
+
+def _user_ref(relationship):
+    """A user named in a list: only what ``UserRefSchema`` dumps, nothing loaded after it."""
+    return joinedload(relationship).options(
+        load_only(User.id, User.username, User.display_name),
+        raiseload(User.department),
+        raiseload(User.role_links),
+    )
+
+
+_LIST_LOADING = (
+    undefer(Workspace.member_count),
+    _user_ref(Workspace.created_by),
+    selectinload(Workspace.participations).options(
+        _user_ref(WorkspaceDepartment.invited_by),
+        _user_ref(WorkspaceDepartment.responded_by),
+        _user_ref(WorkspaceDepartment.responded_on_behalf_of),
+        _user_ref(WorkspaceDepartment.withdrawn_by),
+    ),
+)
+"""What a page of the workspace list shows (the list page and ``WorkspaceSchema``), in
+three statements whatever the page's length: the page with its owner and creator, then
+every department of those workspaces with the four people named on it. Anything else a
+dump touches raises, so a new field cannot silently load rows one by one again."""
 
 
 def _participating(*conditions):
@@ -92,9 +117,7 @@ def list_workspaces(
             None,
             _("Only administrators and auditors can list every workspace."),
         )
-    stmt = select(Workspace).options(
-        selectinload(Workspace.participations), undefer(Workspace.member_count)
-    )
+    stmt = select(Workspace).options(*_LIST_LOADING)
     if scope == "mine":
         stmt = stmt.where(involved_clause(actor))
     if q and q.strip():
@@ -158,6 +181,8 @@ def _members_stmt(workspace_id: int, role: str | None = None):
         select(Membership)
         .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id == workspace_id)
+        # Members are shown with their department, never their site-wide roles.
+        .options(defaultload(Membership.user).lazyload(User.role_links))
         .order_by(rank, User.display_name, Membership.id)
     )
     if role:
@@ -181,7 +206,7 @@ class WorkspaceOverview:
     respondable: WorkspaceDepartment | None
     answering_as_deputy: bool
     read_only_reason: str | None
-    member_candidates: list[User]
+    member_candidates: list[MemberCandidate]
     invitable_departments: list[Department]
 
 
@@ -219,21 +244,35 @@ def workspace_overview(
     )
 
 
-def _member_candidates(workspace: Workspace) -> list[User]:
+@dataclass(frozen=True)
+class MemberCandidate:
+    """A person the member picker offers: just what its option shows."""
+
+    id: int
+    display_name: str
+    department_name: str
+
+
+def _member_candidates(workspace: Workspace) -> list[MemberCandidate]:
+    """Active people of the accepted departments who are not members yet.
+
+    Only three columns per person: a picker of a few hundred people built no user
+    objects (with their departments, regions and roles) to show a name.
+    """
     accepted = [p.department_id for p in workspace.participations if p.is_accepted]
-    members = [m.user_id for m in workspace.memberships]
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.department_id.in_(accepted),
-                User.active.is_(True),
-                User.id.not_in(members),
-            )
-            .order_by(User.display_name)
-            .limit(CANDIDATE_LIMIT)
+    members = select(Membership.user_id).where(Membership.workspace_id == workspace.id)
+    rows = db.session.execute(
+        select(User.id, User.display_name, Department.name)
+        .join(Department, Department.id == User.department_id)
+        .where(
+            User.department_id.in_(accepted),
+            User.active.is_(True),
+            User.id.not_in(members),
         )
+        .order_by(User.display_name)
+        .limit(CANDIDATE_LIMIT)
     )
+    return [MemberCandidate(*row) for row in rows]
 
 
 def _invitable_departments(workspace: Workspace) -> list[Department]:
@@ -261,6 +300,6 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     workspace = get_workspace(actor, workspace_id)
     stream = workspace_stream(workspace.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "items": messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }

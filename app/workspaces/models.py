@@ -14,10 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
+    inspect,
     select,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, lazyload, mapped_column, relationship
 
 from app.accounts.models import Department, User
 from app.common import utcnow
@@ -114,10 +116,36 @@ class Workspace(db.Model):
         return next((p for p in self.participations if p.department_id == department_id), None)
 
     def membership_of(self, user_id: int) -> Membership | None:
-        return next((m for m in self.memberships if m.user_id == user_id), None)
+        """The user's membership, from the loaded members or, if they were not loaded, by
+        fetching that one row (once per user while the workspace stays loaded).
+
+        Seeing a workspace, following its stream and most reads only ask about the viewer,
+        so they need not load every member with their users to answer.
+        """
+        if "memberships" not in inspect(self).unloaded:
+            return next((m for m in self.memberships if m.user_id == user_id), None)
+        asked = self.__dict__.setdefault(_SINGLE_MEMBERSHIPS, {})
+        if user_id not in asked:
+            asked[user_id] = db.session.scalar(
+                select(Membership)
+                .where(Membership.workspace_id == self.id, Membership.user_id == user_id)
+                .options(lazyload(Membership.user))
+            )
+        return asked[user_id]
 
     def __str__(self) -> str:
         return self.name
+
+
+_SINGLE_MEMBERSHIPS = "_single_memberships"
+
+
+@event.listens_for(Workspace, "expire")
+@event.listens_for(Workspace, "refresh")
+def forget_single_memberships(workspace: Workspace | None, *_args) -> None:
+    """Memberships fetched one by one are as stale as the rest once the workspace is."""
+    if workspace is not None:  # expiring an object already garbage-collected
+        workspace.__dict__.pop(_SINGLE_MEMBERSHIPS, None)
 
 
 class WorkspaceDepartment(db.Model):

@@ -137,7 +137,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
     )
     forms["add_member"].user_id.choices = grouped_choices(
         overview.member_candidates,
-        lambda u: u.department.name,
+        lambda u: u.department_name,
         _("Choose a person…"),
         label=person_label,
     )
