@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
-from app.forms import person_label
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -139,7 +138,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         overview.member_candidates,
         lambda u: u.department_name,
         _("Choose a person…"),
-        label=person_label,
+        label=lambda u: f"{u.display_name} — {u.department_name}",
     )
     status = form_status(failed) if failed is not None else 200
     return (
