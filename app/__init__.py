@@ -105,6 +105,7 @@ API_MODULES = (
     "app.workspaces.api",
     "app.catalog.api",
     "app.sharing.api",
+    "app.grants.api",
     "app.notifications.api",
     "app.api.openapi",
 )

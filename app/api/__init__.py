@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
@@ -169,6 +169,8 @@ def endpoint(
             if body is not None:
                 kwargs["body"] = _load(body, _json_body(), RAISE, "request body")
             result = view(**kwargs)
+            if isinstance(result, Response):  # a streamed file, labelled by the view
+                return result
             if result is None:
                 return "", 204
             if response is None:

@@ -1,0 +1,105 @@
+"""REST API of the grant domain: terms, usage, revocation, extension and the extract itself."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from app.api import api_user, endpoint
+from app.grants import schemas, service
+from app.grants.models import AccessKind
+from app.sharing.schemas import DataRequestSchema
+
+TAG = "Grants"
+
+
+def extract_response(extract: service.Extract, *, attachment: bool = True) -> Response:
+    """Stream an extract with the headers that say which grant it came through."""
+    response = Response(extract.chunks(), mimetype=extract.media_type)
+    disposition = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{extract.filename}"'
+    response.headers["Content-Length"] = str(extract.size)
+    response.headers["X-Grant-Rows"] = str(extract.rows)
+    response.headers.update(extract.headers)
+    return response
+
+
+@endpoint(
+    "/grants",
+    summary="Grants you read through, own, or (auditors) all grants",
+    tag=TAG,
+    query=schemas.GrantListQuerySchema(),
+    response=schemas.GrantSchema(),
+    paginated=True,
+)
+def list_grants(query: dict):
+    dataset_id = query.pop("dataset", None)
+    return service.list_grants(api_user(), dataset_id=dataset_id, **query)
+
+
+@endpoint(
+    "/grants/<int:grant_id>",
+    summary="A grant's terms and state",
+    tag=TAG,
+    response=schemas.GrantSchema(),
+    errors=(404,),
+)
+def get_grant(grant_id: int):
+    return service.get_grant(api_user(), grant_id)
+
+
+@endpoint(
+    "/grants/<int:grant_id>/access-events",
+    summary="Reads through a grant (owners and auditors: all; grantees: their own)",
+    tag=TAG,
+    query=schemas.PageQuerySchema(),
+    response=schemas.AccessEventSchema(),
+    paginated=True,
+    errors=(404,),
+)
+def list_access_events(grant_id: int, query: dict):
+    return service.access_events(api_user(), grant_id=grant_id, **query)
+
+
+@endpoint(
+    "/grants/<int:grant_id>/revoke",
+    "POST",
+    summary="Revoke a grant with a reason (the owning department's head or the steward)",
+    tag=TAG,
+    body=schemas.RevokeSchema(),
+    response=schemas.GrantSchema(),
+    errors=(403, 404, 409),
+)
+def revoke_grant(grant_id: int, body: dict):
+    return service.revoke_grant(api_user(), grant_id, reason=body["reason"])
+
+
+@endpoint(
+    "/grants/<int:grant_id>/extend",
+    "POST",
+    summary="Ask to extend a grant: files a new data request prefilled from it",
+    tag=TAG,
+    body=schemas.ExtendSchema(),
+    response=DataRequestSchema(),
+    status=201,
+    errors=(403, 404, 409),
+)
+def extend_grant(grant_id: int, body: dict):
+    return service.extend_grant(api_user(), grant_id, submit=body["submit"])
+
+
+@endpoint(
+    "/grants/<int:grant_id>/extract",
+    summary="The grant's data: granted columns and rows, masked, streamed as CSV or JSON",
+    tag=TAG,
+    query=schemas.ExtractQuerySchema(),
+    errors=(403, 404, 409),
+)
+def extract(grant_id: int, query: dict):
+    result = service.read_through_grant(
+        api_user(),
+        grant_id,
+        kind=AccessKind.API.value,
+        output_format=query["format"],
+        limit=query["limit"],
+    )
+    return extract_response(result)
