@@ -7,7 +7,7 @@ from flask import Response
 from app.api import api_user, endpoint
 from app.grants import schemas, service
 from app.grants.models import AccessKind
-from app.sharing.schemas import DataRequestSchema
+from app.sharing.schemas import DataRequestDetailSchema
 
 TAG = "Grants"
 
@@ -79,7 +79,7 @@ def revoke_grant(grant_id: int, body: dict):
     summary="Ask to extend a grant: files a new data request prefilled from it",
     tag=TAG,
     body=schemas.ExtendSchema(),
-    response=DataRequestSchema(),
+    response=DataRequestDetailSchema(),
     status=201,
     errors=(403, 404, 409),
 )

@@ -9,16 +9,7 @@ from app.api.schemas import PageQuerySchema, UtcDateTime
 from app.common import utcnow
 from app.grants.access import REASON_MAX
 from app.grants.browse import STATES
-
-
-class DatasetRefSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-
-
-class WorkspaceRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
+from app.sharing.schemas import DatasetRefSchema, WorkspaceRefSchema
 
 
 class GrantSchema(Schema):
