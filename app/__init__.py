@@ -97,6 +97,7 @@ HTML_BLUEPRINTS = (
     "app.workspaces.views",
     "app.catalog.views",
     "app.sharing.views",
+    "app.grants.views",
     "app.notifications.views",
 )
 API_MODULES = (

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response
-
 from app.api import api_user, endpoint
+from app.api.schemas import EventBatchSchema, EventsQuerySchema
 from app.grants import schemas, service
 from app.grants.models import AccessKind
+from app.grants.responses import extract_response
 from app.sharing.schemas import DataRequestDetailSchema
 
 TAG = "Grants"
-
-
-def extract_response(extract: service.Extract, *, attachment: bool = True) -> Response:
-    """Stream an extract with the headers that say which grant it came through."""
-    response = Response(extract.chunks(), mimetype=extract.media_type)
-    disposition = "attachment" if attachment else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{extract.filename}"'
-    response.headers["Content-Length"] = str(extract.size)
-    response.headers["X-Grant-Rows"] = str(extract.rows)
-    response.headers.update(extract.headers)
-    return response
 
 
 @endpoint(
@@ -103,3 +92,15 @@ def extract(grant_id: int, query: dict):
         limit=query["limit"],
     )
     return extract_response(result)
+
+
+@endpoint(
+    "/grants/<int:grant_id>/events",
+    summary="The grant's live events after a sequence number, for catching up",
+    tag=TAG,
+    query=EventsQuerySchema(),
+    response=EventBatchSchema(),
+    errors=(404,),
+)
+def grant_events(grant_id: int, query: dict):
+    return service.grant_events(api_user(), grant_id, query["after"])

@@ -13,9 +13,10 @@ from app.catalog.models import Dataset
 from app.common import Page, paginate, utcnow
 from app.errors import Invalid
 from app.extensions import db
-from app.grants.access import get_grant, grant_options
+from app.grants.access import get_grant, grant_options, grant_stream
 from app.grants.models import AccessEvent, Grant
 from app.grants.policy import answers_for_dataset, is_grantee, sees_every_grant, visible_clause
+from app.realtime import events_after, last_seq
 
 STATES = ("active", "pending", "expired", "revoked")
 
@@ -78,6 +79,7 @@ class GrantView:
     sees_usage: bool
     reads: int
     rows_read: int
+    last_seq: int
 
 
 def grant_view(actor: User, grant_id: int) -> GrantView:
@@ -101,6 +103,7 @@ def grant_view(actor: User, grant_id: int) -> GrantView:
         sees_usage=sees_usage,
         reads=reads,
         rows_read=rows_read,
+        last_seq=last_seq(grant_stream(grant.id)),
     )
 
 
@@ -142,3 +145,17 @@ def _owned_grant_ids(actor: User):
         .where(or_(Dataset.steward_id == actor.id, heads))
     )
     return AccessEvent.grant_id.in_(owned)
+
+
+def grant_events(actor: User, grant_id: int, after: int = 0) -> dict:
+    """The grant stream's events after ``after`` (oldest first), for catching up.
+
+    Raises:
+        NotFound: missing or not visible.
+    """
+    grant = get_grant(actor, grant_id)
+    stream = grant_stream(grant.id)
+    return {
+        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "last_seq": last_seq(stream),
+    }

@@ -22,7 +22,7 @@ def extend_grant(actor: User, grant_id: int, *, submit: bool = False) -> Any:
         Whatever filing a request raises (for instance the workspace became read-only).
     """
     # Imported here: the sharing domain imports this domain's service to create grants.
-    from app.sharing.service import file_request
+    from app.sharing.filing import file_request
 
     grant = get_grant(actor, grant_id)
     require(actor, "grant.extend", grant, "Only the grant's grantees can ask to extend it.")

@@ -19,7 +19,14 @@ from app.catalog.models import Sensitivity
 from app.common import utcnow
 from app.extensions import db
 from app.grants.access import REASON_MAX, GrantError, get_grant, grant_stream
-from app.grants.browse import STATES, GrantView, access_events, grant_view, list_grants
+from app.grants.browse import (
+    STATES,
+    GrantView,
+    access_events,
+    grant_events,
+    grant_view,
+    list_grants,
+)
 from app.grants.extending import extend_grant
 from app.grants.models import Grant, Masking
 from app.grants.reading import (
@@ -47,6 +54,7 @@ __all__ = [
     "expire_grants",
     "extend_grant",
     "formats",
+    "grant_events",
     "get_grant",
     "grant_stream",
     "grant_view",
