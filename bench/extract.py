@@ -255,7 +255,7 @@ def engine_duckdb(path: Path) -> int | None:
 
     # The column list is built from this file's constants; the file and value are parameters.
     query = f"SELECT {columns} FROM read_csv(?, all_varchar=true) WHERE {FILTER_COLUMN} = ?"  # noqa: S608
-    reader = duckdb.connect().execute(query, [str(path), KEPT_DISTRICT]).to_arrow_reader()
+    reader = duckdb.connect().sql(query, params=[str(path), KEPT_DISTRICT]).to_arrow_reader()
     sink, rows = io.BytesIO(), 0
     for batch in reader:
         pacsv.write_csv(batch, sink)
