@@ -2,7 +2,8 @@
 
 gunicorn reads this file from the working directory, so from the project root
 
-    BRIDGEWORK_ENV=production SECRET_KEY=... DATABASE_URL=postgresql+psycopg://... \\
+    BRIDGEWORK_ENV=production SECRET_KEY=... AUDIT_HMAC_KEY=... \\
+    DATABASE_URL=postgresql+psycopg://... \\
     SOCKETIO_MESSAGE_QUEUE=redis://127.0.0.1:6379/0 gunicorn -b 0.0.0.0:8000 wsgi:app
 
 is the whole command. Why these values (measured in bench/, see the README's Benchmarks):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app import security
 from app.config import load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     _ensure_instance_dir(app)
     register_extensions(app)
+    security.init_app(app)
     register_domains(app)
     register_blueprints(app)
     register_commands(app)
@@ -63,7 +65,8 @@ def register_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
-        cors_allowed_origins=[],
+        # None lets Engine.IO accept only the app's own origin; a list names the others.
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
     )
 
 
@@ -77,6 +80,7 @@ DOMAINS = (
     "app.accounts",
     "app.notifications",
     "app.workspaces",
+    "app.cases",
     "app.catalog",
     "app.sharing",
     "app.grants",
@@ -95,6 +99,7 @@ HTML_BLUEPRINTS = (
     "app.accounts.admin_views",
     "app.audit.views",
     "app.workspaces.views",
+    "app.cases.views",
     "app.catalog.views",
     "app.sharing.views",
     "app.grants.views",
@@ -104,6 +109,7 @@ API_MODULES = (
     "app.accounts.api",
     "app.audit.api",
     "app.workspaces.api",
+    "app.cases.api",
     "app.catalog.api",
     "app.sharing.api",
     "app.grants.api",
@@ -141,23 +147,6 @@ def register_request_hooks(app: Flask) -> None:
             ("/api/", "/socket.io")
         ):
             csrf.protect()
-
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            "frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 @event.listens_for(Engine, "connect")

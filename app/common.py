@@ -10,6 +10,9 @@ from sqlalchemy import Select, func, select
 
 from app.extensions import db
 
+MAX_PAGE = 2**31 - 1
+"""The last page anyone may ask for: its offset must fit the database's 64-bit integers."""
+
 
 def utcnow() -> datetime:
     """The current time in UTC, naive, the way every timestamp column stores it."""
@@ -39,8 +42,12 @@ class Page:
 
 
 def paginate(stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100) -> Page:
-    """Run ``stmt`` for one page: two statements, whatever the number of rows."""
-    page = max(1, int(page or 1))
+    """Run ``stmt`` for one page: two statements, whatever the number of rows.
+
+    ``page`` is clamped to :data:`MAX_PAGE`, so a page number typed into a URL gives an
+    empty page rather than an offset the database cannot take.
+    """
+    page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())

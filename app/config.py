@@ -2,7 +2,8 @@
 
 With no variables at all the app runs in development mode on a SQLite file under
 ``instance/`` and a single process without a message queue. Outside development a
-missing ``SECRET_KEY`` is a configuration error: the app refuses to start.
+missing ``SECRET_KEY`` or ``AUDIT_HMAC_KEY`` is a configuration error: the app refuses
+to start.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment and explicit overrides.
 
     Raises:
-        ConfigError: ``SECRET_KEY`` is missing outside development.
+        ConfigError: ``SECRET_KEY`` or ``AUDIT_HMAC_KEY`` is missing outside development.
     """
     env = os.environ.get("BRIDGEWORK_ENV", "development")
     instance_dir = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
@@ -69,17 +70,46 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_CHECK_DEFAULT": False,
+        "CASE_ATTACHMENT_MAX_BYTES": _int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
         "INSTANCE_DIR": str(instance_dir),
+        "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY"),
+        "AUDIT_HMAC_RETIRED_KEYS": _list("AUDIT_HMAC_RETIRED_KEYS"),
+        "AUDIT_CHECKPOINT_DIR": os.environ.get(
+            "AUDIT_CHECKPOINT_DIR", str(instance_dir / "audit-checkpoints")
+        ),
+        "AUDIT_CHECKPOINT_EVERY": _int("AUDIT_CHECKPOINT_EVERY", 1000),
+        "SOCKETIO_CORS_ORIGINS": _list("SOCKETIO_CORS_ORIGINS"),
+        "HSTS_SECONDS": _int("HSTS_SECONDS", 0),
+        "API_JSON_MAX_BYTES": _int("API_JSON_MAX_BYTES", 1024 * 1024),
+        "API_JSON_MAX_DEPTH": _int("API_JSON_MAX_DEPTH", 32),
     }
     config.update(overrides or {})
-    if not config["SECRET_KEY"]:
-        if config["ENV_NAME"] in ("development", "testing"):
-            config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105 (development default)
-        else:
-            raise ConfigError(
-                "SECRET_KEY is not set. Outside development Bridgework needs a long random "
-                "SECRET_KEY environment variable, e.g. "
-                "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
+    _require_secret(config, "SECRET_KEY", "dev-only-not-secret", "signs sessions and CSRF tokens")
+    _require_secret(
+        config, "AUDIT_HMAC_KEY", "dev-only-audit-key", "keys the audit chain and its checkpoints"
+    )
     return config
+
+
+def _list(name: str) -> list[str]:
+    """A comma-separated setting as a list, without blanks."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _require_secret(config: dict, name: str, development_default: str, purpose: str) -> None:
+    """Fill a development default for a secret, or refuse to start without it elsewhere.
+
+    Raises:
+        ConfigError: the secret is missing outside development and testing.
+    """
+    if config.get(name):
+        return
+    if config["ENV_NAME"] in ("development", "testing"):
+        config[name] = development_default
+        return
+    raise ConfigError(
+        f"{name} is not set. Outside development Bridgework needs a long random {name} "
+        f"environment variable (it {purpose}), e.g. "
+        f"{name}=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+    )

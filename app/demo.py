@@ -70,6 +70,7 @@ def seed() -> list[User]:
         users = _seed_users(departments)
     people = {user.username: user for user in users}
     workspace = seed_flood_response(people)
+    seed_flood_cases(workspace, people)
     datasets = seed_catalog(people)
     by_title = {dataset.title: dataset for dataset in datasets}
     seed_requests(people, workspace, by_title)
@@ -159,6 +160,91 @@ def seed_flood_response(people: dict[str, User]):
         )
     workspaces.update_member(olivia, workspace.id, people["td.officer"].id, role="lead")
     return workspace
+
+
+def seed_flood_cases(workspace, people: dict[str, User]) -> list:
+    """The workspace's joint cases across every status, opened and worked on by its people.
+
+    The first is the flood in Sha Tin under typhoon signal No. 8, which Drainage, Transport
+    and the Police handle together; the others show a board with work in each column.
+    """
+    from app.cases import service as cases
+
+    codes = {d.code: d.id for d in db.session.scalars(select(Department))}
+    today = utcnow().date()
+    olivia, tom, priscilla = people["dsd.officer"], people["td.officer"], people["police.officer"]
+    sha_tin = cases.create_case(
+        olivia,
+        workspace.id,
+        title="Sha Tin flooding, typhoon signal No. 8",
+        description=(
+            "Water level at the Shing Mun River gauge passed 4.2 m at 06:40. Tai Wai underpass "
+            "and Sha Tin Wai Road are flooded. Drainage is clearing the gullies; Transport to "
+            "close and divert; Police to hold traffic at the junctions."
+        ),
+        priority="urgent",
+        region_id=_region_id("HK"),
+        due_on=today + timedelta(days=1),
+        department_ids=[codes["DSD"], codes["TD"], codes["HKPF"]],
+        assignee_ids=[olivia.id, tom.id, priscilla.id],
+    )
+    cases.update_case(tom, sha_tin.id, version=sha_tin.version, status="in_progress")
+    cases.add_comment(
+        tom, sha_tin.id, "Tai Wai underpass closed at 07:05; buses diverted via Hung Mui Kuk Road."
+    )
+    cases.add_comment(
+        olivia,
+        sha_tin.id,
+        "@police.officer can the Police keep the Sha Tin Wai Road junction shut until 10:00?",
+    )
+    cases.add_comment(priscilla, sha_tin.id, "Yes, two units on site until the water is down.")
+    others = [
+        (
+            "Blocked gully at Lok Ma Chau control point",
+            "high",
+            "blocked",
+            ["DSD", "SZDB"],
+            3,
+            olivia,
+        ),
+        ("Traffic sensor outage on Tolo Highway", "normal", "open", ["DSD", "TD"], 7, tom),
+        ("Landslip warning, Shing Mun Road", "high", "open", ["DSD", "TD"], 2, olivia),
+        (
+            "Share rainfall gauge readings with Shenzhen",
+            "normal",
+            "resolved",
+            ["DSD"],
+            None,
+            olivia,
+        ),
+        (
+            "Post-typhoon review of flooding black spots",
+            "low",
+            "closed",
+            ["DSD", "HKPF"],
+            None,
+            olivia,
+        ),
+    ]
+    opened = [sha_tin]
+    for title, priority, status, departments, due_in, assignee in others:
+        case = cases.create_case(
+            olivia,
+            workspace.id,
+            title=title,
+            priority=priority,
+            department_ids=[codes[code] for code in departments],
+            assignee_ids=[assignee.id],
+            due_on=today + timedelta(days=due_in) if due_in else None,
+        )
+        if status != "open":
+            cases.update_case(olivia, case.id, version=case.version, status=status)
+        opened.append(case)
+    return opened
+
+
+def _region_id(code: str) -> int:
+    return db.session.scalar(select(Region.id).where(Region.code == code))
 
 
 # The catalog --------------------------------------------------------------------------------

@@ -11,12 +11,17 @@ import enum
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 T = TypeVar("T")
 
@@ -119,10 +124,15 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
+# What a store the app depends on raises when it does not answer (Redis behind the
+# sign-in throttle, the Socket.IO message queue): a 503 to retry, not a 500 to report.
+UNAVAILABLE_ERRORS = (RedisError, StorageError)
 
 
 _DOMAIN_CODES: dict[str, type[enum.StrEnum]] = {}
@@ -164,6 +174,7 @@ _HTTP_MESSAGES = {
     405: _l("This address does not accept that kind of request."),
     409: _l("That conflicts with the current state."),
     413: _l("What was sent is too large."),
+    414: _l("The address is too long."),
     415: _l("That kind of content is not accepted here."),
     422: _l("The input is not valid."),
     500: _l("Something went wrong on our side. It has been logged."),
@@ -201,12 +212,48 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             message = _("Too many requests: %(limit)s. Try again later.", limit=exc.description)
         if is_api_request():
-            return error_envelope(status, _HTTP_CODES.get(status, "error"), message)
-        return _error_page(status, message)
+            response, status = error_envelope(status, _HTTP_CODES.get(status, "error"), message)
+        else:
+            response, status = _error_page(status, message)
+        _keep_allow_header(exc, response)
+        return response, status
+
+    def handle_unavailable(exc: Exception):
+        app.logger.error("Service unavailable on %s %s: %r", request.method, request.path, exc)
+        db.session.rollback()
+        message = _(
+            "A service Bridgework depends on is not answering, so this cannot be done right "
+            "now. Nothing was changed. Try again in a minute."
+        )
+        if is_api_request():
+            response, status = error_envelope(503, "unavailable", message)
+        else:
+            response, status = _error_page(503, message)
+        response.headers["Retry-After"] = "60"
+        return response, status
+
+    for unavailable in UNAVAILABLE_ERRORS:
+        app.register_error_handler(unavailable, handle_unavailable)
+
+    @app.errorhandler(DataError)
+    def handle_unstorable(exc: DataError):
+        """A value the database cannot store (too long, out of range) is bad input.
+
+        Services should refuse it with a message on its field; this keeps the answer
+        a 422 when one does not, and logs it so the service can be taught.
+        """
+        app.logger.warning("Unstorable value on %s %s: %s", request.method, request.path, exc.orig)
+        db.session.rollback()
+        message = _("A value is too long or out of range for what can be stored.")
+        if is_api_request():
+            return error_envelope(422, "invalid", message)
+        return _error_page(422, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The failed transaction would fail the page's own queries (the signed-in user).
+        db.session.rollback()
         message = _("Something went wrong on our side. It has been logged.")
         if is_api_request():
             return error_envelope(500, "server_error", message)
@@ -215,4 +262,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def _error_page(status: int, message: str | None):
     template = status if status in (403, 404, 500) else "generic"
-    return render_template(f"errors/{template}.html", status=status, message=message), status
+    page = render_template(f"errors/{template}.html", status=status, message=message)
+    return make_response(page), status
+
+
+def _keep_allow_header(exc: HTTPException, response) -> None:
+    """A 405 names the methods the resource does accept, as HTTP requires."""
+    valid = getattr(exc, "valid_methods", None)
+    if valid:
+        response.headers["Allow"] = ", ".join(valid)

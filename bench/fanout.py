@@ -424,6 +424,7 @@ def prepare_app(workdir: Path, database: str, members: int) -> AppFixture:
         "INSTANCE_DIR": str(instance),
         "BRIDGEWORK_ENV": "production",
         "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "AUDIT_HMAC_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
     }
     fixture = AppFixture(env=env, database=database)
     if database == "postgres":

@@ -72,6 +72,7 @@ def app(tmp_path_factory, translations_compiled):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
             "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
+            "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("audit-checkpoints")),
             "SERVER_NAME": "bridgework.test",
             # The cheapest argon2 parameters: the suite hashes hundreds of passwords.
             "PASSWORD_HASH_TIME_COST": 1,
@@ -99,6 +100,7 @@ def db(app):
             scopefunc=original.registry.scopefunc,
         )
         limiter.reset()
+        _forget_audit_checkpoints(app)
         try:
             yield _db
         finally:
@@ -106,6 +108,24 @@ def db(app):
             _db.session = original
             outer.rollback()
             connection.close()
+
+
+def _forget_audit_checkpoints(app) -> None:
+    """Checkpoint files outlive the rolled-back transaction that wrote them: drop them."""
+    for stale in Path(app.config["AUDIT_CHECKPOINT_DIR"]).glob("*.json"):
+        stale.unlink()
+
+
+@pytest.fixture
+def audit_triggers_off(db):
+    """Tamper with the audit tables as their owner could, past the append-only triggers.
+
+    On PostgreSQL the triggers refuse UPDATE and DELETE; tampering tests play an intruder
+    who got past them, so triggers are off for this test's transaction (the setting is
+    undone with the transaction). SQLite has no triggers to switch off.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET session_replication_role = replica"))
 
 
 class FreshContextClient(FlaskClient):

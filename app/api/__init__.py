@@ -9,18 +9,21 @@ response schema. The same declarations produce ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import Invalid, Unauthorized
 from app.extensions import csrf
+from app.security import INT32_MAX, INT64_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -87,12 +90,43 @@ def api_user():
 
 def _load(schema: Schema, data: Any, unknown: str, what: str) -> dict:
     try:
-        return schema.load(data, unknown=unknown)
+        loaded = schema.load(data, unknown=unknown)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise Invalid(f"The {what} has invalid fields.", fields=messages) from exc
+    out_of_range = _integers_out_of_range(loaded)
+    if out_of_range:
+        raise Invalid(f"The {what} has invalid fields.", fields=out_of_range)
+    return loaded
 
 
+def _integer_limit(name: str) -> int:
+    """The largest value a loaded integer may have: ids are 32-bit columns, the rest 64-bit."""
+    is_id = name in ("id", "ids") or name.endswith(("_id", "_ids"))
+    return INT32_MAX if is_id else INT64_MAX
+
+
+def _integers_out_of_range(data: Any, name: str = "") -> dict[str, list[str]]:
+    """Loaded integers that no column could hold, by field name.
+
+    Schemas say what a field means; whatever they allow, a number past its column's
+    range must be refused here as input, rather than fail in the database as a 500.
+    """
+    if isinstance(data, dict):
+        found: dict[str, list[str]] = {}
+        for key, value in data.items():
+            found.update(_integers_out_of_range(value, str(key)))
+        return found
+    if isinstance(data, list | tuple | set):
+        return next((found for item in data if (found := _integers_out_of_range(item, name))), {})
+    if isinstance(data, int) and not isinstance(data, bool):
+        limit = _integer_limit(name)
+        if not -limit - 1 <= data <= limit:
+            return {name or "_schema": [f"Must be between {-limit - 1} and {limit}."]}
+    return {}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_JSON = "Send a JSON object with 'Content-Type: application/json'."
 
 
@@ -100,19 +134,56 @@ def _json_body() -> dict:
     """The request's JSON object; an empty body counts as ``{}``.
 
     Raises:
-        Invalid: the body is not JSON, not valid JSON, or not a JSON object.
+        Invalid: the body is not JSON, not valid JSON, not a JSON object, nested too
+            deeply, or has text no database column can store (NUL, lone surrogates).
+        RequestEntityTooLarge: the body is longer than ``API_JSON_MAX_BYTES``.
     """
     if not request.is_json:
         if request.content_length or request.get_data(cache=True) or request.form or request.files:
             raise Invalid("The request body must be JSON.", fields={"_schema": [_NOT_JSON]})
         return {}
-    if not request.get_data(cache=True):
+    limit = current_app.config["API_JSON_MAX_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge(f"A JSON body may have at most {limit} bytes.")
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    data = request.get_json(silent=True)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge(f"A JSON body may have at most {limit} bytes.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = None
     if not isinstance(data, dict):
         reason = "is not valid JSON" if data is None else "must be a JSON object"
         raise Invalid(f"The request body {reason}.", fields={"_schema": [_NOT_JSON]})
+    problem = _unstorable(data, current_app.config["API_JSON_MAX_DEPTH"])
+    if problem:
+        raise Invalid(f"The request body {problem}.", fields={"_schema": [problem]})
     return data
+
+
+def _unstorable(data: Any, max_depth: int) -> str | None:
+    """Why a parsed body cannot be accepted whatever its schema says, or ``None``.
+
+    Walks the value without recursion, so a deep body cannot exhaust the stack.
+    """
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                return f"is nested more than {max_depth} levels deep"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                pending.append((key, depth + 1))
+                pending.append((item, depth + 1))
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "contains a NUL character"
+            if _SURROGATE.search(value):
+                return "contains a lone surrogate (text that is not valid Unicode)"
+    return None
 
 
 def page_envelope(page, schema: Schema) -> dict:
@@ -146,10 +217,10 @@ def endpoint(
     401 before its input is looked at. The body is loaded strictly (unknown fields are
     422), the query string leniently (unknown parameters are ignored). The view returns
     a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
-    through ``response``; or ``None`` for 204. ``errors`` lists the statuses the
-    operation may answer besides 401 and 422, for the OpenAPI document. ``files`` names
-    the file fields of a ``multipart/form-data`` body, which the view reads itself (the
-    document describes them; nothing is loaded for it).
+    through ``response``; ``None`` for 204; or a ready response (a file download).
+    ``errors`` lists the statuses the operation may answer besides 401 and 422, for the
+    OpenAPI document. ``files`` names the file fields of a ``multipart/form-data`` body,
+    which the view reads itself (the document describes them; nothing is loaded for it).
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
@@ -169,10 +240,10 @@ def endpoint(
             if body is not None:
                 kwargs["body"] = _load(body, _json_body(), RAISE, "request body")
             result = view(**kwargs)
-            if isinstance(result, Response):  # a streamed file, labelled by the view
-                return result
             if result is None:
                 return "", 204
+            if isinstance(result, Response):
+                return result
             if response is None:
                 return jsonify(result), status
             if paginated:

@@ -14,15 +14,20 @@ from app.errors import error_codes
 
 _PARAM = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
 _REASONS = {
-    400: "Bad request",
+    400: "Bad request (a NUL character in the query string, a missing CSRF token)",
     401: "Not signed in, or the token is not valid",
     403: "Not allowed",
     404: "Not found",
     409: "Conflict with the current state",
-    413: "Too large",
+    413: "The body is too large",
+    414: "The address is too long",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Server error (logged)",
+    503: "A service Bridgework depends on is not answering; retry later",
 }
+# Answers any operation may give, whatever it declares: malformed requests and failures.
+_ALWAYS = {400, 414, 500, 503}
 
 
 def build_spec() -> dict:
@@ -100,17 +105,26 @@ def _operation(op) -> dict:
     if op.auth:
         doc["security"] = [{"bearer": []}]
     doc["responses"][str(op.status)] = _success(op)
-    codes = (
-        set(op.errors)
-        | ({401} if op.auth else set())
-        | ({422} if op.body or op.query or op.files else set())
-    )
-    for code in sorted(codes):
+    for code in sorted(_error_statuses(op)):
         doc["responses"][str(code)] = {
             "description": _REASONS.get(code, "Error"),
             "content": {"application/json": {"schema": "Error"}},
         }
     return doc
+
+
+def _error_statuses(op) -> set[int]:
+    """Every error status ``op`` may answer, each with the ``Error`` envelope."""
+    codes = set(op.errors) | _ALWAYS
+    if op.auth:
+        codes.add(401)
+    if op.body is not None or op.query is not None or op.files:
+        codes.add(422)
+    if op.body is not None or op.files:
+        codes.add(413)
+    if _PARAM.search(op.rule):
+        codes.add(404)
+    return codes
 
 
 def _success(op) -> dict:
@@ -123,6 +137,7 @@ def _success(op) -> dict:
                 {"$ref": "#/components/schemas/PageMeta"},
                 {
                     "type": "object",
+                    "required": ["items"],
                     "properties": {"items": {"type": "array", "items": op.response}},
                 },
             ]

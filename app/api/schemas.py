@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from app.common import MAX_PAGE
 
 
 class UtcDateTime(fields.DateTime):
@@ -25,14 +27,19 @@ class ErrorSchema(Schema):
 
 
 class PageMetaSchema(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
+    """What a list answers beside its ``items`` (so it must not forbid other properties)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
 
 
 class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 

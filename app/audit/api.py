@@ -25,10 +25,16 @@ def list_audit_entries(query: dict):
 
 @endpoint(
     "/audit/verify",
-    summary="Verify the whole hash chain and report the first broken entry (auditors and admins)",
+    "POST",
+    summary=(
+        "Verify the whole hash chain with the audit key and against the latest signed "
+        "checkpoint, report the first broken entry, and record the verification "
+        "(auditors and admins)"
+    ),
     tag=AUDIT,
     response=VerifyResultSchema(),
     errors=(403,),
 )
 def verify_audit_chain():
+    """A POST because it writes: the verification is itself an audit entry."""
     return service.verify(api_user())

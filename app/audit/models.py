@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
+HEAD_ID = 1
+"""The id of the one :class:`AuditHead` row."""
+
 
 class AuditEntry(db.Model):
     """One audited event. ``entry_hash`` covers every other column and the previous hash."""

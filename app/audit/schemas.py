@@ -29,6 +29,10 @@ class VerifyResultSchema(Schema):
     checked = fields.Integer(metadata={"description": "entries verified before any break"})
     first_broken_seq = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+    checkpoint_seq = fields.Integer(
+        allow_none=True,
+        metadata={"description": "entry of the signed checkpoint checked against, if any"},
+    )
 
 
 class AuditQuerySchema(PageQuerySchema):

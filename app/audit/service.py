@@ -6,7 +6,6 @@ and its entry commit together or not at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.audit.models import AuditEntry, AuditHead
+from app.audit import checkpoints, keys
+from app.audit.models import HEAD_ID, AuditEntry, AuditHead
 from app.common import Page, paginate, utcnow
 from app.extensions import db
 from app.policy import require
 
 GENESIS_HASH = "0" * 64
-HEAD_ID = 1
 
 
 def _canonical_time(value: datetime) -> str:
@@ -47,8 +46,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    """SHA-256 over a canonical JSON serialisation of every field but the hash itself."""
+def canonical_form(entry: AuditEntry) -> bytes:
+    """The bytes an entry's hash seals: every field but the hash, as sorted compact JSON."""
     payload = {
         "seq": entry.seq,
         "created_at": _canonical_time(entry.created_at),
@@ -63,7 +62,16 @@ def compute_hash(entry: AuditEntry) -> str:
         "prev_hash": entry.prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical.encode("utf-8")
+
+
+def compute_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """HMAC-SHA256, keyed with the audit key, over a canonical form of every other field.
+
+    A plain hash could be recomputed by anyone able to rewrite the table; the key lives
+    outside the database (see :mod:`app.audit.keys`).
+    """
+    return keys.seal(canonical_form(entry), key)
 
 
 def _locked_head() -> AuditHead:
@@ -137,6 +145,7 @@ class VerifyResult:
     checked: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    checkpoint_seq: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -144,6 +153,7 @@ class VerifyResult:
             "checked": self.checked,
             "first_broken_seq": self.first_broken_seq,
             "reason": self.reason,
+            "checkpoint_seq": self.checkpoint_seq,
         }
 
 
@@ -167,13 +177,36 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
             db.session.expunge(row)
 
 
-def verify_chain() -> VerifyResult:
+def _sealing_key(entry: AuditEntry, ring: list[bytes], start: int) -> int | None:
+    """Index in ``ring`` of the key that sealed ``entry``, trying ``ring[start]`` first.
+
+    Keys only move forward along the chain (a retired key never seals a later entry),
+    so someone holding a leaked retired key cannot append entries after a rotation.
+    """
+    message = canonical_form(entry)
+    for index in range(start, len(ring)):
+        if keys.matches(message, entry.entry_hash, ring[index]):
+            return index
+    return None
+
+
+def verify_chain(checkpoint: checkpoints.Checkpoint | None = None) -> VerifyResult:
     """Walk the chain in order, in constant memory, and report the first broken entry.
 
-    An entry is broken when its stored hash does not match its fields, when it does not
-    point at the previous entry's hash, or when its sequence number skips (an entry
-    removed). The head row must name the last entry (entries removed from the end).
+    An entry is broken when its stored hash is not its content sealed with an audit key,
+    when it does not point at the previous entry's hash, or when its sequence number
+    skips (an entry removed). The head row must name the last entry, and the chain must
+    reach the signed ``checkpoint`` (by default the latest stored one) with the hash it
+    recorded: that is what reveals entries cut off the end, or all of them replaced.
     """
+    if checkpoint is None:
+        try:
+            checkpoint = checkpoints.latest()
+        except checkpoints.CheckpointError as exc:
+            return VerifyResult(False, 0, None, str(exc))
+    pinned = checkpoint.seq if checkpoint else None
+    ring = keys.keyring()
+    key_index = 0
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -182,8 +215,13 @@ def verify_chain() -> VerifyResult:
             return VerifyResult(False, checked, expected_seq, "entry missing from the chain")
         if entry.prev_hash != expected_prev:
             return VerifyResult(False, checked, entry.seq, "does not follow the previous entry")
-        if compute_hash(entry) != entry.entry_hash:
+        key_index = _sealing_key(entry, ring, key_index)
+        if key_index is None:
             return VerifyResult(False, checked, entry.seq, "content does not match its hash")
+        if entry.seq == pinned and entry.entry_hash != checkpoint.entry_hash:
+            return VerifyResult(
+                False, checked, entry.seq, "differs from the signed checkpoint", pinned
+            )
         expected_prev = entry.entry_hash
         expected_seq += 1
         checked += 1
@@ -191,8 +229,11 @@ def verify_chain() -> VerifyResult:
     head_seq = head.last_seq if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH
     if head_seq != checked or head_hash != expected_prev:
-        return VerifyResult(False, checked, checked + 1, "entries missing from the end")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, checked + 1, "entries missing from the end", pinned)
+    if pinned is not None and pinned > checked:
+        reason = f"entries missing from the end: the signed checkpoint records entry #{pinned}"
+        return VerifyResult(False, checked, checked + 1, reason, pinned)
+    return VerifyResult(True, checked, checkpoint_seq=pinned)
 
 
 def verify(actor) -> VerifyResult:

@@ -6,6 +6,7 @@ streams that domains' registered checks allow, and ends access again. This modul
 the face the rest of the app uses.
 """
 
+from app.realtime.presence import track_presence, viewers
 from app.realtime.rooms import (
     disconnect_user_sockets as disconnect_user,
 )
@@ -40,4 +41,6 @@ __all__ = [
     "register_identity",
     "stream_kind",
     "stream_name",
+    "track_presence",
+    "viewers",
 ]

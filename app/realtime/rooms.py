@@ -34,6 +34,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
+from app.realtime import presence
 from app.realtime.streams import last_seq
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class Connection:
     session_identity: str | None = None
     token: str | None = None
     streams: set[str] = field(default_factory=set)
+    name: str = ""
 
 
 class _Registry:
@@ -191,9 +193,13 @@ def _authenticate(auth: Any, session_user: Any) -> Connection:
         user = _identity["token"](token) if isinstance(token, str) else None
         if user is None:
             raise ConnectionRefusedError("The API token is expired, revoked or not valid.")
-        return Connection(user.id, token=token)
+        return Connection(user.id, token=token, name=user.display_name)
     if session_user is not None and session_user.is_authenticated and session_user.active:
-        return Connection(session_user.id, session_identity=session_user.get_id())
+        return Connection(
+            session_user.id,
+            session_identity=session_user.get_id(),
+            name=session_user.display_name,
+        )
     raise ConnectionRefusedError("Sign in first, or connect with an API token.")
 
 
@@ -241,7 +247,23 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
 
 def close_connection(sid: str) -> None:
     """Forget a socket that disconnected (its rooms go with it)."""
+    _forget(sid)
+
+
+def _forget(sid: str) -> None:
+    """Drop a socket from the registry, and from the presence of the streams it followed."""
     _registry.remove(sid)
+    for stream in presence.gone(sid):
+        _presence_changed(stream)
+
+
+def _presence_changed(stream: str) -> None:
+    """Tell the stream's room who follows it now, and the other processes who follows it here."""
+    presence.send(stream)
+    app = current_app._get_current_object()
+    _control(app).announce(
+        {"op": "presence", "stream": stream, "viewers": presence.local_viewers(stream)}
+    )
 
 
 def socket_user(sid: str) -> Any:
@@ -288,6 +310,11 @@ def subscribe(sid: str, stream: Stream) -> int:
     except DomainError:
         _leave(sid, stream.name)
         raise
+    connection = _registry.get(sid)
+    if connection is not None and presence.joined(
+        sid, stream.name, connection.user_id, connection.name
+    ):
+        _presence_changed(stream.name)
     return last_seq(stream.name)
 
 
@@ -302,6 +329,8 @@ def unsubscribe(sid: str, stream: Stream) -> None:
 def _leave(sid: str, stream: str) -> None:
     socketio.server.leave_room(sid, stream, namespace=NAMESPACE)
     _registry.follow(sid, stream, False)
+    if presence.left(sid, stream):
+        _presence_changed(stream)
 
 
 # Evicting and disconnecting -------------------------------------------------------------
@@ -322,7 +351,7 @@ def _evict_here(user_id: int, room: str) -> None:
 def _disconnect_here(user_id: int) -> None:
     for sid in _registry.sids_of(user_id):
         socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
-        _registry.remove(sid)
+        _forget(sid)
 
 
 def disconnect_user_sockets(user_id: int) -> None:
@@ -375,7 +404,7 @@ def _recheck(entries: list[tuple[str, Connection, frozenset[str]]]) -> int:
         user = _current_user(connection)
         if user is None:
             socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
-            _registry.remove(sid)
+            _forget(sid)
             ended += 1
             continue
         for name in streams:
@@ -454,6 +483,9 @@ _OPERATIONS: dict[str, Callable[[dict], Any]] = {
     "evict": lambda message: _evict_here(int(message["user_id"]), str(message["room"])),
     "disconnect": lambda message: _disconnect_here(int(message["user_id"])),
     "recheck": lambda message: _recheck_here([int(i) for i in message["user_ids"]]),
+    "presence": lambda message: presence.heard(
+        str(message["host"]), str(message["stream"]), list(message["viewers"])
+    ),
 }
 
 

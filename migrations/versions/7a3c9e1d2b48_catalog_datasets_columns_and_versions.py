@@ -5,7 +5,7 @@ frequency) with typed columns and their sensitivity; each uploaded CSV file is a
 with its size, row count and sha256. ``datasets.version`` is the optimistic-locking counter.
 
 Revision ID: 7a3c9e1d2b48
-Revises: 5c1f3e7a9b20
+Revises: c4a5e0b17d11
 Create Date: 2026-11-30 19:17:09.130959
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a3c9e1d2b48'
-down_revision = '5c1f3e7a9b20'
+down_revision = 'c4a5e0b17d11'
 branch_labels = None
 depends_on = None
 

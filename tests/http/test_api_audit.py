@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app import audit
 from app.audit.models import AuditEntry
+from tests.conftest import csrf_token, login
 from tests.factories import make_department, make_user
 
 API = "/api/v1"
@@ -100,13 +101,31 @@ def test_admin_may_read_the_log_too(client, entries, make_token):
 def test_others_may_neither_read_nor_verify_the_log(client, make_token, role):
     headers = make_token(make_user(role))
     envelope(client.get(f"{API}/audit", headers=headers), 403, "forbidden")
-    envelope(client.get(f"{API}/audit/verify", headers=headers), 403, "forbidden")
+    envelope(client.post(f"{API}/audit/verify", headers=headers), 403, "forbidden")
 
 
-@pytest.mark.parametrize("path", ["/audit", "/audit/verify"])
-def test_audit_needs_a_token(client, path):
-    envelope(client.get(f"{API}{path}"), 401, "unauthorized")
-    envelope(client.get(f"{API}{path}", headers={"Authorization": "Bearer bw_x_y"}), 401)
+@pytest.mark.parametrize(("method", "path"), [("GET", "/audit"), ("POST", "/audit/verify")])
+def test_audit_needs_a_token(client, method, path):
+    envelope(client.open(f"{API}{path}", method=method), 401, "unauthorized")
+    bad = {"Authorization": "Bearer bw_x_y"}
+    envelope(client.open(f"{API}{path}", method=method, headers=bad), 401)
+
+
+def test_verify_is_a_post_and_a_get_writes_nothing(client, db, auditor, entries, make_token):
+    headers = make_token(auditor)
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    response = client.get(f"{API}/audit/verify", headers=headers)
+    envelope(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"] and "GET" not in response.headers["Allow"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_verify_from_the_browser_session_needs_the_csrf_token(client, db, auditor, entries):
+    login(client, auditor)
+    envelope(client.post(f"{API}/audit/verify"), 400, "csrf")
+    token = csrf_token(client, "/audit/")
+    response = client.post(f"{API}/audit/verify", headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.get_json()["ok"] is True
 
 
 def test_revoked_and_deactivated_auditors_are_refused(client, db, make_token):
@@ -138,23 +157,31 @@ def test_verify_reports_an_intact_chain_and_records_that_it_ran(
     client, db, auditor, entries, make_token
 ):
     headers = make_token(auditor)
-    response = client.get(f"{API}/audit/verify", headers=headers)
+    response = client.post(f"{API}/audit/verify", headers=headers)
     assert response.status_code == 200
     result = response.get_json()
     total = db.session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
-    assert result == {"ok": True, "checked": total - 1, "first_broken_seq": None, "reason": None}
+    assert result == {
+        "ok": True,
+        "checked": total - 1,
+        "first_broken_seq": None,
+        "reason": None,
+        "checkpoint_seq": result["checkpoint_seq"],
+    }
+    assert 1 <= result["checkpoint_seq"] <= total - 1
     last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     assert last.action == "audit.verified" and last.actor_id == auditor.id
     assert last.detail["ok"] is True
 
 
+@pytest.mark.usefixtures("audit_triggers_off")
 def test_verify_names_the_first_tampered_entry(client, db, auditor, entries, make_token):
     headers = make_token(auditor)
     target = entries["entries"][1].seq
     db.session.execute(
         update(AuditEntry).where(AuditEntry.seq == target).values(actor_name="someone.else")
     )
-    response = client.get(f"{API}/audit/verify", headers=headers)
+    response = client.post(f"{API}/audit/verify", headers=headers)
     result = response.get_json()
     assert result["ok"] is False
     assert result["first_broken_seq"] == target

@@ -140,6 +140,7 @@ def test_filters_narrow_the_log(client, db, auditor):
     assert "No entries match these filters." in text(empty)
 
 
+@pytest.mark.usefixtures("audit_triggers_off")  # backdates an entry already appended
 def test_date_filters_cover_whole_days(client, db, auditor):
     officer = make_user("officer")
     entry = audit.record(officer, "case.created", "case", 1)
@@ -202,6 +203,7 @@ def test_verifying_an_intact_chain_says_so_with_the_count_and_is_recorded(client
     assert recorded.detail["ok"] is True
 
 
+@pytest.mark.usefixtures("audit_triggers_off")
 def test_verifying_a_tampered_chain_names_the_first_broken_entry(client, db, auditor):
     first = audit.record(auditor, "case.created", "case", 1)
     audit.record(auditor, "case.updated", "case", 1)
@@ -221,6 +223,42 @@ def test_verifying_a_tampered_chain_names_the_first_broken_entry(client, db, aud
 def test_verify_without_csrf_token_is_refused(client, db, auditor):
     response = client.post("/audit/verify")
     assert response.status_code == 400
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified")) is None
+    )
+
+
+def test_the_verify_page_says_the_chain_reaches_its_signed_checkpoint(client, db, auditor):
+    audit.record(auditor, "case.created", "case", 1)
+    db.session.commit()
+    page = text(verify(client))
+    assert "The chain is intact." in page
+    assert "reaches the latest signed checkpoint (entry #" in page
+
+
+@pytest.mark.usefixtures("audit_triggers_off")
+def test_the_verify_page_reports_entries_cut_off_after_a_checkpoint(client, db, auditor):
+    from sqlalchemy import delete
+
+    from app.audit.checkpoints import checkpoint_head
+    from app.audit.models import AuditHead
+
+    kept = audit.record(auditor, "case.created", "case", 1)
+    audit.record(auditor, "case.deleted", "case", 1)
+    db.session.commit()
+    checkpoint_head()
+    db.session.execute(delete(AuditEntry).where(AuditEntry.seq > kept.seq))
+    db.session.execute(update(AuditHead).values(last_seq=kept.seq, last_hash=kept.entry_hash))
+    page = text(verify(client))
+    assert f"The chain is BROKEN at entry #{kept.seq + 1}:" in page
+    assert "the signed checkpoint records entry #" in page
+    assert 'role="alert"' in page
+
+
+def test_verify_is_never_run_by_a_get(client, db, auditor):
+    response = client.get("/audit/verify")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"] and "GET" not in response.headers["Allow"]
     assert (
         db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.verified")) is None
     )

@@ -28,7 +28,7 @@ APPENDS = 25
 
 
 @pytest.fixture(scope="module")
-def pg_app(app):
+def pg_app(app, tmp_path_factory):
     """A second app on its own database, leaving the suite's app bound as it was.
 
     The Socket.IO and rate-limit extensions keep one server and one store per process;
@@ -44,6 +44,7 @@ def pg_app(app):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
+            "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("concurrency-checkpoints")),
         }
     )
     for ext, state in saved.items():

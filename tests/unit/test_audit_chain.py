@@ -19,6 +19,7 @@ from app.errors import Forbidden
 from tests.factories import make_user
 
 TABLE = AuditEntry.__table__
+pytestmark = pytest.mark.usefixtures("audit_triggers_off")
 
 
 @pytest.fixture

@@ -268,6 +268,13 @@
     }
   });
 
+  // Who else follows a stream (case pages show it); pages listen for bridgework:presence.
+  socket.on("presence", (message) => {
+    if (message && streams.has(message.stream)) {
+      document.dispatchEvent(new CustomEvent("bridgework:presence", { detail: message }));
+    }
+  });
+
   socket.on("unsubscribed", (notice) => {
     const state = notice && streams.get(notice.stream);
     if (state) {

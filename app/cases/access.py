@@ -1,0 +1,209 @@
+"""Loading a case for a viewer or a change, the checks every case operation shares, and the
+case domain's error codes.
+
+A case someone may not see is "not found", exactly like a missing one: its existence
+is itself sensitive across departments.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.cases.models import PRIORITIES, STATUSES, Case
+from app.cases.policy import participation_role
+from app.common import utcnow
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from app.policy import can, require
+from app.workspaces.models import Workspace
+
+
+class CaseError(enum.StrEnum):
+    """Machine-readable codes of the case domain's refusals (API ``error.code``)."""
+
+    STALE = "stale"
+    READ_ONLY = "read_only"
+    TOO_LARGE = "too_large"
+    FILE_TYPE = "file_type"
+
+
+class TooLarge(DomainError):
+    """An attachment above ``CASE_ATTACHMENT_MAX_BYTES``."""
+
+    status = 413
+    code = CaseError.TOO_LARGE
+
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+COMMENT_MAX = 10_000
+MAX_YEARS_AHEAD = 5
+BOARD_COLUMN_LIMIT = 100
+UNSET: Any = object()
+
+_PREFIX_WORD = re.compile(r"[A-Za-z]+")
+
+
+def case_stream(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+def workspace_stream(workspace_id: int) -> str:
+    return f"workspace:{workspace_id}"
+
+
+def case_path(case_id: int) -> str:
+    """The case page's path, for notification links (no request context needed)."""
+    return f"/cases/{case_id}"
+
+
+def key_prefix(workspace_name: str) -> str:
+    """A short prefix for a workspace's case keys: "Flood response" gives ``FLOOD``.
+
+    The first word of Latin letters, upper-cased and cut to six letters; ``CASE`` when
+    the name has none (a name in Chinese characters, for instance).
+    """
+    match = _PREFIX_WORD.search(workspace_name or "")
+    return match.group(0)[:6].upper() if match else "CASE"
+
+
+# Loading --------------------------------------------------------------------------------
+
+
+def _with_workspace(stmt):
+    return stmt.options(
+        selectinload(Case.workspace).selectinload(Workspace.participations),
+        selectinload(Case.workspace).selectinload(Workspace.memberships),
+        selectinload(Case.departments),
+        selectinload(Case.assignees),
+    )
+
+
+def load_case(case_id: Any, *, lock: bool = False) -> Case | None:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        return None
+    stmt = _with_workspace(select(Case).where(Case.id == case_id))
+    if lock:
+        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def visible_case(actor: User, case_id: Any, action: str = "case.view") -> Case:
+    """The case, if the actor may ``action`` it (view: metadata; read: content).
+
+    Raises:
+        NotFound: missing, or the actor may not see it (the same answer for both).
+    """
+    case = load_case(case_id)
+    if case is None or not can(actor, "case.view", case):
+        raise NotFound("Case not found.")
+    if action != "case.view":
+        require(actor, action, case, "You can see this case's details but not its content.")
+    return case
+
+
+def for_change(actor: User, case_id: Any, action: str, version: Any = UNSET) -> Case:
+    """Load and lock a case the actor may change with ``action``; check ``version`` if given.
+
+    Raises:
+        NotFound: missing or not visible.
+        Conflict: the workspace is read-only (``read_only``), or ``version`` is not the
+            case's current one (``stale``).
+        Forbidden: the actor reads the case but may not change it (an observer).
+    """
+    case = load_case(case_id, lock=True)
+    if case is None or not can(actor, "case.view", case):
+        raise NotFound("Case not found.")
+    ensure_writable(case.workspace)
+    require(actor, action, case, write_refusal(actor, case.workspace))
+    if version is not UNSET and version != case.version:
+        raise Conflict(
+            f"Someone changed {case.key} after you opened it (it is now at version "
+            f"{case.version}, you edited version {version}). Look at their change, then "
+            "make yours again.",
+            code=CaseError.STALE,
+        )
+    return case
+
+
+def ensure_writable(workspace: Workspace) -> None:
+    reason = workspace.read_only_reason()
+    if reason:
+        raise Conflict(reason, code=CaseError.READ_ONLY)
+
+
+def write_refusal(actor: User, workspace: Workspace) -> str:
+    if participation_role(actor, workspace) == "observer":
+        return "Observers can read this workspace's cases but not change them."
+    return "Only members of this workspace can work on its cases."
+
+
+def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
+    """A workspace whose cases the actor may list.
+
+    Raises:
+        NotFound: missing, or the actor neither takes part in it nor oversees it.
+    """
+    workspace = None
+    if isinstance(workspace_id, int) and not isinstance(workspace_id, bool):
+        workspace = db.session.scalar(
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .options(selectinload(Workspace.participations), selectinload(Workspace.memberships))
+        )
+    if workspace is None or not can(actor, "case.list", workspace):
+        raise NotFound("Workspace not found.")
+    return workspace
+
+
+# Validation helpers ---------------------------------------------------------------------
+
+
+def clean(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def check_title(title: str, fields: dict) -> None:
+    if not title:
+        fields["title"] = ["Give the case a title."]
+    elif len(title) > TITLE_MAX:
+        fields["title"] = [f"Keep the title within {TITLE_MAX} characters."]
+
+
+def check_description(description: str, fields: dict) -> None:
+    if len(description) > DESCRIPTION_MAX:
+        fields["description"] = [f"Keep the description within {DESCRIPTION_MAX} characters."]
+
+
+def check_status(status: Any, fields: dict) -> None:
+    if status not in STATUSES:
+        fields["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+
+
+def check_priority(priority: Any, fields: dict) -> None:
+    if priority not in PRIORITIES:
+        fields["priority"] = [f"Choose one of: {', '.join(PRIORITIES)}."]
+
+
+def check_due_on(due_on: Any, fields: dict, *, previous: date | None = None) -> None:
+    """A due date may be empty; a new one may not be in the past or years away."""
+    if due_on is None or due_on == previous:
+        return
+    today = utcnow().date()
+    if not isinstance(due_on, date) or isinstance(due_on, datetime):
+        fields["due_on"] = ["Give a date, or leave it empty."]
+    elif due_on < today:
+        fields["due_on"] = ["The due date cannot be in the past."]
+    elif due_on > today + timedelta(days=366 * MAX_YEARS_AHEAD):
+        fields["due_on"] = [f"Give a due date within {MAX_YEARS_AHEAD} years."]
+
+
+def label(user: User) -> str:
+    return f"{user.display_name} ({user.department.name})"
