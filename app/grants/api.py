@@ -104,3 +104,16 @@ def extract(grant_id: int, query: dict):
 )
 def grant_events(grant_id: int, query: dict):
     return service.grant_events(api_user(), grant_id, query["after"])
+
+
+@endpoint(
+    "/grant-access-events",
+    summary="Reads through every grant (auditors, administrators), or through those you "
+    "answer for and your own reads",
+    tag=TAG,
+    query=schemas.PageQuerySchema(),
+    response=schemas.AccessEventSchema(),
+    paginated=True,
+)
+def list_all_access_events(query: dict):
+    return service.access_events(api_user(), **query)

@@ -195,7 +195,7 @@ def _record_read(
 
 
 def _record_missing_file(actor: User, grant: Grant, version: Any) -> None:
-    """An alert in the audit log, committed before the refusal."""
+    """An alert in the audit log and to the steward, committed before the refusal."""
     with action(actor, "grant.read_failed") as act:
         act.target("grant", grant)
         act.workspace_id = grant.grantee_workspace_id
@@ -205,6 +205,15 @@ def _record_missing_file(actor: User, grant: Grant, version: Any) -> None:
             reason="version file missing",
             version_id=version.id,
             storage_path=version.storage_path,
+        )
+        act.notify(
+            [grant.dataset.steward],
+            subject=f"File missing: {grant.dataset.title}",
+            text=(
+                f"A read through grant {grant.id} was refused: the file of version "
+                f"{version.number} of {grant.dataset.title} is missing from storage."
+            ),
+            link=f"/catalog/{grant.dataset_id}",
         )
 
 

@@ -183,3 +183,18 @@ def test_list_statement_count_does_not_grow(client, w, make_token, count_queries
     with count_queries() as many:
         client.get(f"{API}/grants", headers=token)
     assert many.count == few.count
+
+
+def test_auditors_see_every_read_others_only_theirs(client, w, make_token):
+    grant = make_grant(w)
+    client.get(f"{API}/grants/{grant.id}/extract?limit=1", headers=make_token(w.member))
+    client.get(f"{API}/grants/{grant.id}/extract?limit=1", headers=make_token(w.td_head))
+
+    def readers(user) -> list[int]:
+        body = client.get(f"{API}/grant-access-events", headers=make_token(user)).get_json()
+        return sorted(item["user"]["id"] for item in body["items"])
+
+    assert readers(w.auditor) == sorted([w.member.id, w.td_head.id])
+    assert readers(w.steward) == sorted([w.member.id, w.td_head.id])
+    assert readers(w.member) == [w.member.id]
+    assert readers(w.outsider) == []

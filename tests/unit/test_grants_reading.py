@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.grants import reading, revoking
 from app.grants.models import AccessEvent
+from app.notifications.models import Notification
 from tests.grant_world import make_grant, upload_reports
 from tests.request_world import request_world
 
@@ -178,3 +179,5 @@ def test_missing_file_is_refused_with_an_alert(w):
     assert counts() == (events_before, audit_before + 1)
     entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
     assert entry.action == "grant.read_failed" and entry.detail["alert"] is True
+    notice = db.session.scalar(select(Notification).order_by(Notification.id.desc()))
+    assert notice.user_id == w.steward.id and notice.subject.startswith("File missing")
