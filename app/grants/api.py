@@ -108,7 +108,7 @@ def grant_events(grant_id: int, query: dict):
 
 @endpoint(
     "/grant-access-events",
-    summary="Reads through every grant (auditors, administrators), or through those you "
+    summary="Reads through every grant (auditors), or through those you "
     "answer for and your own reads",
     tag=TAG,
     query=schemas.PageQuerySchema(),

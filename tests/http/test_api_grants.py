@@ -198,3 +198,19 @@ def test_auditors_see_every_read_others_only_theirs(client, w, make_token):
     assert readers(w.steward) == sorted([w.member.id, w.td_head.id])
     assert readers(w.member) == [w.member.id]
     assert readers(w.outsider) == []
+
+
+def test_access_event_list_statement_count_does_not_grow(client, w, make_token, count_queries):
+    grant = make_grant(w)
+    reader, auditor = make_token(w.member), make_token(w.auditor)
+    client.get(f"{API}/grants/{grant.id}/extract?limit=1", headers=reader)
+    client.get(f"{API}/grant-access-events", headers=auditor)
+    with count_queries() as few:
+        client.get(f"{API}/grant-access-events", headers=auditor)
+    for person in (w.td_head, w.sz_officer, w.requester):
+        for _ in range(3):
+            client.get(f"{API}/grants/{grant.id}/extract?limit=1", headers=make_token(person))
+    with count_queries() as many:
+        body = client.get(f"{API}/grant-access-events", headers=auditor).get_json()
+    assert len(body["items"]) == 10
+    assert many.count == few.count
