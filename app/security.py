@@ -18,6 +18,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, NotFound, RequestURITooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 MAX_URL_LENGTH = 4000
@@ -83,6 +84,19 @@ class SocketHeaders:
         return self.wsgi_app(environ, start_with_headers)
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe the ``X-Forwarded-*`` headers of exactly ``TRUSTED_PROXIES`` proxies.
+
+    Behind the TLS proxy the README requires, every request comes from the proxy's
+    address; the sign-in throttle counts failures per client address, so without this
+    every user would share one count. With 0 (the default) the headers are ignored,
+    since anyone may send them.
+    """
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
 def _has_nul(values: Iterable[str]) -> bool:
     return any("\x00" in value for value in values)
 
@@ -91,6 +105,7 @@ def init_app(app: Flask) -> None:
     """Bound route integers, refuse NUL input, and add the headers (call before blueprints)."""
     app.url_map.converters["int"] = IdConverter
     app.wsgi_app = SocketHeaders(app.wsgi_app, app, "/socket.io")
+    trust_proxies(app)
 
     @app.before_request
     def refuse_unusable_input():

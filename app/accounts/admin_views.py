@@ -129,6 +129,19 @@ def _set_active(user_id: int, active: bool):
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
+@bp.post("/users/<int:user_id>/sign-out")
+def end_user_sessions(user_id: int):
+    form = ActionForm()
+    user = run_form(form, lambda: service.end_user_sessions(current_user, user_id))
+    if user is not None:
+        flash(
+            _("%(username)s is signed out everywhere.", username=user.username),
+            "success",
+        )
+    flash_refusal(form)
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate_user(user_id: int):
     return _set_active(user_id, False)

@@ -12,8 +12,9 @@ from sqlalchemy import or_, select, update
 
 from app.accounts.models import ApiToken, Department, Region, Role, User, UserRole
 from app.accounts.passwords import hash_password, password_problems
+from app.accounts.signin import end_all_sessions
 from app.actions import action
-from app.common import Page, paginate, utcnow
+from app.common import Page, name_problem, paginate, text_matches, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.policy import can, require
@@ -49,12 +50,12 @@ def list_users(
     require(actor, "user.list")
     stmt = select(User).order_by(User.username)
     if search:
-        pattern = f"%{search.strip()}%"
+        text = search.strip()
         stmt = stmt.where(
             or_(
-                User.username.ilike(pattern),
-                User.display_name.ilike(pattern),
-                User.email.ilike(pattern),
+                text_matches(User.username, text),
+                text_matches(User.display_name, text),
+                text_matches(User.email, text),
             )
         )
     if department_id:
@@ -96,6 +97,8 @@ def _check_profile(fields: dict, *, username=None, display_name=None, email=None
         ]
     if display_name is not None and not 1 <= len(display_name) <= 120:
         fields["display_name"] = ["Give a display name of 1 to 120 characters."]
+    elif display_name is not None and name_problem(display_name):
+        fields["display_name"] = [name_problem(display_name)]
     if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
         fields["email"] = ["Give a valid email address, like name@department.gov.hk."]
 
@@ -277,13 +280,31 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     return user
 
 
+def end_user_sessions(actor: User, user_id: int) -> User:
+    """Sign a person out everywhere (an admin's answer to a lost laptop or a stolen cookie).
+
+    Every browser session ends and its live connections close at once, on every process;
+    API tokens are left alone (revoke them one by one, or deactivate the account).
+
+    Raises:
+        Forbidden, NotFound.
+    """
+    with action(actor, "user.sessions_ended") as act:
+        require(actor, "user.manage")
+        user = _get_or_404(User, user_id, "User")
+        act.target("user", user.id)
+        end_all_sessions(user)
+        act.recheck_access(user.id)
+    return user
+
+
 def _change_active(actor: User, user: User, active: bool) -> None:
     """Flip the flag; deactivation also ends sessions, tokens and (after commit) sockets."""
     name = "user.activated" if active else "user.deactivated"
     with action(actor, name, target=("user", user.id)) as act:
         user.active = active
         if not active:
-            user.session_version += 1
+            end_all_sessions(user)
             db.session.execute(
                 update(ApiToken)
                 .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -301,12 +322,12 @@ def list_regions(
     require(actor, "region.read")
     stmt = select(Region).order_by(Region.jurisdiction, Region.name)
     if search:
-        pattern = f"%{search.strip()}%"
+        text = search.strip()
         stmt = stmt.where(
             or_(
-                Region.name.ilike(pattern),
-                Region.code.ilike(pattern),
-                Region.jurisdiction.ilike(pattern),
+                text_matches(Region.name, text),
+                text_matches(Region.code, text),
+                text_matches(Region.jurisdiction, text),
             )
         )
     return paginate(stmt, page, per_page)
@@ -321,15 +342,33 @@ def get_region(actor: User, region_id: int) -> Region:
     return _get_or_404(Region, region_id, "Region")
 
 
+REGION_CODE_MAX = 16
+DEPARTMENT_CODE_MAX = 32
+
+
+def code_problem(code: str, maximum: int) -> str | None:
+    """Why an (already upper-cased) code does not fit its column.
+
+    Checked after upper-casing, since that may lengthen it (``ß`` becomes ``SS``).
+    """
+    if len(code) > maximum:
+        return f"Keep the code within {maximum} characters (once in capitals)."
+    return name_problem(code)
+
+
 def _check_region_fields(fields, *, code, exclude_id=None, name=None, jurisdiction=None):
     if code is not None and not code:
         fields["code"] = ["Give the region a code, like HK."]
+    elif code is not None and (problem := code_problem(code, REGION_CODE_MAX)):
+        fields["code"] = [problem]
     elif code is not None:
         other = db.session.scalar(select(Region).where(Region.code == code))
         if other is not None and other.id != exclude_id:
             fields["code"] = ["Another region uses that code."]
     if name is not None and not name.strip():
         fields["name"] = ["Give the region a name."]
+    elif name is not None and (problem := name_problem(name)):
+        fields["name"] = [problem]
     if jurisdiction is not None and not jurisdiction.strip():
         fields["jurisdiction"] = ["Name the jurisdiction, like HK, MO or CN."]
 
@@ -402,8 +441,10 @@ def list_departments(
     require(actor, "department.read")
     stmt = select(Department).join(Department.region).order_by(Region.name, Department.name)
     if search:
-        pattern = f"%{search.strip()}%"
-        stmt = stmt.where(or_(Department.name.ilike(pattern), Department.code.ilike(pattern)))
+        text = search.strip()
+        stmt = stmt.where(
+            or_(text_matches(Department.name, text), text_matches(Department.code, text))
+        )
     if region_id:
         stmt = stmt.where(Department.region_id == region_id)
     return paginate(stmt, page, per_page)
@@ -423,8 +464,12 @@ def _check_department_fields(
 ):
     if name is not None and not name.strip():
         fields["name"] = ["Give the department a name."]
+    elif name is not None and (problem := name_problem(name)):
+        fields["name"] = [problem]
     if code is not None and not code:
         fields["code"] = ["Give the department a code, like DSD."]
+    elif code is not None and (problem := code_problem(code, DEPARTMENT_CODE_MAX)):
+        fields["code"] = [problem]
     elif code is not None:
         other = db.session.scalar(select(Department).where(Department.code == code))
         if other is not None and (department is None or other.id != department.id):

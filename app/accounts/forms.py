@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from pytz import common_timezones
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -71,6 +72,7 @@ class ChangePasswordForm(Form):
             EqualTo("new_password", message=_l("The two passwords differ.")),
         ],
     )
+    keep_tokens = BooleanField(_l("Keep my API tokens working"))
 
 
 class TokenForm(Form):

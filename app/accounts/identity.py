@@ -15,13 +15,15 @@ from datetime import timedelta
 from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select, update
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, User, UserSession
 from app.common import utcnow
 from app.extensions import db
 
 TOKEN_PREFIX = "bw"  # noqa: S105 (a label, not a secret)
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+SESSION_SEEN_RESOLUTION = timedelta(minutes=1)
 _USED_KEY = "bridgework_used_token_id"
+_SEEN_KEY = "bridgework_seen_session_id"
 
 
 def secret_hash(secret: str) -> str:
@@ -31,14 +33,47 @@ def secret_hash(secret: str) -> str:
 
 
 def load_session_user(identity: str) -> User | None:
-    """Find the user of a session cookie; stale session versions and inactive users fail."""
-    user_id, _, version = identity.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    """Find the user of a session cookie (``id:version:key``), or ``None``.
+
+    Fails for a stale session version (password changed, admin action), an inactive
+    user, and a server-side session that was ended (signed out), idled past
+    ``SESSION_IDLE_MINUTES`` or outlived ``SESSION_ABSOLUTE_HOURS``. Sockets re-check
+    their identity through this same function, so all of these end them too.
+    """
+    parts = identity.split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user_id, version, key = int(parts[0]), int(parts[1]), parts[2]
+    if user_id > 2**31 - 1:
         return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    record = live_session(user_id, key)
+    if record is None:
+        return None
+    user.session_key = key
+    if has_request_context() and utcnow() - record.last_seen_at > SESSION_SEEN_RESOLUTION:
+        g.setdefault(_SEEN_KEY, record.id)
     return user
+
+
+def live_session(user_id: int, key: str) -> UserSession | None:
+    """The user's server-side session with this key, if it has not ended or timed out."""
+    record = db.session.scalar(
+        select(UserSession).where(
+            UserSession.key_hash == secret_hash(key), UserSession.user_id == user_id
+        )
+    )
+    if record is None or record.ended_at is not None:
+        return None
+    config = current_app.config
+    now = utcnow()
+    if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+        return None
+    if now - record.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
+        return None
+    return record
 
 
 def user_for_token(raw: str) -> User | None:
@@ -62,15 +97,25 @@ def user_for_token(raw: str) -> User | None:
 
 
 def record_token_use(response):
-    """After a request authenticated by token: store when the token was last used.
+    """After a request authenticated by token or session: store when it was last used.
 
-    One UPDATE in its own short transaction, at most once a minute per token, so that a
-    read stays a read and authentication never commits.
+    One UPDATE in its own short transaction, at most once a minute per token or session,
+    so that a read stays a read and authentication never commits. A session's last use
+    is what its idle timeout counts from.
     """
     token_id = g.pop(_USED_KEY, None)
+    session_id = g.pop(_SEEN_KEY, None)
+    if token_id is None and session_id is None:
+        return response
+    now = utcnow()
+    db.session.rollback()
+    if session_id is not None:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+            .values(last_seen_at=now)
+        )
     if token_id is not None:
-        now = utcnow()
-        db.session.rollback()
         db.session.execute(
             update(ApiToken)
             .where(
@@ -82,5 +127,5 @@ def record_token_use(response):
             )
             .values(last_used_at=now)
         )
-        db.session.commit()
+    db.session.commit()
     return response

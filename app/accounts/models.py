@@ -86,9 +86,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    # The key of the server-side session this request runs in (only its hash is stored);
+    # a plain attribute, not a column: it belongs to the request, not to the account.
+    session_key = None
+
     def get_id(self) -> str:
-        """Session identity: id plus a version, so bumping the version ends every session."""
-        return f"{self.id}:{self.session_version}"
+        """Session identity: id, a version (bumping it ends every session) and the key of
+        one server-side session (ending that row ends this browser's session)."""
+        return f"{self.id}:{self.session_version}:{self.session_key or ''}"
 
     def __str__(self) -> str:
         return self.display_name
@@ -146,3 +151,21 @@ class ApiToken(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class UserSession(db.Model):
+    """One signed-in browser: signing out, idling or outliving its maximum age ends it.
+
+    The cookie carries a random key; only its keyed hash is stored, so reading this
+    table does not let anyone sign in as its users.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

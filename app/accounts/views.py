@@ -71,6 +71,9 @@ def login():
             ),
         )
         if user is not None:
+            # A new CSRF secret for the signed-in session: one planted before sign-in
+            # (a shared computer, a fixated cookie) must not carry over.
+            session.pop("csrf_token", None)
             login_user(user)
             refresh()  # the language may have been chosen before the user was known
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
@@ -147,7 +150,10 @@ def change_password():
         run_form(
             form,
             lambda: service.change_password(
-                user, form.current_password.data, form.new_password.data
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_tokens=form.keep_tokens.data,
             ),
         )
         if not form.errors:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.api import api_user, endpoint
-from app.audit import service
+from app.audit import service, verification
 from app.audit.schemas import AuditEntrySchema, AuditQuerySchema, VerifyResultSchema
 
 AUDIT = "Audit"
@@ -37,4 +37,4 @@ def list_audit_entries(query: dict):
 )
 def verify_audit_chain():
     """A POST because it writes: the verification is itself an audit entry."""
-    return service.verify(api_user())
+    return verification.verify(api_user())

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import checkpoints, keys
 from app.audit.models import HEAD_ID, AuditEntry, AuditHead
-from app.common import Page, paginate, utcnow
+from app.common import Page, paginate, text_matches, utcnow
 from app.extensions import db
 from app.policy import require
 
@@ -236,19 +236,6 @@ def verify_chain(checkpoint: checkpoints.Checkpoint | None = None) -> VerifyResu
     return VerifyResult(True, checked, checkpoint_seq=pinned)
 
 
-def verify(actor) -> VerifyResult:
-    """Verify the chain on behalf of ``actor`` and record that it was verified.
-
-    Raises:
-        Forbidden: the actor is neither an auditor nor an admin.
-    """
-    require(actor, "audit.verify")
-    result = verify_chain()
-    record(actor, "audit.verified", "audit", None, detail=result.as_dict())
-    db.session.commit()
-    return result
-
-
 @dataclass
 class AuditFilters:
     actor: str | None = None
@@ -264,9 +251,9 @@ class AuditFilters:
 def _filtered(filters: AuditFilters) -> Select:
     stmt = select(AuditEntry)
     if filters.actor:
-        stmt = stmt.where(AuditEntry.actor_name.ilike(f"%{filters.actor}%"))
+        stmt = stmt.where(text_matches(AuditEntry.actor_name, filters.actor))
     if filters.action:
-        stmt = stmt.where(AuditEntry.action.ilike(f"{filters.action}%"))
+        stmt = stmt.where(text_matches(AuditEntry.action, filters.action, prefix=True))
     if filters.object_type:
         stmt = stmt.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.audit import service
+from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -56,5 +56,5 @@ def log():
 @bp.post("/verify")
 @login_required
 def verify():
-    result = service.verify(current_user)
+    result = verification.verify(current_user)
     return render_template("audit/verify.html", result=result)

@@ -35,7 +35,7 @@ from app.cases.models import (
     case_departments,
 )
 from app.cases.policy import oversees, participant_workspaces, participation_role
-from app.common import Page, paginate, utcnow
+from app.common import LIKE_ESCAPE, Page, escape_like, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can
@@ -113,9 +113,12 @@ def _list_stmt(filters: CaseFilters) -> Select:
         stmt = stmt.where(Case.status.in_(ACTIVE_STATUSES), Case.due_on < utcnow().date())
     if filters.q and filters.q.strip():
         text = filters.q.strip()
-        pattern = f"%{text}%"
         stmt = stmt.where(
-            or_(Case.title.ilike(pattern), Case.description.ilike(pattern), Case.key.ilike(text))
+            or_(
+                text_matches(Case.title, text),
+                text_matches(Case.description, text),
+                Case.key.ilike(escape_like(text), escape=LIKE_ESCAPE),
+            )
         )
     return stmt
 

@@ -22,7 +22,7 @@ from flask_login import current_user
 from socketio.exceptions import ConnectionRefusedError
 
 from app.errors import DomainError, Unauthorized
-from app.extensions import socketio
+from app.extensions import db, socketio
 from app.realtime import rooms
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,11 @@ def refuse(error: Exception):
 
     A failing ``connect`` refuses the connection, telling the client why when the reason
     is a refusal rather than a fault. An ended session also disconnects
-    the socket, since every later request would fail the same way.
+    the socket, since every later request would fail the same way. The database
+    session is rolled back first: a failed statement leaves PostgreSQL's transaction
+    aborted, and the socket's next event would otherwise fail with it.
     """
+    db.session.rollback()
     if request.event["message"] == "connect":
         rooms.close_connection(request.sid)
         if isinstance(error, DomainError):

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 NAMESPACE = "/"
 MAX_STREAMS_PER_SOCKET = 100
+STREAM_ID_MAX = 2**31 - 1
+"""The largest id a stream may name: every object a stream follows has a 32-bit id column."""
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
@@ -95,11 +97,12 @@ def parse_stream(data: Any) -> Stream:
     """Read ``{"stream": "<kind>:<id>"}`` sent by a client.
 
     Raises:
-        Invalid: not an object with a stream of a known kind and a positive id.
+        Invalid: not an object with a stream of a known kind and a positive id that
+            fits the id columns (a larger one would make the database refuse the lookup).
     """
     raw = data.get("stream") if isinstance(data, dict) else None
     match = _STREAM_PATTERN.fullmatch(raw) if isinstance(raw, str) else None
-    if match is None or match["kind"] not in _STREAM_KINDS:
+    if match is None or match["kind"] not in _STREAM_KINDS or int(match["id"]) > STREAM_ID_MAX:
         raise Invalid(
             'Send {"stream": "<kind>:<id>"} with a known kind, e.g. "workspace:12".',
             fields={"stream": ["Unknown or malformed stream name."]},

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Department, Region, User
 from app.catalog.models import Dataset
-from app.common import Page, paginate, utcnow
+from app.common import Page, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.grants.models import Grant
@@ -85,8 +85,10 @@ def list_requests(
     if workspace_id:
         stmt = stmt.where(DataRequest.workspace_id == workspace_id)
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(DataRequest.title.ilike(pattern), DataRequest.purpose.ilike(pattern)))
+        text = q.strip()
+        stmt = stmt.where(
+            or_(text_matches(DataRequest.title, text), text_matches(DataRequest.purpose, text))
+        )
     if overdue:
         stmt = stmt.where(_overdue_clause())
     if box == "waiting":

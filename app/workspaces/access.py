@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
 from app.accounts.models import User
-from app.common import utcnow
+from app.common import name_problem, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.policy import can, is_signed_in, require
@@ -154,6 +154,8 @@ def check_name(name: str, fields: dict) -> None:
         fields["name"] = ["Give the workspace a name."]
     elif len(name) > NAME_MAX:
         fields["name"] = [f"Keep the name within {NAME_MAX} characters."]
+    elif problem := name_problem(name):
+        fields["name"] = [problem]
 
 
 def check_purpose(purpose: str, fields: dict) -> None:

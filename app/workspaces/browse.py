@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from app.accounts.models import Department, Region, User
-from app.common import Page, paginate, utcnow
+from app.common import Page, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
@@ -97,8 +97,10 @@ def list_workspaces(
     if scope == "mine":
         stmt = stmt.where(involved_clause(actor))
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Workspace.name.ilike(pattern), Workspace.purpose.ilike(pattern)))
+        text = q.strip()
+        stmt = stmt.where(
+            or_(text_matches(Workspace.name, text), text_matches(Workspace.purpose, text))
+        )
     if region_id:
         stmt = stmt.where(_participating(Department.region_id == region_id))
     if department_id:

@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from app.accounts.models import User
 from app.actions import action
 from app.common import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.policy import can
+from app.security import INT32_MAX
 from app.workspaces.access import (
     UNSET,
     WorkspaceError,
@@ -46,7 +50,7 @@ def add_member(
         workspace = for_change(actor, workspace_id, "workspace.manage_members")
         act.workspace_id = workspace.id
         fields: dict[str, list[str]] = {}
-        user = _addable(workspace, user_id, fields)
+        user = _addable(actor, workspace, user_id, fields)
         check_role(role, fields)
         expiry = check_expiry(expires_at, fields)
         if fields:
@@ -75,29 +79,47 @@ def add_member(
     return membership
 
 
-def _addable(workspace: Workspace, user_id: Any, fields: dict) -> User | None:
-    """The person to add, or ``None`` with the reason in ``fields["user_id"]``."""
-    user = (
-        db.session.get(User, user_id)
-        if isinstance(user_id, int) and not isinstance(user_id, bool)
-        else None
-    )
-    if user is None or not user.active:
-        fields["user_id"] = ["Choose an active person from a participating department."]
+NOT_A_CANDIDATE = "Choose an active person from a participating department."
+
+
+def _addable(actor: User, workspace: Workspace, user_id: Any, fields: dict) -> User | None:
+    """The person to add, or ``None`` with the reason in ``fields["user_id"]``.
+
+    Only the people a lead may pick are looked up: active, of a department that accepted.
+    Anyone else gets one vague answer, so that "add member" cannot tell a lead who
+    exists, where they work or whether they were deactivated, unless the lead may see
+    that account anyway (``user.view``: admins and auditors).
+    """
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= INT32_MAX:
+        fields["user_id"] = [NOT_A_CANDIDATE]
         return None
-    participation = workspace.participation_for(user.department_id)
+    accepted = [p.department_id for p in workspace.participations if p.is_accepted]
+    user = db.session.scalar(
+        select(User).where(
+            User.id == user_id, User.active.is_(True), User.department_id.in_(accepted)
+        )
+    )
+    if user is None:
+        fields["user_id"] = [_why_not_a_candidate(actor, user_id)]
+        return None
     existing = workspace.membership_of(user.id)
-    if participation is None or not participation.is_accepted:
-        fields["user_id"] = [
-            f"{user.display_name}'s department, {user.department.name}, has not joined "
-            "this workspace. Invite the department first, or wait for its head to accept."
-        ]
-    elif existing is not None:
+    if existing is not None:
         state = "" if existing.is_current() else " (the membership has expired)"
         fields["user_id"] = [
             f"{user.display_name} is already a member{state}. Change their role or expiry instead."
         ]
     return user
+
+
+def _why_not_a_candidate(actor: User, user_id: int) -> str:
+    """Name the department that has not joined only to someone who may see the person."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not can(actor, "user.view", user):
+        return NOT_A_CANDIDATE
+    return (
+        f"{user.display_name}'s department, {user.department.name}, has not joined "
+        "this workspace. Invite the department first, or wait for its head to accept."
+    )
 
 
 def _membership_or_404(workspace: Workspace, user_id: Any) -> Membership:

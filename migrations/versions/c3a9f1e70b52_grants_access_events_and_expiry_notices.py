@@ -1,7 +1,7 @@
 """grants: access events (every read through a grant) and the expiry notices sent
 
 Revision ID: c3a9f1e70b52
-Revises: b7e4d2a9c613
+Revises: c5e55104a7d2
 Create Date: 2026-11-30 20:35:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "c3a9f1e70b52"
-down_revision = "b7e4d2a9c613"
+down_revision = "c5e55104a7d2"
 branch_labels = None
 depends_on = None
 

@@ -108,6 +108,49 @@ def test_changing_password_keeps_this_browser_signed_in_and_ends_other_sessions(
     assert check_password(user.password_hash, NEW_PASSWORD)
 
 
+def test_a_copy_of_the_cookie_opens_nothing_after_signing_out(client, db):
+    """Finding 3 of issue 14: the old cookie still opened /profile after sign-out."""
+    login(client, make_user("officer"))
+    kept = client.get_cookie("session", domain="bridgework.test").value
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    assert response.status_code == 302
+    client.set_cookie("session", kept, domain="bridgework.test")
+    assert "/login" in client.get("/profile").headers["Location"]
+
+
+def test_signing_in_rotates_the_csrf_secret(client, db):
+    csrf_token(client, "/login")
+    with client.session_transaction() as session:
+        planted = session["csrf_token"]
+    login(client, make_user("officer"))
+    csrf_token(client, "/profile")
+    with client.session_transaction() as session:
+        assert session["csrf_token"] != planted
+
+
+def test_changing_the_password_revokes_api_tokens_unless_kept(app, db):
+    user = make_user("officer")
+    _token, dropped = service.create_token(user, name="dropped")
+    here = signed_in(app, user)
+    assert change_password(here, PASSWORD, NEW_PASSWORD).status_code == 302
+    assert service.user_for_token(dropped) is None
+    _token, kept = service.create_token(user, name="kept")
+    page = here.get("/profile/password").get_data(as_text=True)
+    assert 'name="keep_tokens"' in page and "Keep my API tokens working" in page
+    response = here.post(
+        "/profile/password",
+        data={
+            "current_password": NEW_PASSWORD,
+            "new_password": "yet-another-passphrase-9",
+            "confirm_password": "yet-another-passphrase-9",
+            "keep_tokens": "y",
+            "csrf_token": csrf_token(here, "/profile/password"),
+        },
+    )
+    assert response.status_code == 302
+    assert service.user_for_token(kept).id == user.id
+
+
 @pytest.mark.parametrize(
     ("current", "new", "repeat", "message"),
     [

@@ -263,6 +263,36 @@ def test_deactivating_a_user_ends_their_session_and_tokens_at_once(app, client, 
     assert refused.status_code == 401
 
 
+def test_an_admin_signs_a_user_out_everywhere_and_their_tokens_keep_working(app, client, db, admin):
+    """Finding 3 of issue 14: an admin's action ends a person's sessions everywhere."""
+    user = make_user("officer")
+    browsers = [app.test_client(), app.test_client()]
+    for browser in browsers:
+        login(browser, user)
+        assert browser.get("/profile").status_code == 200
+    _token, secret = service.create_token(user, name="script")
+
+    page = text(client.get(f"/admin/users/{user.id}"))
+    assert f'action="/admin/users/{user.id}/sign-out"' in page
+    response = post_form(client, f"/admin/users/{user.id}/sign-out", {}, follow=True)
+    assert "is signed out everywhere." in text(response)
+
+    for browser in browsers:
+        assert "/login" in browser.get("/profile").headers["Location"]
+    assert service.user_for_token(secret).id == user.id
+    last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last.action == "user.sessions_ended" and last.object_id == str(user.id)
+
+
+def test_only_admins_sign_people_out(client, db):
+    user = make_user("officer")
+    login(client, make_user("officer"))
+    response = client.post(
+        f"/admin/users/{user.id}/sign-out", data={"csrf_token": csrf_token(client, "/profile")}
+    )
+    assert response.status_code in (403, 404)
+
+
 def test_reactivated_user_can_sign_in_again(app, client, db, admin):
     user = make_user("officer", active=False)
     page = text(client.get(f"/admin/users/{user.id}"))

@@ -319,7 +319,9 @@ def test_adding_a_member_whose_department_has_not_joined_is_422(client, w, as_us
         f"{API}/workspaces/{w.id}/members", json={"user_id": w.sz_officer.id}, headers=headers
     )
     error = envelope(response, 422, "invalid")
-    assert "has not joined this workspace" in error["fields"]["user_id"][0]
+    assert error["fields"]["user_id"] == [
+        "Choose an active person from a participating department."
+    ]
     assert snapshot(w.id) == before
 
 

@@ -371,7 +371,8 @@ def test_adding_a_member_whose_department_has_not_joined_is_refused_on_the_page(
         token_from=f"/workspaces/{w.id}",
     )
     assert response.status_code == 422
-    assert "has not joined this workspace" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Choose an active person from a participating department." in page
     assert snapshot(w.id) == before
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from flask import g
+
 from app.accounts import service as accounts
 from app.extensions import db
 from app.realtime import publish
@@ -105,6 +107,62 @@ def test_password_change_ends_the_session_socket_at_once(client, connect_socket)
     accounts.change_password(user, PASSWORD, "a-brand-new-passphrase-42")
 
     assert not socket.connected
+
+
+def test_signing_out_ends_that_sessions_sockets_at_once_and_the_cookie_connects_no_more(
+    app, client, connect_socket
+):
+    """Finding 3 of issue 14: an open socket kept receiving, and the old cookie reconnected."""
+    from tests.conftest import csrf_token
+
+    user = make_user("officer")
+    login(client, user)
+    kept_cookie = client.get_cookie("session", domain="bridgework.test").value
+    socket = connect_socket(flask_client=client)
+    other_browser = app.test_client()
+    login(other_browser, user)
+    # The suite's requests share one application context: forget the user Flask-Login
+    # remembered there, so the handshake reads the other browser's cookie.
+    g.pop("_login_user", None)
+    other_socket = connect_socket(flask_client=other_browser)
+    assert socket.subscribe(f"user:{user.id}")["ok"] is True
+    assert other_socket.connected
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+
+    assert not socket.connected
+    assert other_socket.connected, "the user's other browser stays signed in"
+    client.set_cookie("session", kept_cookie, domain="bridgework.test")
+    assert not connect_socket(flask_client=client).connected
+
+
+def test_password_change_stops_sockets_of_its_revoked_tokens_at_once(connect_socket):
+    """Finding 5 of issue 14: tokens, and their sockets, outlived a password change."""
+    from tests.factories import PASSWORD
+
+    user = make_user("officer")
+    _token, secret = accounts.create_token(user, name="ws")
+    socket = connect_socket(auth={"token": secret})
+    assert socket.connected
+
+    accounts.change_password(user, PASSWORD, "a-brand-new-passphrase-42")
+
+    assert not socket.connected
+
+
+def test_an_admin_signing_a_user_out_closes_their_session_sockets_at_once(
+    client, connect_socket, token_auth
+):
+    user, admin = make_user("officer"), make_user("admin", "officer")
+    login(client, user)
+    session_socket = connect_socket(flask_client=client)
+    token_socket = connect_socket(auth=token_auth(user))
+    assert session_socket.connected
+
+    accounts.end_user_sessions(admin, user.id)
+
+    assert not session_socket.connected
+    assert token_socket.connected, "API tokens are not sessions"
 
 
 def test_periodic_recheck_disconnects_sockets_whose_token_expired(connect_socket):

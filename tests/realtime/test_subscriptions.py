@@ -35,6 +35,44 @@ def test_malformed_or_unknown_stream_is_invalid(connect_socket, token_auth, payl
     assert socket.connected
 
 
+def test_a_stream_id_past_the_id_columns_is_invalid_and_the_socket_carries_on(
+    connect_socket, token_auth
+):
+    """Loose end of issue 14: PostgreSQL refused the lookup and broke the next subscribe."""
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+    for stream in ("workspace:999999999999999999", f"user:{2**31}"):
+        ack = socket.subscribe(stream)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    assert socket.subscribe(f"user:{user.id}") == {"ok": True, "last_seq": 0}
+
+
+def test_a_failing_socket_handler_rolls_the_database_session_back(
+    connect_socket, token_auth, monkeypatch
+):
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.realtime import rooms
+
+    user = make_user("officer")
+    socket = connect_socket(auth=token_auth(user))
+
+    def failing_subscribe(sid, stream):
+        db.session.execute(text("SELECT 1"))
+        raise RuntimeError("the database went away mid-statement")
+
+    rollbacks = []
+    real_rollback = db.session.rollback
+    monkeypatch.setattr(rooms, "subscribe", failing_subscribe)
+    monkeypatch.setattr(db.session, "rollback", lambda: rollbacks.append(1) or real_rollback())
+    ack = socket.subscribe(f"user:{user.id}")
+    assert ack["ok"] is False and ack["error"]["code"] == "server_error"
+    assert rollbacks
+    monkeypatch.undo()
+    assert socket.subscribe(f"user:{user.id}") == {"ok": True, "last_seq": 0}
+
+
 def test_user_may_follow_their_own_notifications(connect_socket, token_auth):
     user = make_user("officer")
     socket = connect_socket(auth=token_auth(user))

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import requests
 
+from app.demo import DEMO_PASSWORD
+from tests.conftest import _csrf_from
 from tests.realtime.catchup_client import CatchUpClient, wait_for
 from tests.realtime.processes import Api, api_token, prepare_instance, start_app
 from tests.services import require_redis
@@ -68,6 +71,73 @@ def test_deactivation_through_one_process_disconnects_sockets_on_the_other(clust
         assert bystander.connected
     finally:
         admin.patch(f"/users/{user_id}", {"active": True})
+
+
+def test_token_revoked_through_one_process_disconnects_its_sockets_on_the_other(cluster, clients):
+    """Finding 5 of issue 14: a revoked token's socket must stop at once, on any process."""
+    a, b = cluster
+    doomed_secret = api_token(a, "td.officer")
+    doomed = CatchUpClient(a.url, doomed_secret, {})
+    clients.append(doomed)
+    doomed.connect()
+    kept = _client_on(a, "td.officer", {}, clients)
+    assert doomed.connected and kept.connected
+    owner = Api(b, api_token(b, "td.officer"))
+    prefix = doomed_secret.split("_")[1]
+    token = next(t for t in owner.get("/tokens?per_page=100")["items"] if t["prefix"] == prefix)
+
+    owner.post(f"/tokens/{token['id']}/revoke")
+
+    assert wait_for(lambda: not doomed.connected), "the revoked token's socket is still open"
+    assert kept.connected
+
+
+def _signed_in_browser(app, username: str, password: str = DEMO_PASSWORD) -> requests.Session:
+    browser = requests.Session()
+    token = _csrf_from(browser.get(f"{app.url}/login", timeout=10).text)
+    response = browser.post(
+        f"{app.url}/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text
+    return browser
+
+
+def _change_password(app, browser: requests.Session, current: str, new: str) -> None:
+    token = _csrf_from(browser.get(f"{app.url}/profile/password", timeout=10).text)
+    response = browser.post(
+        f"{app.url}/profile/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new,
+            "csrf_token": token,
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.text
+
+
+def test_password_changed_through_one_process_disconnects_token_sockets_on_the_other(
+    cluster, clients
+):
+    """Finding 5 of issue 14: the tokens end with the password, and so do their sockets."""
+    a, b = cluster
+    target = _client_on(a, "police.officer", {}, clients)
+    bystander = _client_on(a, "police.head", {}, clients)
+    assert target.connected and bystander.connected
+    browser = _signed_in_browser(b, "police.officer")
+    new_password = "a-fresh-passphrase-for-this-test"
+
+    _change_password(b, browser, DEMO_PASSWORD, new_password)
+    try:
+        assert wait_for(lambda: not target.connected), "the old token's socket is still open"
+        assert bystander.connected
+    finally:
+        _change_password(b, browser, new_password, DEMO_PASSWORD)
 
 
 def _workspace_path(workspace_id: int) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from app.accounts import service
-from app.accounts.models import ApiToken, Delegation
+from app.accounts import service, signin
+from app.accounts.models import ApiToken, Delegation, UserSession
 from app.accounts.passwords import check_password, password_problems
 from app.audit.models import AuditEntry
 from app.common import utcnow
@@ -55,39 +56,102 @@ def test_sign_in_returns_the_user_notes_the_time_and_is_audited(db):
     assert entry.actor_id == user.id and entry.detail == {"address": "10.0.0.1"}
 
 
+@pytest.mark.parametrize("case", ["unknown", "wrong_password", "inactive"])
+def test_every_refused_sign_in_verifies_exactly_one_password_hash(db, monkeypatch, case):
+    """Finding 2 of issue 14: the answer time must not tell unknown names from known ones."""
+    user = make_user("officer", active=case != "inactive")
+    username = "nobody.here" if case == "unknown" else user.username
+    password = "wrong-password-1" if case == "wrong_password" else PASSWORD
+    verifications = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(hasher, hash_, secret):
+        verifications.append(hash_)
+        return real_verify(hasher, hash_, secret)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    with pytest.raises(Unauthorized):
+        service.authenticate(username, password, "10.0.0.3")
+    assert len(verifications) == 1
+
+
 @pytest.mark.parametrize(
     ("case", "reason"),
     [
         ("wrong_password", "wrong_password"),
-        ("unknown", "unknown_user"),
         ("inactive", "inactive_user"),
     ],
 )
 def test_failed_sign_in_is_refused_with_one_message_and_audited_with_the_reason(db, case, reason):
     user = make_user("officer", active=case != "inactive")
-    username = "nobody.here" if case == "unknown" else user.username
     password = "wrong-password-1" if case == "wrong_password" else PASSWORD
     with pytest.raises(Unauthorized) as refused:
-        service.authenticate(username, password, "10.0.0.2")
+        service.authenticate(user.username, password, "10.0.0.2")
     assert refused.value.message == service.SIGN_IN_REFUSED
     (entry,) = entries(db, "auth.login_failed")
-    assert entry.actor_name == username
+    assert entry.actor_name == user.username and entry.object_id == str(user.id)
     assert entry.detail == {"address": "10.0.0.2", "reason": reason}
 
 
-def test_rate_limit_per_username_refuses_even_the_right_password(app, db):
-    user = make_user("officer")
-    limit = app.config["LOGIN_FAILURES_PER_USERNAME"]
-    for n in range(limit):
+def test_a_refused_unknown_name_gets_the_same_message_and_a_summary_entry(app, db):
+    with pytest.raises(Unauthorized) as refused:
+        service.authenticate("nobody.here", PASSWORD, "10.0.0.2")
+    assert refused.value.message == service.SIGN_IN_REFUSED
+    (entry,) = entries(db, "auth.login_failed_summary")
+    assert entry.actor_name == "nobody.here"
+    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    assert entry.detail == {
+        "address": "10.0.0.2",
+        "reason": "unknown_user",
+        "count": 1,
+        "window_minutes": window,
+    }
+
+
+def test_refusals_naming_no_account_are_audited_in_summary(app, db):
+    """Finding 7 of issue 14: 500 blocked attempts wrote 500 entries to the serialized chain."""
+    for _ in range(app.config["LOGIN_FAILURES_PER_USERNAME"]):
         with pytest.raises(Unauthorized):
-            service.authenticate(user.username, "wrong-password-1", f"10.3.0.{n}")
+            service.authenticate("ghost", "wrong-password-1", "10.7.0.1")
+    for _ in range(500):
+        with pytest.raises(RateLimited):
+            service.authenticate("ghost", "wrong-password-1", "10.7.0.1")
+    summaries = entries(db, "auth.login_failed_summary")
+    assert [(e.detail["reason"], e.detail["count"]) for e in summaries] == [
+        ("unknown_user", 1),
+        ("blocked", 1),
+        ("blocked", 10),
+        ("blocked", 100),
+    ]
+    assert audit_count(db) == len(summaries)
+
+
+def test_failures_from_one_address_refuse_that_address_only_even_the_right_password(app, db):
+    """Finding 6 of issue 14: a stranger must not lock the owner out of the right password."""
+    user = make_user("officer")
+    for _ in range(app.config["LOGIN_FAILURES_PER_USERNAME"]):
+        with pytest.raises(Unauthorized):
+            service.authenticate(user.username, "wrong-password-1", "10.3.0.1")
     with pytest.raises(RateLimited) as blocked:
-        service.authenticate(user.username, PASSWORD, "10.3.1.1")
+        service.authenticate(user.username, PASSWORD, "10.3.0.1")
     assert "Too many failed sign-in attempts" in blocked.value.message
-    assert last_action(db) == "auth.login_blocked"
+    assert last_action(db) == "auth.login_failed_summary"
     assert user.last_login_at is None
-    other = make_user("officer")
-    assert service.authenticate(other.username, PASSWORD, "10.3.9.9").id == other.id
+    assert service.authenticate(user.username, PASSWORD, "10.3.0.2").id == user.id
+
+
+def test_failures_from_everywhere_slow_the_username_down_but_never_lock_it(app, db, monkeypatch):
+    user = make_user("officer")
+    waits: list[float] = []
+    monkeypatch.setattr(signin, "pause", waits.append)
+    limit = app.config["LOGIN_FAILURES_PER_USERNAME"]
+    for n in range(limit + 4):
+        with pytest.raises(Unauthorized):
+            service.authenticate(user.username, "wrong-password-1", f"10.6.{n}.1")
+    assert waits == [1, 2, 4, 8]
+    waits.clear()
+    assert service.authenticate(user.username, PASSWORD, "10.6.99.1").id == user.id
+    assert waits == [min(16, app.config["LOGIN_SLOWDOWN_MAX_SECONDS"])]
 
 
 def test_rate_limit_per_username_ignores_letter_case(app, db):
@@ -96,7 +160,7 @@ def test_rate_limit_per_username_ignores_letter_case(app, db):
         with pytest.raises(Unauthorized):
             service.authenticate("CASE.person", "wrong-password-1", "10.4.0.1")
     with pytest.raises(RateLimited):
-        service.authenticate(user.username, PASSWORD, "10.4.0.2")
+        service.authenticate(user.username, PASSWORD, "10.4.0.1")
 
 
 def test_rate_limit_per_address_refuses_that_address_only(app, db):
@@ -109,13 +173,63 @@ def test_rate_limit_per_address_refuses_that_address_only(app, db):
     assert service.authenticate(user.username, PASSWORD, "10.5.0.2").id == user.id
 
 
+def signed_in(user, address: str = "10.9.0.1"):
+    """``user`` after signing in through the service: a server-side session is open."""
+    return service.authenticate(user.username, PASSWORD, address)
+
+
 def test_sessions_of_a_stale_version_or_inactive_user_do_not_load(db):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     identity = user.get_id()
+    key = identity.split(":")[2]
     assert service.load_session_user(identity) is user
-    for bad in ("", "x:y", f"{user.id}", f"{user.id}:{user.session_version + 1}", "999999:1"):
+    version = user.session_version
+    for bad in (
+        "",
+        "x:y",
+        f"{user.id}",
+        f"{user.id}:{version}",
+        f"{user.id}:{version}:",
+        f"{user.id}:{version}:not-the-key",
+        f"{user.id}:{version + 1}:{key}",
+        f"999999:1:{key}",
+        f"{2**40}:1:{key}",
+    ):
         assert service.load_session_user(bad) is None
     user.active = False
+    assert service.load_session_user(identity) is None
+
+
+def test_signing_out_ends_that_session_only(db):
+    """Finding 3 of issue 14: the old cookie opened /profile again after sign-out."""
+    user = make_user("officer")
+    first = signed_in(user).get_id()
+    second = signed_in(user).get_id()
+    assert first != second
+    user.session_key = first.split(":")[2]
+    service.record_logout(user)
+    assert service.load_session_user(first) is None
+    assert service.load_session_user(second) is user
+    assert last_action(db) == "auth.logout"
+
+
+@pytest.mark.parametrize(
+    ("column", "setting", "unit"),
+    [
+        ("last_seen_at", "SESSION_IDLE_MINUTES", "minutes"),
+        ("created_at", "SESSION_ABSOLUTE_HOURS", "hours"),
+    ],
+)
+def test_sessions_end_when_idle_or_too_old(app, db, column, setting, unit):
+    user = signed_in(make_user("officer"))
+    identity = user.get_id()
+    record = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).one()
+    limit = timedelta(**{unit: app.config[setting]})
+    setattr(record, column, utcnow() - limit + timedelta(minutes=1))
+    db.session.commit()
+    assert service.load_session_user(identity) is user
+    setattr(record, column, utcnow() - limit - timedelta(minutes=1))
+    db.session.commit()
     assert service.load_session_user(identity) is None
 
 
@@ -154,7 +268,7 @@ def test_change_password_gathers_every_problem(db):
 
 
 def test_change_password_ends_every_other_session(db):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     old_identity = user.get_id()
     service.change_password(user, PASSWORD, GOOD_PASSWORD)
     assert check_password(user.password_hash, GOOD_PASSWORD)
@@ -162,6 +276,18 @@ def test_change_password_ends_every_other_session(db):
     assert service.load_session_user(old_identity) is None
     assert service.load_session_user(user.get_id()) is user
     assert last_action(db) == "user.password_changed"
+
+
+@pytest.mark.parametrize("keep_tokens", [False, True])
+def test_change_password_revokes_api_tokens_unless_kept(db, keep_tokens):
+    """Finding 5 of issue 14: API tokens survived a password change."""
+    user = make_user("officer")
+    _token, secret = service.create_token(user, name="script")
+    service.change_password(user, PASSWORD, GOOD_PASSWORD, keep_tokens=keep_tokens)
+    assert (service.user_for_token(secret) is user) is keep_tokens
+    (entry,) = entries(db, "user.password_changed")
+    assert entry.detail["tokens_kept"] is keep_tokens
+    assert entry.detail.get("tokens_revoked") == (None if keep_tokens else 1)
 
 
 def test_deactivated_user_cannot_change_password(db):
@@ -306,7 +432,7 @@ def test_update_or_deactivate_a_missing_user_is_not_found(db, admin):
 
 @pytest.mark.parametrize("through", ["set_user_active", "update_user"])
 def test_deactivation_revokes_tokens_and_ends_sessions(db, admin, through):
-    user = make_user("officer")
+    user = signed_in(make_user("officer"))
     _first, secret = service.create_token(user, name="one")
     service.create_token(user, name="two")
     identity = user.get_id()

@@ -19,7 +19,6 @@ COMMIT_SITES = {
     "actions.py": "the outermost action's one commit",
     "accounts/identity.py": "records a token's last use after the request, outside authentication",
     "realtime/rooms.py": "ends read snapshots so a socket sees what committed since",
-    "audit/service.py": "verifying the chain records that it was verified",
 }
 AUDIT_WRITERS = {"actions.py", "audit/service.py"}
 

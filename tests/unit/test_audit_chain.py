@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app import audit
+from app.actions import action
 from app.audit.models import AuditEntry, AuditHead
-from app.audit.service import GENESIS_HASH, compute_hash, verify, verify_chain
+from app.audit.service import GENESIS_HASH, compute_hash, verify_chain
+from app.audit.verification import verify
 from app.cli import audit_verify
 from app.errors import Forbidden
 from tests.factories import make_user
@@ -185,6 +187,16 @@ def test_verify_on_behalf_of_someone_needs_oversight_and_is_recorded(db, chain):
     assert last.action == "audit.verified" and last.actor_id == auditor.id
     assert last.detail == result.as_dict()
     assert verify_chain().ok
+
+
+def test_verify_is_an_action_so_an_enclosing_failure_leaves_no_record(db, chain):
+    """Loose end of issue 14: verifying used to commit by itself, whatever surrounded it."""
+    auditor = make_user("auditor")
+    with pytest.raises(RuntimeError), action(auditor, "audit.exported"):
+        assert verify(auditor).ok
+        raise RuntimeError("the enclosing work failed")
+    recorded = db.session.scalars(select(AuditEntry.action)).all()
+    assert "audit.verified" not in recorded and len(recorded) == len(chain)
 
 
 # The command line -------------------------------------------------------------------------

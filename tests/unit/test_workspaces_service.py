@@ -18,6 +18,7 @@ from app.extensions import db as _db
 from app.notifications.models import Notification
 from app.realtime import events_after, last_seq
 from app.workspaces import service
+from app.workspaces.members import NOT_A_CANDIDATE
 from app.workspaces.models import Membership, Workspace
 from tests.factories import make_membership, make_user, make_workspace
 from tests.workspace_world import flood_world, in_days, snapshot, stream_types
@@ -300,8 +301,29 @@ def test_adding_a_member_whose_department_has_not_joined_is_refused_and_changes_
     before = snapshot(w.id)
     with pytest.raises(Invalid) as refused:
         service.add_member(w.lead, w.id, user_id=w.sz_officer.id)
-    assert "has not joined this workspace" in refused.value.fields["user_id"][0]
+    assert refused.value.fields["user_id"] == [NOT_A_CANDIDATE]
     assert snapshot(w.id) == before
+
+
+def test_add_member_cannot_probe_people_the_lead_may_not_see(w, db):
+    """Finding 9 of issue 14: the answer named the department and told deactivated apart."""
+    stranger = make_user("officer", department=w.ha)
+    deactivated = make_user("officer", department=w.td, active=False)
+    answers = []
+    for user_id in (stranger.id, deactivated.id, w.sz_officer.id, 2**31 - 1, 2**40, "7"):
+        with pytest.raises(Invalid) as refused:
+            service.add_member(w.lead, w.id, user_id=user_id)
+        answers.append(refused.value.fields["user_id"])
+    assert answers == [[NOT_A_CANDIDATE]] * len(answers)
+
+
+def test_add_member_names_the_department_to_a_lead_who_may_see_the_person(w, db):
+    admin_lead = make_user("admin", "officer", department=w.dsd)
+    service.add_member(w.lead, w.id, user_id=admin_lead.id, role="lead")
+    with pytest.raises(Invalid) as refused:
+        service.add_member(admin_lead, w.id, user_id=w.sz_officer.id)
+    message = refused.value.fields["user_id"][0]
+    assert "has not joined this workspace" in message and w.szdb.name in message
 
 
 def test_add_member_gathers_every_problem(w):
