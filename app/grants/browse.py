@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Dataset
-from app.common import Page, paginate, utcnow
+from app.common import Page, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.grants.access import get_grant, grant_options, grant_stream
@@ -60,9 +60,12 @@ def list_grants(
     if dataset_id:
         stmt = stmt.where(Grant.dataset_id == dataset_id)
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
+        text = q.strip()
         stmt = stmt.where(
-            or_(Grant.purpose.ilike(pattern), Grant.dataset.has(Dataset.title.ilike(pattern)))
+            or_(
+                text_matches(Grant.purpose, text),
+                Grant.dataset.has(text_matches(Dataset.title, text)),
+            )
         )
     return paginate(stmt, page, per_page)
 

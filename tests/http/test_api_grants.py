@@ -214,3 +214,11 @@ def test_access_event_list_statement_count_does_not_grow(client, w, make_token, 
         body = client.get(f"{API}/grant-access-events", headers=auditor).get_json()
     assert len(body["items"]) == 10
     assert many.count == few.count
+
+
+def test_search_takes_text_literally(client, w, make_token):
+    grant = make_grant(w)
+    token = make_token(w.member)
+    found = client.get(f"{API}/grants?q=kowloon city", headers=token).get_json()["items"]
+    assert [item["id"] for item in found] == [grant.id]
+    assert client.get(f"{API}/grants?q=%25", headers=token).get_json()["items"] == []
