@@ -264,7 +264,17 @@ def run(path: Path, plan: Plan, fmt: str, limit: int | None = None) -> Result:
     except BaseException:
         spool.close()
         raise
+    finally:
+        release_memory()
     return Result(spool, rows, size)
+
+
+def release_memory() -> None:
+    """Hand Arrow's freed blocks back to the system: the worker serves pages between extracts.
+
+    Measured (bench/README.md): without it the worker kept 50-80 MB after each pass.
+    """
+    pa.default_memory_pool().release_unused()
 
 
 def _filtered_batches(path: Path, plan: Plan) -> Iterator[pa.RecordBatch]:
@@ -334,6 +344,8 @@ def write_columnar_copy(path: Path) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        release_memory()
     return target
 
 
