@@ -63,6 +63,7 @@ def prepare(workdir: Path) -> tuple[dict[str, str], int, int, str]:
         **os.environ,
         "BRIDGEWORK_ENV": "production",
         "SECRET_KEY": hashlib.sha256(str(workdir).encode()).hexdigest(),
+        "AUDIT_HMAC_KEY": hashlib.sha256(b"audit" + str(workdir).encode()).hexdigest(),
         "INSTANCE_DIR": str(workdir),
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
         "STORAGE_DIR": str(workdir / "storage"),
