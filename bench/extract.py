@@ -2,8 +2,9 @@
 
 For each size (1,000,000 and 2,000,000 rows of 10 columns by default, about 100 MB per
 million rows; the file of ``bench/upload.py``) the script stores the file once as a version
-through the catalog's service, grants 5 of its columns with a row filter keeping a sixth of the rows (one
-district) and the station id pseudonymised, then, three times each and in turn:
+through the catalog's service, grants 5 of its columns with a row filter keeping a sixth
+of the rows (one district) and the station id pseudonymised, then, three times each and in
+turn:
 
 - **raw read**: reading the file in 1 MB chunks;
 - **csv filter+project**: a plain Python ``csv`` pass keeping the district's rows and the
