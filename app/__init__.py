@@ -102,6 +102,7 @@ HTML_BLUEPRINTS = (
     "app.cases.views",
     "app.catalog.views",
     "app.sharing.views",
+    "app.grants.views",
     "app.notifications.views",
 )
 API_MODULES = (
@@ -111,6 +112,7 @@ API_MODULES = (
     "app.cases.api",
     "app.catalog.api",
     "app.sharing.api",
+    "app.grants.api",
     "app.notifications.api",
     "app.api.openapi",
 )

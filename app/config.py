@@ -48,6 +48,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance_dir / "storage")),
         "REQUEST_SLA_DAYS": _int("REQUEST_SLA_DAYS", 10),
+        "GRANT_EXPIRY_REMINDER_DAYS": _int("GRANT_EXPIRY_REMINDER_DAYS", 7),
+        "GRANT_EXTRACT_LIMIT_MAX": _int("GRANT_EXTRACT_LIMIT_MAX", 5_000_000),
         # The largest dataset version (CSV file) accepted; other bodies keep MAX_CONTENT_LENGTH.
         "DATASET_MAX_UPLOAD_BYTES": _int("DATASET_MAX_UPLOAD_BYTES", 512 * 1024 * 1024),
         "REALTIME_RECHECK_SECONDS": _int("REALTIME_RECHECK_SECONDS", 300),

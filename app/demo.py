@@ -72,7 +72,9 @@ def seed() -> list[User]:
     workspace = seed_flood_response(people)
     seed_flood_cases(workspace, people)
     datasets = seed_catalog(people)
-    seed_requests(people, workspace, {dataset.title: dataset for dataset in datasets})
+    by_title = {dataset.title: dataset for dataset in datasets}
+    seed_requests(people, workspace, by_title)
+    seed_grants(people, workspace, by_title)
     return users
 
 
@@ -582,3 +584,68 @@ def seed_requests(people: dict[str, User], workspace, datasets: dict[str, Any]) 
         duration_days=90,
     )
     return made
+
+
+def seed_grants(people: dict[str, User], workspace, datasets: dict[str, Any]) -> list:
+    """Grants in every state a reviewer meets, from approved requests, through the services.
+
+    The approved request of :func:`seed_requests` already gave an active grant, which the
+    police officer previews and downloads once. Three more traffic requests are approved:
+    one for five days (ending soon: ``flask grants expire`` reminds its grantees), one
+    whose grant Transport's head then revokes, and one whose grant is moved a quarter
+    back in time, inside a demo action, so that it has expired.
+    """
+    from app.grants import service as grants
+    from app.grants.models import Grant
+    from app.sharing import service as sharing
+
+    traffic = datasets["Traffic counts on strategic roads"]
+    officer, police_head, td_head = (
+        people["police.officer"],
+        people["police.head"],
+        people["td.head"],
+    )
+
+    def approved_grant(title: str, purpose: str, days: int) -> Grant:
+        request = sharing.file_request(
+            officer,
+            workspace.id,
+            dataset_id=traffic.id,
+            submit=True,
+            title=title,
+            purpose=purpose,
+            legal_basis="Police Force Ordinance (Cap. 232), section 10",
+            duration_days=days,
+            columns=["road", "direction", "hour_starting", "vehicles"],
+            row_filter={"road": ["Tuen Mun Road", "Tolo Highway"]},
+        )
+        sharing.endorse_request(police_head, request.id)
+        sharing.approve_request(td_head, request.id)
+        return db.session.scalar(select(Grant).where(Grant.request_id == request.id))
+
+    active = db.session.scalars(select(Grant).order_by(Grant.id)).first()
+    if active is not None:
+        grants.read_through_grant(officer, active.id, kind="preview", limit=20).file.close()
+        grants.read_through_grant(officer, active.id, kind="download").file.close()
+    ending = approved_grant(
+        "Traffic counts for the marathon weekend",
+        "Plan the road closures of the marathon weekend.",
+        5,
+    )
+    revoked = approved_grant(
+        "Traffic counts for the Tolo Highway works",
+        "Post officers at the Tolo Highway roadworks.",
+        60,
+    )
+    grants.revoke_grant(
+        td_head, revoked.id, reason="The roadworks were postponed; ask again when they start."
+    )
+    expired = approved_grant(
+        "Traffic counts for the summer rainstorms",
+        "Plan closures during the summer rainstorm season.",
+        30,
+    )
+    with action(None, "demo.grant_backdated", target=("grant", expired.id), actor_name="system"):
+        expired.valid_from -= timedelta(days=90)
+        expired.expires_at -= timedelta(days=90)
+    return [grant for grant in (active, ending, revoked, expired) if grant is not None]

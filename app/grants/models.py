@@ -62,6 +62,9 @@ class Grant(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by ``flask grants expire`` so each notice goes out once, however often it runs.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expired_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     dataset: Mapped[Dataset] = relationship()
     grantee_workspace: Mapped[Workspace] = relationship()
@@ -72,6 +75,17 @@ class Grant(db.Model):
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.revoked_at is None and self.valid_from <= now < self.expires_at
+
+    def state(self, now: datetime | None = None) -> str:
+        """``revoked``, ``expired``, ``pending`` (not yet started) or ``active``."""
+        now = now or utcnow()
+        if self.revoked_at is not None:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        if now < self.valid_from:
+            return "pending"
+        return "active"
 
     def as_detail(self) -> dict[str, Any]:
         """What the audit entry of the grant's creation records."""
@@ -85,3 +99,33 @@ class Grant(db.Model):
             "valid_from": self.valid_from.isoformat(),
             "expires_at": self.expires_at.isoformat(),
         }
+
+
+class AccessKind(enum.StrEnum):
+    """How data left the platform through a grant."""
+
+    PREVIEW = "preview"
+    DOWNLOAD = "download"
+    API = "api"
+
+
+class AccessEvent(db.Model):
+    """One read through a grant: who, how, how many rows, when.
+
+    Recorded in the same transaction as the decision to serve, so there is no read
+    without its record; the contents themselves are never stored.
+    """
+
+    __tablename__ = "grant_access_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    output_format: Mapped[str] = mapped_column(Text)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_versions.id"))
+    rows_returned: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    grant: Mapped[Grant] = relationship()
+    user: Mapped[User] = relationship()

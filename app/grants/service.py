@@ -1,7 +1,11 @@
-"""Creating the grant an approved data request leads to.
+"""Grants: the operations that views, the API and the command line call.
 
+Creating the grant an approved data request leads to lives here:
 :func:`create_grant_for_request` runs as a nested action inside the approval, so the
-request's approval and its grant are one transaction with two audit entries.
+request's approval and its grant are one transaction with two audit entries. Reading
+through a grant is :mod:`~app.grants.reading` (the only way data leaves the platform),
+revoking and the expiry sweep :mod:`~app.grants.revoking`, lists :mod:`~app.grants.browse`
+and asking for an extension :mod:`~app.grants.extending`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,50 @@ from app.actions import action
 from app.catalog.models import Sensitivity
 from app.common import utcnow
 from app.extensions import db
+from app.grants.access import REASON_MAX, GrantError, get_grant, grant_stream
+from app.grants.browse import (
+    STATES,
+    GrantView,
+    access_events,
+    grant_events,
+    grant_view,
+    list_grants,
+)
+from app.grants.extending import extend_grant
 from app.grants.models import Grant, Masking
+from app.grants.reading import (
+    PREVIEW_ROWS,
+    Extract,
+    check_format,
+    check_limit,
+    formats,
+    read_through_grant,
+)
+from app.grants.revoking import expire_grants, revoke_grant
+
+__all__ = [
+    "PREVIEW_ROWS",
+    "REASON_MAX",
+    "STATES",
+    "Extract",
+    "GrantError",
+    "GrantView",
+    "access_events",
+    "check_format",
+    "check_limit",
+    "create_grant_for_request",
+    "default_masking",
+    "expire_grants",
+    "extend_grant",
+    "formats",
+    "grant_events",
+    "get_grant",
+    "grant_stream",
+    "grant_view",
+    "list_grants",
+    "read_through_grant",
+    "revoke_grant",
+]
 
 
 def default_masking(columns: list[Any], granted: list[str], reveal: list[str]) -> dict[str, str]:
