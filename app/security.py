@@ -115,7 +115,9 @@ def init_app(app: Flask) -> None:
                 _("The address may have at most %(count)d characters.", count=MAX_URL_LENGTH)
             )
         fields = [*request.args.keys(), *request.args.values()]
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Multipart bodies are left to their endpoints: parsing one here would read a whole
+        # upload before the endpoint could raise its size limit or stream it.
+        if request.mimetype == "application/x-www-form-urlencoded":
             fields += [*request.form.keys(), *request.form.values()]
         if _has_nul(fields):
             raise BadRequest(_("The request contains a NUL character, which is never valid input."))

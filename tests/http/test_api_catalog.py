@@ -195,3 +195,17 @@ def test_openapi_describes_the_upload_as_multipart(client, db):
     schema = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
     assert {"201", "403", "404", "409", "413", "422"} <= set(upload["responses"])
+
+
+def test_an_upload_larger_than_other_bodies_may_be_is_accepted(
+    client, db, make_token, app, monkeypatch
+):
+    """Dataset versions have their own limit; nothing reads the upload before the endpoint."""
+    owner = make_user("officer")
+    dataset = make_dataset(owner, columns=COLUMNS)
+    rows = b"".join(b"TM-%05d,3.2\n" % i for i in range(2000))
+    content = b"station,level_m\n" + rows
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", len(content) // 4)
+    response = post_file(client, make_token(owner), dataset.id, content)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["row_count"] == 2000
