@@ -123,6 +123,7 @@ def prepare(workdir: Path) -> tuple[dict[str, str], int, str]:
         **os.environ,
         "BRIDGEWORK_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "AUDIT_HMAC_KEY": secrets.token_hex(32),
         "INSTANCE_DIR": str(workdir),
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
         "STORAGE_DIR": str(workdir / "storage"),

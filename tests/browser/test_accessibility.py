@@ -37,6 +37,8 @@ ROLES = {
         "/admin/regions",
         "/admin/departments",
         "/audit/",
+        "/catalog/",
+        "/catalog/coverage",
     ],
     "auditor": [
         "/",
@@ -45,8 +47,17 @@ ROLES = {
         "/notifications/",
         "/profile",
         "/audit/",
+        "/catalog/",
+        "/grants/",
     ],
-    "dpo": ["/", "/workspaces/", "/notifications/", "/profile", "/profile/tokens"],
+    "dpo": [
+        "/",
+        "/workspaces/",
+        "/notifications/",
+        "/profile",
+        "/profile/tokens",
+        "/requests/waiting",
+    ],
     "dsd.head": [
         "/",
         "/workspaces/",
@@ -55,6 +66,9 @@ ROLES = {
         "/profile",
         "/profile/delegation",
         "/workspaces/new",
+        "/requests/",
+        "/requests/waiting",
+        "/grants/",
     ],
     "dsd.officer": [
         "/",
@@ -63,6 +77,10 @@ ROLES = {
         "/notifications/",
         "/profile",
         "/profile/password",
+        "/catalog/",
+        "/requests/",
+        "/cases/",
+        "/grants/",
     ],
 }
 
