@@ -18,6 +18,7 @@ module only transforms.
 
 from __future__ import annotations
 
+import abc
 import csv
 import hashlib
 import hmac
@@ -121,7 +122,7 @@ def pseudonym_key(secret: str | bytes, grant_id: int) -> bytes:
 # Output formats -----------------------------------------------------------------------------
 
 
-class Writer:
+class Writer(abc.ABC):
     """Writes batches of text columns to a binary file; subclasses register a format."""
 
     media_type = "application/octet-stream"
@@ -131,10 +132,11 @@ class Writer:
         self.out = out
         self.names = names
 
+    @abc.abstractmethod
     def write(self, batch: pa.RecordBatch) -> None:
-        raise NotImplementedError
+        """Append one batch of rows."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a hook: most formats need no closing)
         """Finish the document (closing brackets and the like)."""
 
 
