@@ -46,6 +46,7 @@ from app import audit
 from app.extensions import db
 from app.i18n import DEFAULT_LOCALE, LANGUAGES
 from app.realtime import disconnect_user, publish, recheck_users
+from app.sqlite import claim_write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +262,8 @@ def action(
     )
     if target is not None:
         act.target(*target)
+    if outermost:
+        claim_write_lock(db.session)
     stack.append(act)
     try:
         yield act
