@@ -10,32 +10,24 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app import create_app
 from app.actions import action
 from app.audit.models import AuditEntry
 from app.extensions import db
+from tests.second_app import second_app
 
 
 @pytest.fixture
-def file_app(tmp_path, translations_compiled):
+def file_app(app, tmp_path):
     path = tmp_path / "bridgework.db"
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "STORAGE_DIR": str(tmp_path / "storage"),
-            "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
-        }
-    )
-    with app.app_context():
-        upgrade()
-        yield app, path
-        db.session.remove()
-        db.engine.dispose()
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
+    }
+    with second_app(config) as file_app, file_app.app_context():
+        yield file_app, path
 
 
 def _other_connection(path) -> sqlite3.Connection:
