@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.accounts.models import User
 from app.cases.models import PRIORITIES, STATUSES, Case
@@ -159,10 +159,13 @@ def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
     """
     workspace = None
     if isinstance(workspace_id, int) and not isinstance(workspace_id, bool):
-        workspace = db.session.scalar(
-            select(Workspace)
-            .where(Workspace.id == workspace_id)
-            .options(selectinload(Workspace.participations), selectinload(Workspace.memberships))
+        # One statement for the workspace with its departments (a few rows); the actor's
+        # own membership is then fetched alone (``Workspace.membership_of``), not every
+        # member with their user. A second call in the same request finds it all loaded.
+        workspace = db.session.get(
+            Workspace,
+            workspace_id,
+            options=[joinedload(Workspace.participations), lazyload(Workspace.created_by)],
         )
     if workspace is None or not can(actor, "case.list", workspace):
         raise NotFound(_("Workspace not found."))

@@ -35,6 +35,7 @@ def list_cases(query: dict):
         service.CaseFilters(**query),
         page=page,
         per_page=per_page,
+        with_description=True,
     )
 
 
