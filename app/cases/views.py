@@ -9,6 +9,7 @@ user's, with the user's edit ready to be saved again on top of the current versi
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -29,22 +30,36 @@ from app.cases.forms import (
 )
 from app.errors import Conflict, Forbidden, form_status, run_form
 from app.forms import id_choices
-from app.i18n import format_day
+from app.i18n import current_locale, format_day
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 PER_PAGE = 25
 
 
+_PLACEHOLDER_ID = 987654321
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(locale: str, value: date) -> Markup:
+    """A day as the ``day`` macro shows it, in ``locale`` (which is the request's).
+
+    Formatting a day in Babel first matches a date skeleton, which is slow; a day's text
+    depends only on the language, so it is kept.
+    """
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value))
+
+
 class CaseWords:
-    """The words and day formats of the case lists and the board, looked up once a page.
+    """The words, links and day formats of the case lists and the board, once a page.
 
     A board shows up to 500 cards. Asking the catalog for every card's status, priority
-    and labels, and formatting every due date anew (Babel matches a date skeleton each
-    time), was most of the board's time; a page now asks once per word and per day.
+    and labels, building each card's two links through the URL map, and formatting every
+    due date anew was most of the board's time; a page now does each once.
     """
 
     def __init__(self) -> None:
+        self.locale = current_locale()
         self.status = {value: str(label) for value, label in service.STATUS_LABELS.items()}
         self.priority = {
             "low": _("Low"),
@@ -58,16 +73,28 @@ class CaseWords:
         self.due_pattern = _("Due %(due)s")
         self.move_to_pattern = _("Move %(key)s to")
         self.token = generate_csrf()
-        self._days: dict[date, Markup] = {}
+        # The status select of a card, one variant per selected status.
+        self.status_options = {
+            selected: Markup("").join(
+                Markup('<option value="{}" {}>{}</option>').format(
+                    value, Markup("selected") if value == selected else "", label
+                )
+                for value, label in self.status.items()
+            )
+            for selected in self.status
+        }
+        # Links are built once with a placeholder id, which each card's id replaces.
+        self._show_url = url_for("cases.show", case_id=_PLACEHOLDER_ID)
+        self._move_url = url_for("cases.move", case_id=_PLACEHOLDER_ID)
+
+    def show_url(self, case_id: int) -> str:
+        return self._show_url.replace(str(_PLACEHOLDER_ID), str(case_id))
+
+    def move_url(self, case_id: int) -> str:
+        return self._move_url.replace(str(_PLACEHOLDER_ID), str(case_id))
 
     def day(self, value: date) -> Markup:
-        """``<time>`` with the day in the reader's language, as the ``day`` macro shows it."""
-        shown = self._days.get(value)
-        if shown is None:
-            shown = self._days[value] = Markup('<time datetime="{}">{}</time>').format(
-                value.isoformat(), format_day(value)
-            )
-        return shown
+        return _formatted_day(self.locale, value)
 
     def due(self, value: date) -> Markup:
         return escape(self.due_pattern) % {"due": self.day(value)}
