@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from app.accounts.models import User
 from app.cases.models import PRIORITIES, STATUSES, Case
@@ -79,11 +79,21 @@ def key_prefix(workspace_name: str) -> str:
 
 
 def _with_workspace(stmt):
+    """A case with what seeing or changing it asks: its workspace (joined) and that
+    workspace's departments, the case's departments and assignees.
+
+    Not the workspace's members: whether the viewer takes part is one membership row
+    (``Workspace.membership_of``), and the few operations that need every member (choosing
+    assignees, @mentions) load them when asked. Nor the site-wide roles of the people
+    named (assignees, the case's and the workspace's creators), which nothing here reads.
+    """
     return stmt.options(
-        selectinload(Case.workspace).selectinload(Workspace.participations),
-        selectinload(Case.workspace).selectinload(Workspace.memberships),
+        joinedload(Case.workspace, innerjoin=True).options(
+            selectinload(Workspace.participations), lazyload(Workspace.created_by)
+        ),
+        defaultload(Case.created_by).lazyload(User.role_links),
         selectinload(Case.departments),
-        selectinload(Case.assignees),
+        selectinload(Case.assignees).lazyload(User.role_links),
     )
 
 

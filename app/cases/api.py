@@ -74,7 +74,7 @@ def get_case(case_id: int):
     errors=(403, 404, 409),
 )
 def update_case(case_id: int, body: dict):
-    return service.update_case(api_user(), case_id, **body)
+    return service.update_case(api_user(), case_id, **body, as_row=True)
 
 
 @endpoint(

@@ -8,7 +8,7 @@ whatever the number of cases, and are paged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -38,6 +38,7 @@ from app.cases.models import (
     is_overdue,
 )
 from app.cases.policy import oversees, participant_workspaces, participation_role
+from app.cases.rows import CaseRow, DepartmentRef, PersonRef, RegionRef
 from app.common import LIKE_ESCAPE, MAX_PAGE, Page, escape_like, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
@@ -125,61 +126,10 @@ def _filtered(stmt: Select, filters: CaseFilters) -> Select:
 
 # Rows of the lists ----------------------------------------------------------------------
 #
-# Lists show many cases and change none, so they read plain values, not ORM objects: one
-# statement for a page of rows (with the total, a window count, and the names of the
-# region, the creator and the workspace joined in), one more for the departments and
-# assignees of every row on the page. The rows have the attributes the list templates and
-# ``CaseSchema`` read.
-
-
-@dataclass(frozen=True)
-class RegionRef:
-    id: int
-    code: str
-    name: str
-    jurisdiction: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class DepartmentRef:
-    id: int
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class PersonRef:
-    id: int
-    username: str
-    display_name: str
-
-
-@dataclass
-class CaseRow:
-    """A case as a list shows it (and the API lists it)."""
-
-    id: int
-    workspace_id: int
-    workspace_name: str
-    number: int
-    key: str
-    title: str
-    status: str
-    priority: str
-    due_on: date | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    region: RegionRef | None
-    created_by: PersonRef
-    description: str | None = None
-    content_visible: bool = False
-    departments: list[DepartmentRef] = field(default_factory=list)
-    assignees: list[PersonRef] = field(default_factory=list)
-
-    def is_overdue(self, today: date | None = None) -> bool:
-        return is_overdue(self.status, self.due_on, today)
+# Lists show many cases and change none, so they read plain values (app.cases.rows), not
+# ORM objects: one statement for a page of rows (with the total, a window count, and the
+# names of the region, the creator and the workspace joined in), one more for the
+# departments and assignees of every row on the page.
 
 
 _creator = aliased(User, name="creator")
