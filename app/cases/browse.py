@@ -347,8 +347,8 @@ class Board:
 def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) -> Board:
     """The case board: one column per status, most urgent and soonest due first.
 
-    Two statements for the cards whatever their number: the capped columns with each
-    column's total (window functions), then the assignees' names of every card.
+    One statement for the cards whatever their number: the capped columns with each
+    column's total (window functions), a row per card and assignee.
 
     Raises:
         NotFound: the workspace is missing or not visible.
@@ -375,24 +375,25 @@ def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) ->
         ).where(Case.workspace_id == workspace.id),
         filters,
     ).subquery()
+    capped = select(ranked).where(ranked.c.position <= BOARD_COLUMN_LIMIT).subquery()
+    cards_with_assignees = (
+        select(capped, User.display_name.label("assignee"))
+        .outerjoin(case_assignees, case_assignees.c.case_id == capped.c.id)
+        .outerjoin(User, User.id == case_assignees.c.user_id)
+        .order_by(capped.c.position, capped.c.id, User.display_name, User.id)
+    )
     columns: dict[str, list[Card]] = {status: [] for status in STATUSES}
     totals = dict.fromkeys(STATUSES, 0)
-    cards: dict[int, Card] = {}
-    for row in db.session.execute(
-        select(ranked).where(ranked.c.position <= BOARD_COLUMN_LIMIT).order_by(ranked.c.position)
-    ):
-        card = Card(row.id, row.key, row.title, row.status, row.priority, row.due_on, row.version)
-        columns.setdefault(card.status, []).append(card)
-        totals[card.status] = row.total
-        cards[card.id] = card
-    if cards:
-        for case_id, name in db.session.execute(
-            select(case_assignees.c.case_id, User.display_name)
-            .join(User, User.id == case_assignees.c.user_id)
-            .where(case_assignees.c.case_id.in_(cards))
-            .order_by(User.display_name, User.id)
-        ):
-            cards[case_id].assignees.append(name)
+    card = None
+    for row in db.session.execute(cards_with_assignees):
+        if card is None or card.id != row.id:
+            card = Card(
+                row.id, row.key, row.title, row.status, row.priority, row.due_on, row.version
+            )
+            columns.setdefault(card.status, []).append(card)
+            totals[card.status] = row.total
+        if row.assignee is not None:
+            card.assignees.append(row.assignee)
     return Board(
         workspace=workspace,
         columns=columns,
