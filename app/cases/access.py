@@ -56,8 +56,14 @@ def case_stream(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def workspace_stream(workspace_id: int) -> str:
-    return f"workspace:{workspace_id}"
+def board_stream(workspace_id: int) -> str:
+    """The stream of a workspace's case boards: every case opened, edited or moved there.
+
+    Not the workspace's own stream, which everyone who sees the workspace follows (an
+    invited department's head too, before answering): a case's title and people are for
+    those who may list the workspace's cases (``case.list``).
+    """
+    return f"cases:{workspace_id}"
 
 
 def case_path(case_id: int) -> str:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Department, Region, User
 from app.cases.access import (
     BOARD_COLUMN_LIMIT,
+    board_stream,
     case_stream,
     visible_case,
     workspace_for_cases,
-    workspace_stream,
 )
 from app.cases.discussion import case_links
 from app.cases.models import (
@@ -398,7 +398,7 @@ def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) ->
         workspace=workspace,
         columns=columns,
         totals=totals,
-        last_seq=last_seq(workspace_stream(workspace.id)),
+        last_seq=last_seq(board_stream(workspace.id)),
         can_write=can(actor, "case.update", workspace),
     )
 
@@ -550,6 +550,17 @@ def case_events(actor: User, case_id: int, after: int = 0) -> dict:
         "items": messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
+
+
+def board_events(actor: User, workspace_id: int, after: int = 0) -> dict:
+    """The boards' events of a workspace after ``after`` (at most 500, oldest first).
+
+    Raises:
+        NotFound: the workspace is missing, or the actor may not list its cases.
+    """
+    workspace = workspace_for_cases(actor, workspace_id)
+    stream = board_stream(workspace.id)
+    return {"items": messages_after(stream, max(after, 0)), "last_seq": last_seq(stream)}
 
 
 def blank_card() -> Card:

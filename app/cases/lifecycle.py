@@ -23,6 +23,7 @@ from app.accounts.models import Department, Region, User
 from app.actions import Action, LiveText, action, render_texts
 from app.cases.access import (
     UNSET,
+    board_stream,
     case_path,
     case_stream,
     check_description,
@@ -36,7 +37,6 @@ from app.cases.access import (
     key_prefix,
     label,
     workspace_for_cases,
-    workspace_stream,
     write_refusal,
 )
 from app.cases.models import ACTIVE_STATUSES, Case, CaseCounter, CasePriority, CaseStatus
@@ -434,13 +434,13 @@ def case_card(case: Case) -> dict[str, Any]:
 
 
 def _announce(act: Action, case: Case, text: LiveText, **data: Any) -> None:
-    """Publish the change on the case's timeline and on its workspace's feed and boards."""
+    """Publish the change on the case's timeline and on its workspace's case boards."""
     card = case_card(case)
     # Rendered in every language once for both events (the action would render each).
     texts = render_texts(text)
     english = texts[DEFAULT_LOCALE]
     act.publish(case_stream(case.id), text=english, texts=texts, case=card, **data)
-    act.publish(workspace_stream(case.workspace_id), text=english, texts=texts, case=card)
+    act.publish(board_stream(case.workspace_id), text=english, texts=texts, case=card)
 
 
 def _tell_assignees(
