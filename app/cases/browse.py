@@ -477,8 +477,11 @@ class CasePage:
     assignable: list[User]
 
 
-def case_page(actor: User, case_id: int) -> CasePage:
+def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
     """The case page: details, and for participants the timeline, comments, files, links.
+
+    ``for_edit`` also lists who may be assigned (every member of the workspace, which
+    only the edit form needs).
 
     Raises:
         NotFound: the case is missing or not visible.
@@ -522,8 +525,9 @@ def case_page(actor: User, case_id: int) -> CasePage:
         comments=comments,
         attachments=attachments,
         links=links,
-        last_seq=last_seq(stream) if may_read else 0,
-        assignable=assignable_members(case.workspace) if may_write else [],
+        # Sequence numbers are contiguous: the newest event's is the stream's last.
+        last_seq=(timeline[0].seq if timeline else last_seq(stream)) if may_read else 0,
+        assignable=assignable_members(case.workspace) if may_write and for_edit else [],
     )
 
 

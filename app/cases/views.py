@@ -218,7 +218,7 @@ def new(workspace_id: int):
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 def edit(case_id: int):
-    page = service.case_page(current_user, case_id)
+    page = service.case_page(current_user, case_id, for_edit=True)
     if not page.may_write:
         raise Forbidden(_("You can read this case but not edit it."))
     options = service.list_options(current_user, page.case.workspace_id)
