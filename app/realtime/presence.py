@@ -23,6 +23,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from flask import current_app
+
 from app.extensions import socketio
 
 _TRACKED: set[str] = set()
@@ -136,14 +138,11 @@ def heard(host: str, stream: str, viewers_there: list[dict[str, Any]]) -> None:
         return
     send(stream)
     here = local_viewers(stream)
-    if here:
-        from flask import current_app
-
-        from app.realtime.rooms import _control  # rooms imports this module
-
-        _control(current_app._get_current_object()).announce(
-            {"op": "presence", "stream": stream, "viewers": here}
-        )
+    # The control channel that brought the news (app.realtime.rooms keeps it on the app;
+    # this module cannot import rooms, which imports it).
+    channel = current_app.extensions.get("bridgework_realtime_control")
+    if here and channel is not None:
+        channel.announce({"op": "presence", "stream": stream, "viewers": here})
 
 
 def send(stream: str) -> None:
