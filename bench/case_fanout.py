@@ -7,10 +7,10 @@ under 250 ms. This script measures exactly that with the machinery of ``fanout.p
 * baseline: the bare Flask-SocketIO app (``baseline_server.py``), ``POST /emit`` to a room
   of N unauthenticated sockets;
 * Bridgework: the real app on a fresh database, N sockets authenticated with members'
-  API tokens following ``workspace:<id>`` (what a board follows), and the action is a
+  API tokens following ``cases:<workspace id>`` (what a board follows), and the action is a
   lead's ``PATCH /api/v1/cases/<id>`` moving one case to the next status with the version
   it read: one action that locks the case, writes the audit entry, stores the event on the
-  case's and the workspace's streams, notifies the assignee and emits after commit.
+  case's and the case boards' streams, notifies the assignees and emits after commit.
 
 Both run at once and take turns round by round; the ratio of their p99s is the figure to
 judge. ``python bench/case_fanout.py`` measures 500 boards on gevent in one process on
@@ -71,7 +71,8 @@ def case_action(port: int, fixture: fanout.AppFixture) -> Callable[[], None]:
 def _connect(side: fanout.Side, clients: int, fixture: fanout.AppFixture) -> None:
     listen, act = side.servers[0], side.servers[-1]
     if side.target == "app":
-        stream, tokens = fixture.stream, list(fixture.member_tokens)
+        # What an open case board follows: the workspace's case-board stream.
+        stream, tokens = f"cases:{fixture.workspace_id}", list(fixture.member_tokens)
         action = case_action(act.port, fixture)
     else:
         stream, tokens = "bench", [None]

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from app.accounts.models import User
 from app.cases.models import PRIORITIES, STATUSES, Case
@@ -56,8 +56,14 @@ def case_stream(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def workspace_stream(workspace_id: int) -> str:
-    return f"workspace:{workspace_id}"
+def board_stream(workspace_id: int) -> str:
+    """The stream of a workspace's case boards: every case opened, edited or moved there.
+
+    Not the workspace's own stream, which everyone who sees the workspace follows (an
+    invited department's head too, before answering): a case's title and people are for
+    those who may list the workspace's cases (``case.list``).
+    """
+    return f"cases:{workspace_id}"
 
 
 def case_path(case_id: int) -> str:
@@ -79,11 +85,21 @@ def key_prefix(workspace_name: str) -> str:
 
 
 def _with_workspace(stmt):
+    """A case with what seeing or changing it asks: its workspace (joined) and that
+    workspace's departments, the case's departments and assignees.
+
+    Not the workspace's members: whether the viewer takes part is one membership row
+    (``Workspace.membership_of``), and the few operations that need every member (choosing
+    assignees, @mentions) load them when asked. Nor the site-wide roles of the people
+    named (assignees, the case's and the workspace's creators), which nothing here reads.
+    """
     return stmt.options(
-        selectinload(Case.workspace).selectinload(Workspace.participations),
-        selectinload(Case.workspace).selectinload(Workspace.memberships),
+        joinedload(Case.workspace, innerjoin=True).options(
+            selectinload(Workspace.participations), lazyload(Workspace.created_by)
+        ),
+        defaultload(Case.created_by).lazyload(User.role_links),
         selectinload(Case.departments),
-        selectinload(Case.assignees),
+        selectinload(Case.assignees).lazyload(User.role_links),
     )
 
 
@@ -159,10 +175,13 @@ def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
     """
     workspace = None
     if isinstance(workspace_id, int) and not isinstance(workspace_id, bool):
-        workspace = db.session.scalar(
-            select(Workspace)
-            .where(Workspace.id == workspace_id)
-            .options(selectinload(Workspace.participations), selectinload(Workspace.memberships))
+        # One statement for the workspace with its departments (a few rows); the actor's
+        # own membership is then fetched alone (``Workspace.membership_of``), not every
+        # member with their user. A second call in the same request finds it all loaded.
+        workspace = db.session.get(
+            Workspace,
+            workspace_id,
+            options=[joinedload(Workspace.participations), lazyload(Workspace.created_by)],
         )
     if workspace is None or not can(actor, "case.list", workspace):
         raise NotFound(_("Workspace not found."))

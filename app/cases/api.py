@@ -35,6 +35,7 @@ def list_cases(query: dict):
         service.CaseFilters(**query),
         page=page,
         per_page=per_page,
+        with_description=True,
     )
 
 
@@ -73,7 +74,7 @@ def get_case(case_id: int):
     errors=(403, 404, 409),
 )
 def update_case(case_id: int, body: dict):
-    return service.update_case(api_user(), case_id, **body)
+    return service.update_case(api_user(), case_id, **body, as_row=True)
 
 
 @endpoint(
@@ -152,3 +153,15 @@ def add_link(case_id: int, body: dict):
 )
 def case_events(case_id: int, query: dict):
     return service.case_events(api_user(), case_id, query["after"])
+
+
+@endpoint(
+    "/cases/boards/<int:workspace_id>/events",
+    summary="A workspace's case-board events after a sequence number, for catching up",
+    tag=TAG,
+    query=EventsQuerySchema(),
+    response=EventBatchSchema(),
+    errors=(404,),
+)
+def board_events(workspace_id: int, query: dict):
+    return service.board_events(api_user(), workspace_id, query["after"])

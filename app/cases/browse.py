@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import Department, Region, User
 from app.cases.access import (
     BOARD_COLUMN_LIMIT,
+    board_stream,
     case_stream,
     visible_case,
     workspace_for_cases,
-    workspace_stream,
 )
 from app.cases.discussion import case_links
 from app.cases.models import (
@@ -34,15 +35,17 @@ from app.cases.models import (
     CaseLink,
     case_assignees,
     case_departments,
+    is_overdue,
 )
 from app.cases.policy import oversees, participant_workspaces, participation_role
-from app.common import LIKE_ESCAPE, Page, escape_like, paginate, text_matches, utcnow
+from app.cases.rows import CaseRow, DepartmentRef, PersonRef, RegionRef
+from app.common import LIKE_ESCAPE, MAX_PAGE, Page, escape_like, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can
 from app.realtime import last_seq, messages_after
 from app.realtime.models import Event
-from app.workspaces.models import Workspace
+from app.workspaces.models import Membership, Workspace
 
 TIMELINE_SIZE = 100
 COMMENTS_SIZE = 200
@@ -83,11 +86,8 @@ class CaseFilters:
         )
 
 
-def _list_stmt(filters: CaseFilters) -> Select:
-    stmt = select(Case).options(
-        selectinload(Case.assignees),
-        selectinload(Case.departments),
-    )
+def _filtered(stmt: Select, filters: CaseFilters) -> Select:
+    """``stmt`` (over ``cases``) narrowed to what ``filters`` ask for."""
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
     if filters.priority:
@@ -124,8 +124,141 @@ def _list_stmt(filters: CaseFilters) -> Select:
     return stmt
 
 
-def _newest_first(stmt: Select) -> Select:
-    return stmt.order_by(Case.updated_at.desc(), Case.id.desc())
+# Rows of the lists ----------------------------------------------------------------------
+#
+# Lists show many cases and change none, so they read plain values (app.cases.rows), not
+# ORM objects: one statement for a page of rows (with the total, a window count, and the
+# names of the region, the creator and the workspace joined in), one more for the
+# departments and assignees of every row on the page.
+
+
+_creator = aliased(User, name="creator")
+
+
+def _rows_stmt(*, with_description: bool) -> Select:
+    columns = [
+        Case.id,
+        Case.workspace_id,
+        Workspace.name.label("workspace_name"),
+        Case.number,
+        Case.key,
+        Case.title,
+        Case.status,
+        Case.priority,
+        Case.due_on,
+        Case.version,
+        Case.created_at,
+        Case.updated_at,
+        Region.id.label("region_id"),
+        Region.code.label("region_code"),
+        Region.name.label("region_name"),
+        Region.jurisdiction.label("region_jurisdiction"),
+        Region.created_at.label("region_created_at"),
+        _creator.id.label("creator_id"),
+        _creator.username.label("creator_username"),
+        _creator.display_name.label("creator_name"),
+    ]
+    if with_description:
+        columns.append(Case.description)
+    return (
+        select(*columns)
+        .join(Workspace, Workspace.id == Case.workspace_id)
+        .join(_creator, _creator.id == Case.created_by_id)
+        .outerjoin(Region, Region.id == Case.region_id)
+    )
+
+
+def _row(values) -> CaseRow:
+    region = None
+    if values.region_id is not None:
+        region = RegionRef(
+            values.region_id,
+            values.region_code,
+            values.region_name,
+            values.region_jurisdiction,
+            values.region_created_at,
+        )
+    return CaseRow(
+        id=values.id,
+        workspace_id=values.workspace_id,
+        workspace_name=values.workspace_name,
+        number=values.number,
+        key=values.key,
+        title=values.title,
+        status=values.status,
+        priority=values.priority,
+        due_on=values.due_on,
+        version=values.version,
+        created_at=values.created_at,
+        updated_at=values.updated_at,
+        region=region,
+        created_by=PersonRef(values.creator_id, values.creator_username, values.creator_name),
+        description=getattr(values, "description", None),
+        content_visible=bool(getattr(values, "readable", False)),
+    )
+
+
+def _page_of_rows(stmt: Select, page: int, per_page: int) -> Page:
+    """One page of ``stmt``'s rows, most recently changed first, with their people.
+
+    The total comes with the rows (``count(*) OVER ()``); only a page past the end asks
+    for it apart.
+    """
+    page = min(max(1, int(page or 1)), MAX_PAGE)
+    per_page = min(max(1, int(per_page or 25)), 100)
+    ordered = stmt.order_by(Case.updated_at.desc(), Case.id.desc())
+    found = db.session.execute(
+        ordered.add_columns(func.count().over().label("total"))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if found:
+        total = found[0].total
+    elif page > 1:
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    else:
+        total = 0
+    rows = [_row(values) for values in found]
+    _add_departments_and_assignees(rows)
+    return Page(items=rows, page=page, per_page=per_page, total=total)
+
+
+def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
+    """Fill in every row's departments and assignees: one statement for the whole page."""
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    departments = (
+        select(
+            case_departments.c.case_id.label("case_id"),
+            literal_column("'department'").label("kind"),
+            Department.id.label("ref_id"),
+            Department.code.label("code"),
+            Department.name.label("name"),
+        )
+        .join(Department, Department.id == case_departments.c.department_id)
+        .where(case_departments.c.case_id.in_(by_id))
+    )
+    assignees = (
+        select(
+            case_assignees.c.case_id,
+            literal_column("'assignee'"),
+            User.id,
+            User.username,
+            User.display_name,
+        )
+        .join(User, User.id == case_assignees.c.user_id)
+        .where(case_assignees.c.case_id.in_(by_id))
+    )
+    both = union_all(departments, assignees).subquery()
+    for case_id, kind, ref_id, code, name in db.session.execute(
+        select(both).order_by(both.c.name, both.c.ref_id)
+    ):
+        row = by_id[case_id]
+        if kind == "department":
+            row.departments.append(DepartmentRef(ref_id, code, name))
+        else:
+            row.assignees.append(PersonRef(ref_id, code, name))
 
 
 def list_cases(
@@ -135,11 +268,13 @@ def list_cases(
     *,
     page: int = 1,
     per_page: int = 25,
+    with_description: bool = False,
 ) -> Page:
-    """One page of cases, most recently changed first.
+    """One page of cases (:class:`CaseRow`), most recently changed first.
 
     With ``workspace_id``, that workspace's cases (participants, and oversight); without,
     the cases of every workspace the actor takes part in (every case, for oversight).
+    ``with_description`` reads the description too, for those who may read it (the API).
 
     Raises:
         NotFound: the workspace is missing or not visible.
@@ -147,27 +282,21 @@ def list_cases(
     """
     filters = filters or CaseFilters()
     filters.check()
-    stmt = _list_stmt(filters)
+    stmt = _filtered(_rows_stmt(with_description=with_description), filters)
     if workspace_id is not None:
         workspace = workspace_for_cases(actor, workspace_id)
         stmt = stmt.where(Case.workspace_id == workspace.id)
-    elif not oversees(actor):
+        readable: Any = literal(participation_role(actor, workspace) is not None)
+    elif oversees(actor):
+        readable = Case.workspace_id.in_(participant_workspaces(actor))
+    else:
         stmt = stmt.where(Case.workspace_id.in_(participant_workspaces(actor)))
-    result = paginate(_newest_first(stmt), page, per_page)
-    mark_content_visible(actor, result.items)
+        readable = literal(True)
+    result = _page_of_rows(stmt.add_columns(readable.label("readable")), page, per_page)
+    for row in result.items:
+        if not row.content_visible:
+            row.description = None
     return result
-
-
-def mark_content_visible(actor: User, cases: list[Case]) -> None:
-    """Mark which cases' content (description) the actor reads: those they take part in.
-
-    One statement for the whole list; oversight without participation sees metadata.
-    """
-    if not cases:
-        return
-    readable = set(db.session.scalars(participant_workspaces(actor)))
-    for case in cases:
-        case.content_visible = case.workspace_id in readable
 
 
 def my_cases(actor: User, filters: CaseFilters | None = None, *, page: int = 1) -> Page:
@@ -175,12 +304,32 @@ def my_cases(actor: User, filters: CaseFilters | None = None, *, page: int = 1) 
     filters = filters or CaseFilters()
     filters.assignee_id = actor.id
     filters.check()
-    stmt = _list_stmt(filters).where(Case.workspace_id.in_(participant_workspaces(actor)))
-    stmt = stmt.options(selectinload(Case.workspace))
-    result = paginate(_newest_first(stmt), page, 25)
-    for case in result.items:
-        case.content_visible = True
+    stmt = _filtered(_rows_stmt(with_description=False), filters)
+    stmt = stmt.where(Case.workspace_id.in_(participant_workspaces(actor)))
+    result = _page_of_rows(stmt, page, 25)
+    for row in result.items:
+        row.content_visible = True
     return result
+
+
+# The board ------------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    """What a board's card shows of a case."""
+
+    id: int
+    key: str
+    title: str
+    status: str
+    priority: str
+    due_on: date | None
+    version: int
+    assignees: list[str] = field(default_factory=list)
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return is_overdue(self.status, self.due_on, today)
 
 
 @dataclass
@@ -188,7 +337,7 @@ class Board:
     """A workspace's cases by status, each column capped at ``BOARD_COLUMN_LIMIT``."""
 
     workspace: Workspace
-    columns: dict[str, list[Case]]
+    columns: dict[str, list[Card]]
     totals: dict[str, int]
     last_seq: int
     can_write: bool
@@ -198,6 +347,9 @@ class Board:
 def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) -> Board:
     """The case board: one column per status, most urgent and soonest due first.
 
+    One statement for the cards whatever their number: the capped columns with each
+    column's total (window functions), a row per card and assignee.
+
     Raises:
         NotFound: the workspace is missing or not visible.
     """
@@ -205,36 +357,48 @@ def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) ->
     filters = filters or CaseFilters()
     filters.status = None
     filters.check()
-    base = _list_stmt(filters).where(Case.workspace_id == workspace.id)
-    rank = _priority_rank()
-    ranked = (
-        base.add_columns(
-            func.row_number()
-            .over(
-                partition_by=Case.status,
-                order_by=(rank, Case.due_on.is_(None), Case.due_on, Case.id),
-            )
-            .label("position")
-        )
+    position = func.row_number().over(
+        partition_by=Case.status,
+        order_by=(_priority_rank(), Case.due_on.is_(None), Case.due_on, Case.id),
+    )
+    ranked = _filtered(
+        select(
+            Case.id,
+            Case.key,
+            Case.title,
+            Case.status,
+            Case.priority,
+            Case.due_on,
+            Case.version,
+            position.label("position"),
+            func.count().over(partition_by=Case.status).label("total"),
+        ).where(Case.workspace_id == workspace.id),
+        filters,
     ).subquery()
-    totals = dict(
-        db.session.execute(select(ranked.c.status, func.count()).group_by(ranked.c.status)).all()
+    capped = select(ranked).where(ranked.c.position <= BOARD_COLUMN_LIMIT).subquery()
+    cards_with_assignees = (
+        select(capped, User.display_name.label("assignee"))
+        .outerjoin(case_assignees, case_assignees.c.case_id == capped.c.id)
+        .outerjoin(User, User.id == case_assignees.c.user_id)
+        .order_by(capped.c.position, capped.c.id, User.display_name, User.id)
     )
-    capped = (
-        select(Case)
-        .join(ranked, ranked.c.id == Case.id)
-        .where(ranked.c.position <= BOARD_COLUMN_LIMIT)
-        .options(selectinload(Case.assignees))
-        .order_by(ranked.c.position)
-    )
-    columns: dict[str, list[Case]] = {status: [] for status in STATUSES}
-    for case in db.session.scalars(capped):
-        columns[case.status].append(case)
+    columns: dict[str, list[Card]] = {status: [] for status in STATUSES}
+    totals = dict.fromkeys(STATUSES, 0)
+    card = None
+    for row in db.session.execute(cards_with_assignees):
+        if card is None or card.id != row.id:
+            card = Card(
+                row.id, row.key, row.title, row.status, row.priority, row.due_on, row.version
+            )
+            columns.setdefault(card.status, []).append(card)
+            totals[card.status] = row.total
+        if row.assignee is not None:
+            card.assignees.append(row.assignee)
     return Board(
         workspace=workspace,
         columns=columns,
-        totals={status: totals.get(status, 0) for status in STATUSES},
-        last_seq=last_seq(workspace_stream(workspace.id)),
+        totals=totals,
+        last_seq=last_seq(board_stream(workspace.id)),
         can_write=can(actor, "case.update", workspace),
     )
 
@@ -248,14 +412,15 @@ class ListOptions:
     """What a workspace's case list can be filtered by."""
 
     workspace: Workspace
-    assignees: list[User]
+    assignees: list[Any]
     departments: list[Department]
     regions: list[Region]
     can_write: bool
 
 
 def list_options(actor: User, workspace_id: int) -> ListOptions:
-    """The filters' choices: the workspace's members, its departments, every region.
+    """The filters' choices: the workspace's current members (id and name), its departments,
+    every region.
 
     Raises:
         NotFound: the workspace is missing or not visible.
@@ -264,8 +429,16 @@ def list_options(actor: User, workspace_id: int) -> ListOptions:
     departments = sorted(
         (p.department for p in workspace.participations if p.is_accepted), key=lambda d: d.name
     )
-    members = sorted(
-        (m.user for m in workspace.memberships if m.is_current()), key=lambda u: u.display_name
+    members = list(
+        db.session.execute(
+            select(User.id, User.display_name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.workspace_id == workspace.id,
+                or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
+            )
+            .order_by(User.display_name, User.id)
+        )
     )
     regions = list(db.session.scalars(select(Region).order_by(Region.name)))
     return ListOptions(
@@ -304,8 +477,11 @@ class CasePage:
     assignable: list[User]
 
 
-def case_page(actor: User, case_id: int) -> CasePage:
+def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
     """The case page: details, and for participants the timeline, comments, files, links.
+
+    ``for_edit`` also lists who may be assigned (every member of the workspace, which
+    only the edit form needs).
 
     Raises:
         NotFound: the case is missing or not visible.
@@ -349,8 +525,9 @@ def case_page(actor: User, case_id: int) -> CasePage:
         comments=comments,
         attachments=attachments,
         links=links,
-        last_seq=last_seq(stream) if may_read else 0,
-        assignable=assignable_members(case.workspace) if may_write else [],
+        # Sequence numbers are contiguous: the newest event's is the stream's last.
+        last_seq=(timeline[0].seq if timeline else last_seq(stream)) if may_read else 0,
+        assignable=assignable_members(case.workspace) if may_write and for_edit else [],
     )
 
 
@@ -379,6 +556,17 @@ def case_events(actor: User, case_id: int, after: int = 0) -> dict:
     }
 
 
-def blank_card() -> Case:
-    """An unsaved, empty case: the shape a board's script fills in for a case opened live."""
-    return Case(id=0, key="", title="", status="open", priority="normal", version=0)
+def board_events(actor: User, workspace_id: int, after: int = 0) -> dict:
+    """The boards' events of a workspace after ``after`` (at most 500, oldest first).
+
+    Raises:
+        NotFound: the workspace is missing, or the actor may not list its cases.
+    """
+    workspace = workspace_for_cases(actor, workspace_id)
+    stream = board_stream(workspace.id)
+    return {"items": messages_after(stream, max(after, 0)), "last_seq": last_seq(stream)}
+
+
+def blank_card() -> Card:
+    """An empty card: the shape a board's script fills in for a case opened live."""
+    return Card(id=0, key="", title="", status="open", priority="normal", due_on=None, version=0)

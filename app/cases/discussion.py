@@ -34,7 +34,6 @@ from app.cases.access import (
     for_change,
     label,
     visible_case,
-    workspace_stream,
 )
 from app.cases.lifecycle import _announce, _tell_assignees
 from app.cases.models import Case, CaseAttachment, CaseComment, CaseLink, LinkKind
@@ -81,7 +80,6 @@ def add_comment(actor: User, case_id: int, body: str) -> CaseComment:
             text=text,
             comment={"id": comment.id, "author": actor.display_name, "body": body},
         )
-        act.publish(workspace_stream(case.workspace_id), text=text, case_id=case.id, key=case.key)
         if mentioned:
             act.notify(
                 mentioned,
@@ -254,7 +252,6 @@ def _record_attachment(act, actor, case, name, stored_name, kind, data) -> CaseA
         text=text,
         attachment={"id": attachment.id, "name": name, "size": len(data)},
     )
-    act.publish(workspace_stream(case.workspace_id), text=text, case_id=case.id, key=case.key)
     _tell_assignees(act, case, actor, _l("New file on %(key)s", key=case.key), text)
     return attachment
 

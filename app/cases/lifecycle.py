@@ -20,9 +20,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Department, Region, User
-from app.actions import Action, LiveText, action
+from app.actions import Action, LiveText, action, render_texts
 from app.cases.access import (
     UNSET,
+    board_stream,
     case_path,
     case_stream,
     check_description,
@@ -36,14 +37,15 @@ from app.cases.access import (
     key_prefix,
     label,
     workspace_for_cases,
-    workspace_stream,
     write_refusal,
 )
 from app.cases.models import ACTIVE_STATUSES, Case, CaseCounter, CasePriority, CaseStatus
 from app.cases.policy import WRITER_ROLES
+from app.cases.rows import CaseRow, row_of
 from app.common import utcnow
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import DEFAULT_LOCALE
 from app.policy import require
 from app.workspaces.models import Workspace
 
@@ -247,10 +249,13 @@ def update_case(
     due_on: Any = UNSET,
     department_ids: Any = UNSET,
     assignee_ids: Any = UNSET,
-) -> Case:
+    as_row: bool = False,
+) -> Case | CaseRow:
     """Change a case's fields; ``version`` is the one the edit was based on.
 
     Only the given fields change; the same values again change nothing (no event).
+    ``as_row`` answers with the case's :class:`~app.cases.browse.CaseRow` as it was
+    committed, for the API, which would otherwise read it all again to show it.
 
     Raises:
         NotFound, Forbidden (observer), Conflict (read-only; ``stale`` version),
@@ -274,7 +279,7 @@ def update_case(
         case.content_visible = True
         if not changes:
             act.nothing_changed()
-            return case
+            return row_of(case) if as_row else case
         case.version += 1
         case.updated_at = utcnow()
         if set(changes) == {"status"}:
@@ -291,7 +296,8 @@ def update_case(
                 text=text,
                 link=case_path(case.id),
             )
-    return case
+        row = row_of(case) if as_row else None
+    return row or case
 
 
 def _apply(case: Case, given: dict[str, Any]) -> tuple[dict[str, dict], set[int]]:
@@ -428,10 +434,13 @@ def case_card(case: Case) -> dict[str, Any]:
 
 
 def _announce(act: Action, case: Case, text: LiveText, **data: Any) -> None:
-    """Publish the change on the case's timeline and on its workspace's feed and boards."""
+    """Publish the change on the case's timeline and on its workspace's case boards."""
     card = case_card(case)
-    act.publish(case_stream(case.id), text=text, case=card, **data)
-    act.publish(workspace_stream(case.workspace_id), text=text, case=card)
+    # Rendered in every language once for both events (the action would render each).
+    texts = render_texts(text)
+    english = texts[DEFAULT_LOCALE]
+    act.publish(case_stream(case.id), text=english, texts=texts, case=card, **data)
+    act.publish(board_stream(case.workspace_id), text=english, texts=texts, case=card)
 
 
 def _tell_assignees(

@@ -58,6 +58,11 @@ PRIORITIES = [priority.value for priority in CasePriority]
 ACTIVE_STATUSES = [CaseStatus.OPEN.value, CaseStatus.IN_PROGRESS.value, CaseStatus.BLOCKED.value]
 
 
+def is_overdue(status: str, due_on: date | None, today: date | None = None) -> bool:
+    """Past its due date and still needing work: what flags a case, or a row of a list."""
+    return due_on is not None and status in ACTIVE_STATUSES and due_on < (today or utcnow().date())
+
+
 class CaseCounter(db.Model):
     """The last case number handed out in a workspace, and the prefix of its case keys.
 
@@ -136,11 +141,7 @@ class Case(db.Model):
 
     def is_overdue(self, today: date | None = None) -> bool:
         """Past its due date and still needing work (open, in progress or blocked)."""
-        return (
-            self.due_on is not None
-            and self.status in ACTIVE_STATUSES
-            and self.due_on < (today or utcnow().date())
-        )
+        return is_overdue(self.status, self.due_on, today)
 
     def __str__(self) -> str:
         return f"{self.key} {self.title}"

@@ -6,6 +6,8 @@ without taking part, get the metadata shape (no description, comments or files).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import DepartmentRefSchema, RegionSchema, UserRefSchema
@@ -13,6 +15,7 @@ from app.api.schemas import PageQuerySchema, UtcDateTime
 from app.cases.access import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
 from app.cases.discussion import LINK_KINDS
 from app.cases.models import PRIORITIES, STATUSES
+from app.cases.rows import CaseRow
 
 
 def _id(**kwargs) -> fields.Integer:
@@ -56,6 +59,62 @@ class CaseSchema(CaseMetadataSchema):
 
     def _description(self, case) -> str | None:
         return case.description if getattr(case, "content_visible", False) else None
+
+    def dump(self, obj, *, many=None):
+        """Rows of a list (:class:`~app.cases.rows.CaseRow`) are written straight to the shape
+        the fields declare (a test holds the two equal): copying 25 rows with their people
+        field by field through marshmallow was half of the list endpoint's time. Cases
+        loaded as models go through the fields."""
+        if many and all(isinstance(item, CaseRow) for item in obj):
+            return [_row_json(row) for row in obj]
+        if not many and isinstance(obj, CaseRow):
+            return _row_json(obj)
+        return super().dump(obj, many=many)
+
+
+def _utc(value: datetime | None) -> str | None:
+    """As :class:`~app.api.schemas.UtcDateTime` writes a stored (naive UTC) time."""
+    if value is None:
+        return None
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).isoformat()
+
+
+def _row_json(row: CaseRow) -> dict:
+    region = row.region
+    return {
+        "id": row.id,
+        "workspace_id": row.workspace_id,
+        "number": row.number,
+        "key": row.key,
+        "title": row.title,
+        "status": row.status,
+        "priority": row.priority,
+        "region": None
+        if region is None
+        else {
+            "id": region.id,
+            "code": region.code,
+            "name": region.name,
+            "jurisdiction": region.jurisdiction,
+            "created_at": _utc(region.created_at),
+        },
+        "due_on": row.due_on.isoformat() if row.due_on is not None else None,
+        "overdue": row.is_overdue(),
+        "departments": [{"id": d.id, "code": d.code, "name": d.name} for d in row.departments],
+        "assignees": [
+            {"id": u.id, "username": u.username, "display_name": u.display_name}
+            for u in row.assignees
+        ],
+        "version": row.version,
+        "created_by": {
+            "id": row.created_by.id,
+            "username": row.created_by.username,
+            "display_name": row.created_by.display_name,
+        },
+        "created_at": _utc(row.created_at),
+        "updated_at": _utc(row.updated_at),
+        "description": row.description if row.content_visible else None,
+    }
 
 
 class CommentSchema(Schema):

@@ -8,15 +8,22 @@ stream, or disconnects, the room gets a ``presence`` message
 Each process knows its own sockets. With several processes behind Redis, each one
 announces its own viewers of a stream on the realtime control channel whenever they
 change (:mod:`app.realtime.rooms` does), keeps the latest list every other process
-announced, and sends the union. A process that dies without a word leaves its last
-list behind until that stream's viewers change on it again after a restart; the
-periodic sweep does not repair presence.
+announced, and sends the union to *its own* sockets only (not through the message
+queue): whenever its viewers change, and whenever it hears another process's change.
+Were the union sent to every process's sockets, the last process to send would decide
+what everyone sees, with what it happened to know. A process that hears news of a stream
+it has viewers of answers with its own list, so one that started listening after those
+viewers arrived learns of them. A process that dies without a word leaves its last list
+behind until that stream's viewers change on it again after a restart; the periodic
+sweep does not repair presence.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+from flask import current_app
 
 from app.extensions import socketio
 
@@ -63,13 +70,17 @@ class _Viewers:
             people = {user_id: name for user_id, name in self.local.get(stream, {}).values()}
         return [{"id": user_id, "name": name} for user_id, name in people.items()]
 
-    def set_remote(self, host: str, stream: str, viewers: list[dict[str, Any]]) -> None:
+    def set_remote(self, host: str, stream: str, viewers: list[dict[str, Any]]) -> bool:
+        """Keep what ``host`` announced; whether it differs from what it said before."""
         with self.lock:
             streams = self.remote.setdefault(host, {})
+            if streams.get(stream, []) == viewers:
+                return False
             if viewers:
                 streams[stream] = viewers
             else:
                 streams.pop(stream, None)
+            return True
 
     def merged(self, stream: str) -> list[dict[str, Any]]:
         people = {viewer["id"]: viewer for viewer in self.local_list(stream)}
@@ -115,15 +126,30 @@ def local_viewers(stream: str) -> list[dict[str, Any]]:
 
 
 def heard(host: str, stream: str, viewers_there: list[dict[str, Any]]) -> None:
-    """Another process announced its viewers of ``stream``."""
+    """Another process announced its viewers of ``stream``: tell this process's sockets,
+    and answer with this process's viewers (news to a process that started listening
+    after they arrived; an unchanged answer ends the exchange)."""
     cleaned = [
         {"id": int(viewer["id"]), "name": str(viewer["name"])}
         for viewer in viewers_there
         if isinstance(viewer, dict)
     ]
-    _viewers.set_remote(host, stream, cleaned)
+    if not _viewers.set_remote(host, stream, cleaned):
+        return
+    send(stream)
+    here = local_viewers(stream)
+    # The control channel that brought the news (app.realtime.rooms keeps it on the app;
+    # this module cannot import rooms, which imports it).
+    channel = current_app.extensions.get("bridgework_realtime_control")
+    if here and channel is not None:
+        channel.announce({"op": "presence", "stream": stream, "viewers": here})
 
 
 def send(stream: str) -> None:
-    """Tell the room of ``stream`` who follows it now (through the message queue, if any)."""
-    socketio.emit("presence", {"stream": stream, "viewers": viewers(stream)}, to=stream)
+    """Tell this process's sockets in the room of ``stream`` who follows it now.
+
+    Not through the message queue: every process tells its own sockets the union it knows.
+    """
+    socketio.emit(
+        "presence", {"stream": stream, "viewers": viewers(stream)}, to=stream, ignore_queue=True
+    )

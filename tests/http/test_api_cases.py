@@ -197,3 +197,39 @@ def test_list_endpoint_runs_the_same_statements_for_10_and_100_cases(
             people["lead"], world["workspace"].id, title=f"D{n}", assignee_ids=assignees
         )
     assert [statements(path) for path in paths] == few
+
+
+@pytest.mark.parametrize("reader", ["lead", "auditor"])
+def test_list_rows_are_written_exactly_as_the_schema_declares(world, reader):
+    """``CaseSchema`` writes list rows directly; field by field through marshmallow gives
+    the same JSON, for a participant (with the description) and for oversight (without)."""
+    from datetime import date, timedelta
+
+    from marshmallow import Schema
+
+    from app.cases.schemas import CaseSchema
+    from tests.factories import make_region
+
+    people = world["people"]
+    region = make_region(name="Sha Tin")
+    service.create_case(
+        people["lead"],
+        world["workspace"].id,
+        title="Sha Tin flooding",
+        description="Water over the road.",
+        priority="urgent",
+        region_id=region.id,
+        due_on=date.today() + timedelta(days=2),
+        department_ids=[world["drainage"].id, world["transport"].id],
+        assignee_ids=[people["lead"].id, people["transport_member"].id],
+    )
+    service.create_case(people["member"], world["workspace"].id, title="Tai Po landslip")
+    page = service.list_cases(
+        people[reader], world["workspace"].id, with_description=True, per_page=10
+    )
+    schema = CaseSchema()
+    written = schema.dump(page.items, many=True)
+    assert written == Schema.dump(schema, page.items, many=True)
+    assert written[1]["region"]["name"] == "Sha Tin" and len(written[1]["assignees"]) == 2
+    expected = "Water over the road." if reader == "lead" else None
+    assert written[1]["description"] == expected

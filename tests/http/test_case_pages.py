@@ -60,7 +60,7 @@ def test_board_shows_columns_and_a_move_control_per_card(client, world):
     html = page(client, f"/cases/workspace/{world['workspace'].id}/board")
     for heading in ("Open", "In progress", "Blocked", "Resolved", "Closed"):
         assert f">{heading} <span" in html
-    assert "Move FLOOD-1 to" in html and 'data-live-stream="workspace:' in html
+    assert "Move FLOOD-1 to" in html and 'data-live-stream="cases:' in html
 
 
 def test_moving_a_card_without_javascript_changes_the_status(client, world):
@@ -238,3 +238,32 @@ def test_list_pages_run_the_same_statements_for_10_and_100_cases(
     for n in range(90):
         _open(world, title=f"More {n}", assignee_ids=assignees, priority="high")
     assert statements() == few
+
+
+def test_an_invited_head_sees_the_workspace_but_no_case_in_its_activity(client, world):
+    """Case events go to the case boards' stream, not the workspace's feed, which the
+    head of a department invited (and not yet answered) reads to decide."""
+    from tests.factories import make_department, make_participation, make_user
+
+    case = _open(world, title="Sha Tin flooding")
+    service.add_comment(world["people"]["lead"], case.id, "Debris at Tai Wai.")
+    invited = make_department()
+    make_participation(world["workspace"], invited, status="invited")
+    head = make_user("head", "officer", department=invited)
+    login(client, head)
+    html = page(client, f"/workspaces/{world['workspace'].id}")
+    assert "Sha Tin flooding" not in html and case.key not in html
+    page(client, f"/cases/workspace/{world['workspace'].id}/board", 404)
+    catch_up = client.get(f"/api/v1/cases/boards/{world['workspace'].id}/events?after=0")
+    assert catch_up.status_code == 404
+
+
+def test_the_boards_catch_up_gives_a_member_every_case_event(client, world):
+    case = _open(world)
+    service.update_case(world["people"]["lead"], case.id, version=1, status="blocked")
+    login(client, world["people"]["member"])
+    response = client.get(f"/api/v1/cases/boards/{world['workspace'].id}/events?after=0")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [m["type"] for m in body["items"]] == ["case.created", "case.moved"]
+    assert body["last_seq"] == 2 and body["items"][1]["data"]["case"]["status"] == "blocked"

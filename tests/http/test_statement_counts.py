@@ -32,6 +32,10 @@ PAGE_BUDGET = LIST_BUDGET + PAGE_CHROME
 WORKSPACE_PAGE_BUDGET = 11 + PAGE_CHROME
 """The lead's workspace page is many lists in one (members, activity, the member picker,
 the departments to invite): over 6, measured flat at 11 (bench/README.md)."""
+CASE_LIST_PAGE_BUDGET = 8 + PAGE_CHROME
+"""Over 6 by two (bench/README.md): besides signing in, the workspace with its
+departments, the viewer's membership, the filter's members and regions, the page of
+rows and their people. Flat with the rows."""
 WORKSPACE_LIST_PAGE_BUDGET = 7 + PAGE_CHROME
 """Over issue 13's 6 by one (bench/README.md): the page's filter asks for the regions and
 the departments apart. The budget stops it growing; the count is flat with the rows."""
@@ -352,3 +356,115 @@ def test_workspace_page_of_a_lead(client, db, count_queries, led):
         _people(db, partner, n // 2, "more_candidate")
 
     _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=WORKSPACE_PAGE_BUDGET)
+
+
+# Cases --------------------------------------------------------------------------------------
+
+
+def _cases(db, workspace, count: int, people: list[User], departments: list[int]) -> None:
+    """``count`` more cases across every status and priority, each with two assignees and
+    two departments, half of them due (some overdue), a region on every third."""
+    from sqlalchemy import func as sql_func
+    from sqlalchemy import insert, select
+
+    from app.accounts.models import Region
+    from app.cases.models import PRIORITIES, STATUSES, Case, case_assignees, case_departments
+
+    region_id = db.session.scalar(select(Region.id).limit(1))
+    start = db.session.scalar(
+        select(sql_func.coalesce(sql_func.max(Case.number), 0)).where(
+            Case.workspace_id == workspace.id
+        )
+    )
+    today = utcnow().date()
+    cases = [
+        Case(
+            workspace_id=workspace.id,
+            number=start + n + 1,
+            key=f"FLOOD-{start + n + 1}",
+            title=f"Bulk case {start + n + 1}",
+            description="Counting statements.",
+            status=STATUSES[n % len(STATUSES)],
+            priority=PRIORITIES[n % len(PRIORITIES)],
+            region_id=region_id if n % 3 == 0 else None,
+            due_on=today + timedelta(days=(n % 7) - 3) if n % 2 else None,
+            version=1,
+            created_by_id=people[n % len(people)].id,
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(cases)
+    db.session.flush()
+    db.session.execute(
+        insert(case_assignees),
+        [
+            {"case_id": case.id, "user_id": people[(n + k) % len(people)].id}
+            for n, case in enumerate(cases)
+            for k in range(2)
+        ],
+    )
+    db.session.execute(
+        insert(case_departments),
+        [
+            {"case_id": case.id, "department_id": department}
+            for case in cases
+            for department in departments
+        ],
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def case_board(db):
+    """A workspace of two departments whose lead and members are assigned its cases."""
+    from tests.factories import make_membership, make_participation
+
+    lead = make_user("officer", username="case.lead")
+    workspace = make_workspace(lead, name="Flood response")
+    partner = make_department()
+    make_participation(workspace, partner, status="accepted")
+    people = [lead] + [
+        make_membership(workspace, make_user("officer", department=partner)).user for _ in range(3)
+    ]
+    departments = [lead.department_id, partner.id]
+    _cases(db, workspace, FEW, people, departments)
+    return workspace, lambda n: _cases(db, workspace, n, people, departments)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cases/workspace/{ws}/board",
+        "/cases/workspace/{ws}/",
+        "/cases/",
+    ],
+    ids=["board", "list page", "my cases"],
+)
+def test_case_pages(client, db, count_queries, case_board, path):
+    """The board (up to 100 cards a column), a workspace's list and "My cases"."""
+    workspace, grow = case_board
+    login(client, workspace.created_by, PASSWORD)
+    url = path.format(ws=workspace.id)
+    budget = CASE_LIST_PAGE_BUDGET if path == "/cases/workspace/{ws}/" else PAGE_BUDGET
+    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=budget)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"{API}/cases?workspace={{ws}}&per_page=100", f"{API}/cases?per_page=100"],
+    ids=["of a workspace", "of every workspace"],
+)
+def test_cases_api(client, db, count_queries, make_token, case_board, path):
+    workspace, grow = case_board
+    headers = make_token(workspace.created_by)
+    url = path.format(ws=workspace.id)
+    _assert_flat(db, count_queries, lambda: client.get(url, headers=headers), grow)
+
+
+def test_cases_api_for_oversight(client, db, count_queries, make_token, case_board):
+    """An auditor lists every case: which of them they read is part of the same statement."""
+    _workspace, grow = case_board
+    headers = make_token(make_user("auditor"))
+    _assert_flat(
+        db, count_queries, lambda: client.get(f"{API}/cases?per_page=100", headers=headers), grow
+    )

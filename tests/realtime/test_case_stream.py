@@ -50,7 +50,7 @@ def test_an_edit_reaches_the_case_page_and_every_board_in_order(world, connect_s
     page = connect_socket(auth=token_auth(people["member"]))
     board = connect_socket(auth=token_auth(people["observer"]))
     page.subscribe(world["stream"])
-    board.subscribe(f"workspace:{world['workspace'].id}")
+    board.subscribe(f"cases:{world['workspace'].id}")
     page.received(), board.received()
 
     service.update_case(people["lead"], case.id, version=1, status="blocked")
@@ -61,9 +61,36 @@ def test_an_edit_reaches_the_case_page_and_every_board_in_order(world, connect_s
     assert [m["seq"] for m in timeline] == [2, 3]
     assert timeline[0]["data"]["case"]["status"] == "blocked"
     assert timeline[1]["data"]["comment"]["body"] == "Gully at Tai Wai blocked by debris."
-    on_board = board.events(f"workspace:{world['workspace'].id}")
+    on_board = board.events(f"cases:{world['workspace'].id}")
+    assert [m["type"] for m in on_board] == ["case.moved"]  # comments are the case's alone
     assert on_board[0]["data"]["case"] == timeline[0]["data"]["case"]
-    assert "comment" not in on_board[1]["data"]  # the board's feed never carries the text
+
+
+@pytest.mark.parametrize("who", ["lead", "observer", "auditor"])
+def test_those_who_may_list_the_cases_may_follow_the_boards(world, connect_socket, token_auth, who):
+    socket = connect_socket(auth=token_auth(world["people"][who]))
+    assert socket.subscribe(f"cases:{world['workspace'].id}") == {"ok": True, "last_seq": 1}
+
+
+def test_an_invited_head_follows_the_workspace_but_not_its_boards(
+    world, connect_socket, token_auth
+):
+    """The head of a department invited (not yet answered) sees the workspace to decide,
+    not its cases: neither the boards' stream nor a case event on the workspace's."""
+    from tests.factories import make_department, make_participation, make_user
+
+    invited = make_department()
+    make_participation(world["workspace"], invited, status="invited")
+    head = make_user("head", "officer", department=invited)
+    socket = connect_socket(auth=token_auth(head))
+    assert socket.subscribe(f"workspace:{world['workspace'].id}")["ok"] is True
+    refused = socket.subscribe(f"cases:{world['workspace'].id}")
+    assert refused["ok"] is False and refused["error"]["code"] == "not_found"
+    socket.received()
+
+    service.update_case(world["people"]["lead"], world["case"].id, version=1, status="blocked")
+    assert socket.events(f"workspace:{world['workspace'].id}") == []
+    assert socket.events(f"cases:{world['workspace'].id}") == []
 
 
 def test_presence_lists_who_is_viewing_and_updates_when_they_leave(

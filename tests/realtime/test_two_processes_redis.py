@@ -223,3 +223,38 @@ def test_member_removed_through_one_process_stops_receiving_on_the_other(cluster
     ]
     leaked = [m for m in tom.received if m["stream"] == stream and m["seq"] >= 6]
     assert leaked == [], "the removed member still received the workspace's events"
+
+
+def test_who_else_views_a_case_is_shown_across_processes(cluster, clients):
+    """Presence through Redis: a viewer of a case on one process is listed on the page of a
+    viewer on the other process, and taken off it when they leave."""
+    a, b = cluster
+    olivia_api = Api(b, api_token(b, "dsd.officer"))
+    case_id = next(
+        case["id"]
+        for case in olivia_api.get("/cases?per_page=100")["items"]
+        if case["title"] == "Sha Tin flooding, typhoon signal No. 8"
+    )
+    stream = f"case:{case_id}"
+    streams = {stream: f"/api/v1/cases/{case_id}/events"}
+    seen_on_a: list[list[str]] = []
+
+    def note(message: dict) -> None:
+        if message["stream"] == stream:
+            seen_on_a.append(sorted(viewer["name"] for viewer in message["viewers"]))
+
+    olivia = CatchUpClient(a.url, api_token(a, "dsd.officer"), streams)
+    clients.append(olivia)
+    olivia.sio.on("presence", note)
+    olivia.connect()
+    assert wait_for(lambda: seen_on_a[-1:] == [["Olivia Ho"]]), seen_on_a
+
+    tom = _client_on(b, "td.officer", streams, clients)
+    assert wait_for(lambda: seen_on_a[-1:] == [["Olivia Ho", "Tom Cheung"]]), (
+        f"process A never listed the viewer on process B: {seen_on_a}"
+    )
+
+    tom.close()
+    assert wait_for(lambda: seen_on_a[-1:] == [["Olivia Ho"]]), (
+        f"process A still lists the viewer who left process B: {seen_on_a}"
+    )

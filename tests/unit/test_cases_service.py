@@ -89,8 +89,9 @@ def test_update_changes_fields_records_before_and_after_and_bumps_version(world)
     timeline = events_after(f"case:{case.id}", 0)
     assert [e.type for e in timeline] == ["case.created", "case.updated"]
     assert timeline[-1].payload["changes"]["title"]["to"] == "Sha Tin flooding"
-    board_events = events_after(f"workspace:{world['workspace'].id}", 0)
+    board_events = events_after(f"cases:{world['workspace'].id}", 0)
     assert board_events[-1].payload["case"]["version"] == 2
+    assert events_after(f"workspace:{world['workspace'].id}", 0) == []
 
 
 def test_a_stale_version_is_refused_and_changes_nothing(world):
