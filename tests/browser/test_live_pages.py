@@ -75,10 +75,11 @@ def test_activity_in_a_workspace_shows_on_its_members_home_card_without_reload(
     line = card.locator(f'li[data-live-stream="workspace:{workspace_id}"]')
     expect(line).to_be_visible()
 
-    for title in ("Cooling centre in Sham Shui Po overflows", "Second heat case after a refresh"):
-        henry.call("POST", "/cases", {"workspace_id": workspace_id, "title": title}, 201)
+    for name in ("Cooling centres, Sham Shui Po", "Cooling centres, after a refresh"):
+        version = henry.call("GET", f"/workspaces/{workspace_id}")["version"]
+        henry.call("PATCH", f"/workspaces/{workspace_id}", {"version": version, "name": name})
         line = card.locator(f'li[data-live-stream="workspace:{workspace_id}"]')
-        expect(line).to_contain_text(title, timeout=LIVE_TIMEOUT_MS)
+        expect(line).to_contain_text(name, timeout=LIVE_TIMEOUT_MS)
     assert home.evaluate("window.bridgeworkNotReloaded") is True
 
 
