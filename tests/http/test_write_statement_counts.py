@@ -37,6 +37,8 @@ class Write:
     body: Callable[[SimpleNamespace], dict[str, Any]] | None = None
     prepare: Callable[[SimpleNamespace], None] | None = None
     status: int = 200
+    main: bool = False
+    """One of the main writes of issue 13, which must also stay within its 12."""
 
 
 def _with_member(w: SimpleNamespace) -> None:
@@ -62,7 +64,8 @@ WRITES = [
         "PATCH",
         lambda w: f"/workspaces/{w.id}",
         "lead",
-        17,
+        10,
+        main=True,
         body=lambda w: {"purpose": "Road closures only.", "version": w.workspace.version},
     ),
     Write(
@@ -70,7 +73,8 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/members",
         "lead",
-        22,
+        11,
+        main=True,
         body=lambda w: {"user_id": w.td_officer.id, "role": "member"},
         status=201,
     ),
@@ -79,7 +83,8 @@ WRITES = [
         "PATCH",
         lambda w: f"/workspaces/{w.id}/members/{w.td_officer.id}",
         "lead",
-        19,
+        10,
+        main=True,
         body=lambda w: {"role": "observer"},
         prepare=_with_member,
     ),
@@ -88,7 +93,8 @@ WRITES = [
         "DELETE",
         lambda w: f"/workspaces/{w.id}/members/{w.td_officer.id}",
         "lead",
-        15,
+        10,
+        main=True,
         prepare=_with_member,
         status=204,
     ),
@@ -97,7 +103,8 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/departments",
         "lead",
-        23,
+        12,
+        main=True,
         body=lambda w: {"department_id": w.other.id},
         status=201,
     ),
@@ -106,14 +113,15 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/departments/{w.ha.id}/accept",
         "ha_head",
-        19,
+        10,
+        main=True,
     ),
     Write(
         "decline invitation (a deputy)",
         "POST",
         lambda w: f"/workspaces/{w.id}/departments/{w.szdb.id}/decline",
         "sz_deputy",
-        34,
+        13,
         body=lambda w: {"reason": "No one to spare this season."},
     ),
     Write(
@@ -121,14 +129,14 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/departments/{w.ha.id}/withdraw",
         "lead",
-        21,
+        11,
     ),
     Write(
         "create workspace",
         "POST",
         lambda w: "/workspaces",
         "lead",
-        14,
+        10,
         body=lambda w: {
             "name": "Landslide watch",
             "purpose": "Slope sensors after heavy rain.",
@@ -141,7 +149,7 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/archive",
         "lead",
-        22,
+        11,
         prepare=_with_member,
     ),
     Write(
@@ -163,7 +171,7 @@ def world(db):
 
 def _listing(statements: list[str]) -> str:
     return "\n".join(
-        f"{n:3}. {' '.join(statement.split())[:300]}" for n, statement in enumerate(statements, 1)
+        f"{n:3}. {' '.join(statement.split())}" for n, statement in enumerate(statements, 1)
     )
 
 
@@ -185,6 +193,7 @@ def test_write_within_its_budget(client, db, count_queries, make_token, world, w
     listing = _listing(counter.statements)
     dialect = db.session.get_bind().dialect.name
     print(f"\n{write.name} on {dialect}: {counter.count} statements\n{listing}")
+    assert not write.main or counter.count <= ISSUE_13_BUDGET, listing
     assert counter.count <= write.budget, (
         f"{write.name}: {counter.count} statements, over its budget of {write.budget}:\n{listing}"
     )
