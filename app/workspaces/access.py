@@ -114,9 +114,7 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
         # them (whom the response names), then its members with their users and roles.
         stmt = (
             stmt.options(
-                joinedload(Workspace.participations).options(
-                    *(_named(by) for by in _DECIDED_BY)
-                ),
+                joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
                 selectinload(Workspace.memberships)
                 .joinedload(Membership.user)
                 .joinedload(User.role_links),
