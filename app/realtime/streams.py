@@ -2,8 +2,10 @@
 
 Services never emit. They call :func:`publish`, which stores the event with the next
 sequence number of its stream in the caller's transaction and queues the emit; the emit
-happens only after that transaction commits, and a rollback discards it. Streams are
-named like rooms: ``workspace:<id>``, ``user:<id>``, ``case:<id>``.
+happens only after that transaction commits, and a rollback discards it. An action stores
+all of its events (its own and its notifications') together, in two statements
+(:func:`publishing_together`). Streams are named like rooms: ``workspace:<id>``,
+``user:<id>``, ``case:<id>``.
 """
 
 from __future__ import annotations
