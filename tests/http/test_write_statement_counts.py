@@ -121,7 +121,7 @@ WRITES = [
         "POST",
         lambda w: f"/workspaces/{w.id}/departments/{w.szdb.id}/decline",
         "sz_deputy",
-        13,
+        12,
         body=lambda w: {"reason": "No one to spare this season."},
     ),
     Write(
