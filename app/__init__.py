@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import lazy_gettext
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from app import security
+from app import security, sqlite  # noqa: F401  (sqlite: connection hooks)
 from app.config import load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
@@ -147,25 +144,3 @@ def register_request_hooks(app: Flask) -> None:
             ("/api/", "/socket.io")
         ):
             csrf.protect()
-
-
-@event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys, and let SQLAlchemy issue BEGIN itself.
-
-    Python's sqlite3 module otherwise starts transactions lazily on its own, which
-    breaks SAVEPOINTs; the ``begin`` hook below takes over.
-    """
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")

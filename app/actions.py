@@ -49,6 +49,7 @@ from app import audit
 from app.extensions import db
 from app.i18n import DEFAULT_LOCALE, LANGUAGES
 from app.realtime import disconnect_user, publish, publishing_together, recheck_users
+from app.sqlite import claim_write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +267,8 @@ def action(
     )
     if target is not None:
         act.target(*target)
+    if outermost:
+        claim_write_lock(db.session)
     stack.append(act)
     try:
         yield act

@@ -60,9 +60,14 @@ def require_chromium() -> str:
 
 
 def fresh_postgres_database(name: str) -> str:
-    """Create (or re-create) database ``name`` on the test server and return its URL."""
+    """Create (or re-create) a database for this test process and return its URL.
+
+    Its name is ``name`` with the process id appended, so that the SQLite and PostgreSQL
+    passes of the suite, which ``make test`` runs side by side, never drop each other's.
+    """
     import sqlalchemy as sa
 
+    name = f"{name}_{os.getpid()}"
     base = sa.engine.make_url(require_postgres())
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -70,3 +75,14 @@ def fresh_postgres_database(name: str) -> str:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the database of ``url`` (made by :func:`fresh_postgres_database`)."""
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

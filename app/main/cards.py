@@ -26,6 +26,11 @@ class CardItem:
     text: str
     href: str | None = None
     meta: str | None = None
+    # A live stream the line follows while the page is open: any event on it refreshes the
+    # cards (its last event's number, and where to catch up on the ones missed).
+    stream: str | None = None
+    last_seq: int = 0
+    catch_up_url: str | None = None
 
 
 @dataclass

@@ -93,6 +93,9 @@ def workspaces_card(user: User) -> Card | None:
                 )
                 if event is not None
                 else None,
+                stream=f"workspace:{workspace.id}",
+                last_seq=event.seq if event is not None else 0,
+                catch_up_url=url_for("api.workspace_events", workspace_id=workspace.id),
             )
             for workspace, event in rows[:CARD_ROWS]
         ],

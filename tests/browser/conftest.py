@@ -30,7 +30,11 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_PASSWORD
-from tests.services import POSTGRES_URL, fresh_postgres_database, require_chromium
+from tests.services import (
+    drop_postgres_database,
+    fresh_postgres_database,
+    require_chromium,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -78,18 +82,8 @@ def _server_environment(instance_dir: Path, port: int) -> dict[str, str]:
         PASSWORD_HASH_MEMORY_KIB="1024",
     )
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
-        env["DATABASE_URL"] = fresh_postgres_database(f"bridgework_browser_{os.getpid()}")
+        env["DATABASE_URL"] = fresh_postgres_database("bridgework_browser")
     return env
-
-
-def _drop_postgres_database(url: str) -> None:
-    import sqlalchemy as sa
-
-    name = sa.engine.make_url(url).database
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
@@ -161,7 +155,7 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
             process.kill()
             process.wait(timeout=10)
         if "DATABASE_URL" in env:
-            _drop_postgres_database(env["DATABASE_URL"])
+            drop_postgres_database(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="package")

@@ -64,6 +64,24 @@ def test_an_invitation_shows_on_the_heads_home_page_and_notifications_without_re
     assert notices.evaluate("window.bridgeworkNotReloaded") is True
 
 
+def test_activity_in_a_workspace_shows_on_its_members_home_card_without_reload(
+    new_page, live_server
+):
+    henry = Api(live_server, "dsd.head")
+    workspace_id = _new_workspace(henry)
+    home = new_page("dsd.head")
+    _open_live(home, "/")
+    card = home.locator("#home-cards section").filter(has_text="Your workspaces")
+    line = card.locator(f'li[data-live-stream="workspace:{workspace_id}"]')
+    expect(line).to_be_visible()
+
+    for title in ("Cooling centre in Sham Shui Po overflows", "Second heat case after a refresh"):
+        henry.call("POST", "/cases", {"workspace_id": workspace_id, "title": title}, 201)
+        line = card.locator(f'li[data-live-stream="workspace:{workspace_id}"]')
+        expect(line).to_contain_text(title, timeout=LIVE_TIMEOUT_MS)
+    assert home.evaluate("window.bridgeworkNotReloaded") is True
+
+
 def test_a_deactivated_persons_open_page_clears_and_says_why(new_page, live_server):
     admin = Api(live_server, "admin")
     officer = _user_id(admin, "ha.officer")

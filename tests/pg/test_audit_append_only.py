@@ -18,7 +18,7 @@ from flask_migrate import Migrate, upgrade
 from app import audit
 from app.audit.service import verify_chain
 from app.extensions import db, migrate
-from tests.services import fresh_postgres_database
+from tests.services import drop_postgres_database, fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -35,9 +35,10 @@ REFUSED = [
 
 @pytest.fixture(scope="module")
 def pg_audit_app(tmp_path_factory):
+    url = fresh_postgres_database("bridgework_audit_append_only")
     app = Flask("bridgework-audit-append-only")
     app.config.update(
-        SQLALCHEMY_DATABASE_URI=fresh_postgres_database("bridgework_audit_append_only"),
+        SQLALCHEMY_DATABASE_URI=url,
         AUDIT_HMAC_KEY="append-only-test-key",
         AUDIT_CHECKPOINT_DIR=str(tmp_path_factory.mktemp("checkpoints")),
         AUDIT_CHECKPOINT_EVERY=1000,
@@ -52,6 +53,7 @@ def pg_audit_app(tmp_path_factory):
         yield app
         db.session.remove()
         db.engine.dispose()
+    drop_postgres_database(url)
 
 
 def _appended() -> int:

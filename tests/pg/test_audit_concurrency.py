@@ -13,12 +13,12 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from app import audit, create_app
+from app import audit
 from app.audit.models import AuditEntry
 from app.audit.service import verify_chain
-from app.extensions import db, limiter, socketio
+from app.extensions import db
+from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -29,32 +29,14 @@ APPENDS = 25
 
 @pytest.fixture(scope="module")
 def pg_app(app, tmp_path_factory):
-    """A second app on its own database, leaving the suite's app bound as it was.
-
-    The Socket.IO and rate-limit extensions keep one server and one store per process;
-    binding them to this app would take them from the suite's app (``app``, built first
-    so that it owns the socket handlers), so their state is put back once this app is
-    built: it needs neither.
-    """
-    url = fresh_postgres_database("bridgework_audit_concurrency")
-    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
-            "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("concurrency-checkpoints")),
-        }
-    )
-    for ext, state in saved.items():
-        vars(ext).clear()
-        vars(ext).update(state)
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A second app on its own database (see tests/second_app.py)."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres_database("bridgework_audit_concurrency"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("concurrency-checkpoints")),
+    }
+    with second_app(config) as pg:
+        yield pg
 
 
 def _writer(app, number: int, barrier: threading.Barrier, errors: list) -> None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from flask_migrate import upgrade
 
-from app import create_app
 from app.cases import service
 from app.cases.models import Case
 from app.errors import Conflict
-from app.extensions import db, limiter, socketio
+from app.extensions import db
 from tests.case_world import build_world
+from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -30,25 +29,13 @@ CREATORS = 6
 
 @pytest.fixture(scope="module")
 def pg_app(app):
-    """A second app on its own database; the suite's socket and limiter state is put back."""
-    url = fresh_postgres_database("bridgework_case_concurrency")
-    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
-    pg = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": CREATORS + 2, "max_overflow": 0},
-        }
-    )
-    for ext, state in saved.items():
-        vars(ext).clear()
-        vars(ext).update(state)
-    with pg.app_context():
-        upgrade()
-    yield pg
-    with pg.app_context():
-        db.engine.dispose()
+    """A second app on its own database (see tests/second_app.py)."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres_database("bridgework_case_concurrency"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": CREATORS + 2, "max_overflow": 0},
+    }
+    with second_app(config) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="module")

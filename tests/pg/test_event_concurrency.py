@@ -16,12 +16,11 @@ from collections import defaultdict
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from app import create_app
-from app.extensions import db, limiter, socketio
+from app.extensions import db
 from app.realtime import last_seq, publish, publishing_together
 from app.realtime.models import Event
+from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -32,26 +31,14 @@ ROUNDS = 20
 
 @pytest.fixture(scope="module")
 def pg_app(app, tmp_path_factory):
-    """A second app on its own database (see ``test_audit_concurrency``'s fixture)."""
-    url = fresh_postgres_database("bridgework_event_concurrency")
-    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
-            "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("event-checkpoints")),
-        }
-    )
-    for ext, state in saved.items():
-        vars(ext).clear()
-        vars(ext).update(state)
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A second app on its own database (see tests/second_app.py)."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres_database("bridgework_event_concurrency"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 2, "max_overflow": 0},
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("event-checkpoints")),
+    }
+    with second_app(config) as pg:
+        yield pg
 
 
 def _streams(number: int, step: int) -> list[str]:

@@ -15,14 +15,13 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from app import create_app
 from app.errors import Conflict
-from app.extensions import db, limiter, socketio
+from app.extensions import db
 from app.grants.models import Grant
 from app.sharing import service
 from app.sharing.models import DataRequest
+from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -30,26 +29,13 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def pg_app(app):
-    """A second app on its own database; see tests/pg/test_audit_concurrency.py for why the
-    Socket.IO and rate-limit extensions' state is put back afterwards."""
-    url = fresh_postgres_database("bridgework_request_race")
-    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0},
-        }
-    )
-    for ext, state in saved.items():
-        vars(ext).clear()
-        vars(ext).update(state)
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A second app on its own database (see tests/second_app.py)."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres_database("bridgework_request_race"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0},
+    }
+    with second_app(config) as pg:
+        yield pg
 
 
 def _endorsed_request(pg_app, columns: list[str]) -> tuple[int, dict[str, int]]:

@@ -6,7 +6,6 @@ database and the migrations (a second full app would rebind the shared Socket.IO
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pprint import pformat
@@ -21,7 +20,7 @@ from flask import Flask
 from flask_migrate import Migrate, downgrade, upgrade
 
 from app.extensions import db, migrate
-from tests.services import POSTGRES_URL, fresh_postgres_database
+from tests.services import drop_postgres_database, fresh_postgres_database
 
 
 @contextmanager
@@ -52,21 +51,13 @@ def table_names() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names())
 
 
-def drop_postgres_database(url: str) -> None:
-    name = sa.engine.make_url(url).database
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request, tmp_path) -> Iterator[str]:
     """A new, empty database; on PostgreSQL one per test process, dropped afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
         return
-    url = fresh_postgres_database(f"bridgework_migrations_{os.getpid()}")
+    url = fresh_postgres_database("bridgework_migrations")
     try:
         yield url
     finally:

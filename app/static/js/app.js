@@ -73,9 +73,18 @@ document.addEventListener("submit", (event) => {
     }
   }
 
+  // A stream followed inside a region (a home card's workspace) refreshes that region on
+  // any of its events, whatever their type.
+  function holding(element) {
+    const region = element instanceof Element && element.dataset.liveStream
+      ? element.closest("[data-refresh-on][id]")
+      : null;
+    return region ? [region] : [];
+  }
+
   document.addEventListener("bridgework:event", (event) => {
     const type = (event.detail && event.detail.type) || "";
-    const regions = matching(type);
+    const regions = [...new Set([...matching(type), ...holding(event.target)])];
     if (regions.length) {
       schedule(regions);
       announce(event.detail);

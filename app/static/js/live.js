@@ -68,7 +68,6 @@
       if (!state) {
         state = {
           name,
-          elements: [],
           catchUpUrl: element.dataset.catchUpUrl || "",
           last: Number.POSITIVE_INFINITY,
           fetching: false,
@@ -79,7 +78,6 @@
         };
         streams.set(name, state);
       }
-      state.elements.push(element);
       state.last = Math.min(state.last, readSeq(element.dataset.lastSeq));
       if (!state.catchUpUrl && element.dataset.catchUpUrl) {
         state.catchUpUrl = element.dataset.catchUpUrl;
@@ -145,9 +143,17 @@
     element.setAttribute("aria-label", label.replace("{num}", unread.toLocaleString(CONFIG.locale)));
   }
 
+  // The elements that show a stream, looked up each time: a region refreshed in place
+  // (app.js) brings new ones, and events must reach those rather than the ones it replaced.
+  function elementsOf(state) {
+    return [...document.querySelectorAll("[data-live-stream]")].filter(
+      (element) => element.dataset.liveStream === state.name,
+    );
+  }
+
   function apply(state, message) {
     state.last = message.seq;
-    state.elements.forEach((element) => {
+    elementsOf(state).forEach((element) => {
       if (message.seq <= readSeq(element.dataset.lastSeq)) {
         return;
       }
@@ -161,7 +167,7 @@
   function end(state, reason) {
     state.ended = true;
     window.clearTimeout(state.retryTimer);
-    state.elements.forEach((element) => {
+    elementsOf(state).forEach((element) => {
       element.dataset.liveState = "ended";
       element.dispatchEvent(
         new CustomEvent("bridgework:ended", { detail: { stream: state.name, reason }, bubbles: true }),
