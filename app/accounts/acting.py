@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, lazyload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.accounts.models import Delegation, Role, User, UserRole
 from app.common import utcnow
@@ -34,11 +34,6 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
     if user.has_role(Role.HEAD):
         return user
     on = on or utcnow().date()
-    session = db.session()
-    asked = session.info.setdefault(_ASKED_KEY, {})
-    key = (user.id, department_id, on)
-    if key in asked and not (session.new or session.dirty or session.deleted):
-        return asked[key]
     # Only a delegation whose head is still an active head counts: asked in the same
     # statement, which brings the head along.
     delegation = (
@@ -59,20 +54,7 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
         .unique()
         .first()
     )
-    asked[key] = delegation.head if delegation is not None else None
-    return asked[key]
-
-
-_ASKED_KEY = "bridgework_acting_for"
-"""Answers of :func:`acting_for` for deputies, kept while nothing has been written: an
-action asks twice (to find the head a deputy answers for, then in the policy rule)."""
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_transaction_end")
-def _forget_answers(session: Session, *_args) -> None:
-    """A write (delegations, roles, people) or a new transaction may change the answers."""
-    session.info.pop(_ASKED_KEY, None)
+    return delegation.head if delegation is not None else None
 
 
 def _named_by_an_active_head():

@@ -790,18 +790,6 @@ def test_acting_for_ends_when_the_head_loses_the_role_or_the_account(db, dsd, ad
     assert service.acting_for(head, department.id) is None
 
 
-def test_a_deputys_answer_is_asked_once_until_something_is_written(db, dsd, count_queries):
-    head, deputy, department = dsd["head"], dsd["deputy"], dsd["department"]
-    delegation = service.create_delegation(head, deputy_id=deputy.id, **_period())
-    with count_queries() as first:
-        assert service.acting_for(deputy, department.id) is head
-    with count_queries() as again:
-        assert service.acting_for(deputy, department.id) is head
-    assert (first.count, again.count) == (1, 0)
-    delegation.revoked_at = utcnow()  # not yet flushed: the answer is asked again
-    assert service.acting_for(deputy, department.id) is None
-
-
 def test_deciders_are_exactly_the_people_acting_for_the_department(db, dsd, admin):
     from app.accounts.acting import deciders
 
