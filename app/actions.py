@@ -44,6 +44,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import Column, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm.exc import UnmappedColumnError
 
 from app import audit
 from app.extensions import db
@@ -302,6 +303,8 @@ def _commit_keeping_state() -> None:
     The session is the request's, so nothing kept outlives the request.
     """
     session = db.session()
+    session.flush()
+    out_of_step = session.info.pop(_OUT_OF_STEP_KEY, [])
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
@@ -312,7 +315,7 @@ def _commit_keeping_state() -> None:
         computed = _computed_attributes(type(obj))
         if computed:
             session.expire(obj, computed)
-    for obj, key in session.info.pop(_OUT_OF_STEP_KEY, ()):
+    for obj, key in out_of_step:
         if sa_inspect(obj).persistent:
             session.expire(obj, [key])
 
@@ -320,8 +323,10 @@ def _commit_keeping_state() -> None:
 _OUT_OF_STEP_KEY = "bridgework_out_of_step"
 
 
-@event.listens_for(Session, "after_begin")
-def _forget_out_of_step(session: Session, _transaction, _connection) -> None:
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_out_of_step(session: Session, *_args) -> None:
+    """Any other commit expires everything anyway, and a rollback drops the changes."""
     session.info.pop(_OUT_OF_STEP_KEY, None)
 
 
@@ -344,7 +349,10 @@ def _note_out_of_step(session: Session, _context, _instances) -> None:
             if rel.direction is not MANYTOONE:
                 continue
             through_relationship = state.attrs[rel.key].history.has_changes()
-            keys = [state.mapper.get_property_by_column(col).key for col in rel.local_columns]
+            try:
+                keys = [state.mapper.get_property_by_column(c).key for c in rel.local_columns]
+            except UnmappedColumnError:
+                continue
             keys_changed = any(state.attrs[key].history.has_changes() for key in keys)
             if not (deleted or (keys_changed and not through_relationship)):
                 continue
