@@ -41,11 +41,15 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 from flask_babel.speaklater import LazyString
+from sqlalchemy import Column, event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm.exc import UnmappedColumnError
 
 from app import audit
 from app.extensions import db
 from app.i18n import DEFAULT_LOCALE, LANGUAGES
-from app.realtime import disconnect_user, publish, recheck_users
+from app.realtime import disconnect_user, publish, publishing_together, recheck_users
 from app.sqlite import claim_write_lock
 
 logger = logging.getLogger(__name__)
@@ -187,21 +191,23 @@ class Action:
             workspace_id=self.workspace_id,
             actor_name=self.actor_name,
         )
-        for stream, data in self._events:
-            publish(stream, self.name, self._event_payload(data))
         if self._notices and _notifier is None:
             raise RuntimeError("no notifier registered; call register_notifier at start-up")
-        for notice in self._notices:
-            subjects, texts = render_texts(notice.subject), render_texts(notice.text)
-            _notifier(  # type: ignore[misc]
-                notice.users,
-                notice.kind,
-                subjects[DEFAULT_LOCALE],
-                texts[DEFAULT_LOCALE],
-                notice.link,
-                actor=self.actor,
-                translations={"subject": subjects, "text": texts},
-            )
+        # The action's events and its notifications' events are stored in one go.
+        with publishing_together():
+            for stream, data in self._events:
+                publish(stream, self.name, self._event_payload(data))
+            for notice in self._notices:
+                subjects, texts = render_texts(notice.subject), render_texts(notice.text)
+                _notifier(  # type: ignore[misc]
+                    notice.users,
+                    notice.kind,
+                    subjects[DEFAULT_LOCALE],
+                    texts[DEFAULT_LOCALE],
+                    notice.link,
+                    actor=self.actor,
+                    translations={"subject": subjects, "text": texts},
+                )
         outermost = _stack()[0]
         if self._rechecks:
             outermost._post_commit.append((recheck_users, (sorted(self._rechecks),)))
@@ -279,10 +285,123 @@ def action(
         raise
     stack.pop()
     if outermost:
-        db.session.commit()
+        _commit_keeping_state()
         _run_post_commit(act)
     else:
         db.session.flush()
+
+
+def _commit_keeping_state() -> None:
+    """Commit, keeping what the session holds instead of expiring all of it.
+
+    At this commit the objects the action loaded and changed hold what the database now
+    holds for their rows: the action locked what it changes and flushed every change.
+    Expiring them made the response read them all again (the changed object, its
+    department, its people and their roles: three to six statements per write). Only
+    values the database computed when they were loaded (SQL column properties such as a
+    workspace's member count) may be outdated by the change, so they alone are expired.
+    The session is the request's, so nothing kept outlives the request.
+    """
+    session = db.session()
+    session.flush()
+    out_of_step = session.info.pop(_OUT_OF_STEP_KEY, [])
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+    for obj in list(session.identity_map.values()):
+        computed = _computed_attributes(type(obj))
+        if computed:
+            session.expire(obj, computed)
+    for obj, key in out_of_step:
+        if sa_inspect(obj).persistent:
+            session.expire(obj, [key])
+
+
+_OUT_OF_STEP_KEY = "bridgework_out_of_step"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_out_of_step(session: Session, *_args) -> None:
+    """Any other commit expires everything anyway, and a rollback drops the changes."""
+    session.info.pop(_OUT_OF_STEP_KEY, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_out_of_step(session: Session, _context, _instances) -> None:
+    """Note the loaded relationships that the changes being flushed leave out of step.
+
+    Setting a foreign key (``participation.responded_by_id = 5``) does not change the
+    loaded relationship beside it (``participation.responded_by``); adding a row by its
+    parent's id, or deleting one, does not change the parent's loaded collection unless
+    the change went through it. Expiring everything at commit used to hide that; since an
+    action keeps what it loaded (:func:`_commit_keeping_state`), it expires these
+    attributes alone after its commit.
+    """
+    noted = session.info.setdefault(_OUT_OF_STEP_KEY, [])
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        state = sa_inspect(obj)
+        deleted = obj in session.deleted
+        for rel in state.mapper.relationships:
+            if rel.direction is not MANYTOONE:
+                continue
+            through_relationship = state.attrs[rel.key].history.has_changes()
+            try:
+                keys = [state.mapper.get_property_by_column(c).key for c in rel.local_columns]
+            except UnmappedColumnError:
+                continue
+            keys_changed = any(state.attrs[key].history.has_changes() for key in keys)
+            if not (deleted or (keys_changed and not through_relationship)):
+                continue
+            if not deleted and rel.key in state.dict:
+                noted.append((obj, rel.key))
+            for parent in _parents(session, state, rel, keys):
+                for reverse in rel._reverse_property:
+                    collection = parent.__dict__.get(reverse.key)
+                    if reverse.uselist and collection is not None:
+                        if not (deleted and obj not in collection):
+                            noted.append((parent, reverse.key))
+
+
+def _parents(session: Session, state, rel, keys: list[str]) -> list[Any]:
+    """The loaded objects ``rel`` of ``state`` pointed at before and after the change."""
+    found = []
+    loaded = state.dict.get(rel.key)
+    if loaded is not None:
+        found.append(loaded)
+    pairs = {remote: local for local, remote in rel.local_remote_pairs}
+    primary_key = rel.mapper.primary_key
+    if set(pairs) != set(primary_key):
+        return found
+    key_of = dict(zip(rel.local_columns, keys, strict=True))
+    for side in ("added", "unchanged", "deleted"):
+        values = []
+        for column in primary_key:
+            seen = getattr(state.attrs[key_of[pairs[column]]].history, side) or ()
+            values.append(seen[0] if seen else None)
+        if None not in values:
+            parent = session.identity_map.get(rel.mapper.identity_key_from_primary_key(values))
+            if parent is not None and parent not in found:
+                found.append(parent)
+    return found
+
+
+_COMPUTED: dict[type, list[str]] = {}
+
+
+def _computed_attributes(model: type) -> list[str]:
+    """The attributes of ``model`` mapped to SQL expressions rather than to table columns."""
+    if model not in _COMPUTED:
+        mapper = sa_inspect(model)
+        _COMPUTED[model] = [
+            prop.key
+            for prop in mapper.column_attrs
+            if not all(isinstance(column, Column) for column in prop.columns)
+        ]
+    return _COMPUTED[model]
 
 
 def _run_post_commit(act: Action) -> None:

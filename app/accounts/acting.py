@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.accounts.models import Delegation, Role, User, UserRole
 from app.common import utcnow
@@ -33,16 +34,41 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
     if user.has_role(Role.HEAD):
         return user
     on = on or utcnow().date()
-    delegation = db.session.scalar(
-        select(Delegation).where(
-            Delegation.deputy_id == user.id,
-            Delegation.department_id == department_id,
-            *_current(on),
+    # Only a delegation whose head is still an active head counts: asked in the same
+    # statement, which brings the head along.
+    delegation = (
+        db.session.scalars(
+            select(Delegation)
+            .where(
+                Delegation.deputy_id == user.id,
+                Delegation.department_id == department_id,
+                *_current(on),
+                _named_by_an_active_head(),
+            )
+            .options(
+                joinedload(Delegation.head).joinedload(User.role_links),
+                lazyload(Delegation.deputy),
+            )
+            .order_by(Delegation.id)
         )
+        .unique()
+        .first()
     )
-    if delegation is None or not delegation.head.active or not delegation.head.has_role(Role.HEAD):
-        return None
-    return delegation.head
+    return delegation.head if delegation is not None else None
+
+
+def _named_by_an_active_head():
+    """SQL: the delegation's head is active and still holds the head role."""
+    head = aliased(User)
+    return (
+        select(head.id)
+        .where(
+            head.id == Delegation.head_id,
+            head.active.is_(True),
+            head.role_links.any(UserRole.role == Role.HEAD.value),
+        )
+        .exists()
+    )
 
 
 def acting_delegations(actor: User, on: date | None = None) -> list[Delegation]:
@@ -58,22 +84,32 @@ def acting_delegations(actor: User, on: date | None = None) -> list[Delegation]:
 
 
 def deciders(department_id: int) -> list[User]:
-    """Everyone who answers for a department today: its active heads and their deputies."""
+    """Everyone who answers for a department today: its active heads and their deputies.
+
+    The people :func:`acting_for` answers for, in one statement: active members of the
+    department who are heads, or deputies under a current delegation from one of its
+    active heads.
+    """
     today = utcnow().date()
-    heads = db.session.scalars(
-        select(User).where(
-            User.department_id == department_id,
-            User.active.is_(True),
-            User.role_links.any(UserRole.role == Role.HEAD.value),
+    deputy = (
+        select(Delegation.id)
+        .where(
+            Delegation.deputy_id == User.id,
+            Delegation.department_id == department_id,
+            *_current(today),
+            _named_by_an_active_head(),
         )
+        .exists()
     )
-    deputies = db.session.scalars(
-        select(User)
-        .join(Delegation, Delegation.deputy_id == User.id)
-        .where(Delegation.department_id == department_id, *_current(today))
-    ).unique()
-    people = {user.id: user for user in heads}
-    for deputy in deputies:
-        if deputy.id not in people and acting_for(deputy, department_id) is not None:
-            people[deputy.id] = deputy
-    return list(people.values())
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.department_id == department_id,
+                User.active.is_(True),
+                or_(User.role_links.any(UserRole.role == Role.HEAD.value), deputy),
+            )
+            .options(joinedload(User.role_links))
+            .order_by(User.id)
+        ).unique()
+    )

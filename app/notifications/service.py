@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, func, insert, literal_column, select, update
 
 from app.accounts.models import User
 from app.actions import action
@@ -22,7 +22,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
 from app.policy import is_signed_in, require
-from app.realtime import last_seq, messages_after, publish
+from app.realtime import last_seq, messages_after, publish, publishing_together
 from app.realtime.models import EventStream
 
 
@@ -53,38 +53,59 @@ def notify(
     if not recipients:
         return []
     now = utcnow()
-    created = [
-        Notification(
-            user_id=user_id,
-            kind=kind,
-            subject=subject[:200],
-            text=text,
-            link=link,
-            translations=translations,
-            created_at=now,
-        )
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "subject": subject[:200],
+            "text": text,
+            "link": link,
+            "translations": translations,
+            "created_at": now,
+        }
         for user_id in recipients
     ]
-    db.session.add_all(created)
-    db.session.flush()
-    unread = _unread_counts(list(recipients))
-    for notification in created:
-        publish(
-            user_stream(notification.user_id),
-            "notification.created",
-            {
-                "id": notification.id,
-                "kind": kind,
-                "subject": notification.subject,
-                "text": text,
-                "subjects": (translations or {}).get("subject") or {},
-                "texts": (translations or {}).get("text") or {},
-                "link": link,
-                "actor": actor.display_name if actor is not None else None,
-                "unread": unread.get(notification.user_id, 0),
-            },
-        )
+    inserted = db.session.execute(
+        insert(Notification).values(rows).returning(Notification, _UNREAD_BEFORE)
+    ).all()
+    position = {user_id: n for n, user_id in enumerate(recipients)}
+    created = sorted((row[0] for row in inserted), key=lambda n: position[n.user_id])
+    # Each recipient gets one new notification here, so their unread count is one more.
+    unread = {notification.user_id: before + 1 for notification, before in inserted}
+    with publishing_together():
+        for notification in created:
+            publish(
+                user_stream(notification.user_id),
+                "notification.created",
+                {
+                    "id": notification.id,
+                    "kind": kind,
+                    "subject": notification.subject,
+                    "text": text,
+                    "subjects": (translations or {}).get("subject") or {},
+                    "texts": (translations or {}).get("text") or {},
+                    "link": link,
+                    "actor": actor.display_name if actor is not None else None,
+                    "unread": unread.get(notification.user_id, 0),
+                },
+            )
     return created
+
+
+_UNREAD_BEFORE = literal_column(
+    "(SELECT count(*) FROM notifications AS earlier"
+    " WHERE earlier.user_id = notifications.user_id AND earlier.read_at IS NULL"
+    " AND earlier.id < notifications.id)",
+    Integer,
+)
+"""Returned by the INSERT of a recipient's notification: their unread ones before it.
+
+Asked in the statement that inserts, instead of a count after it (one statement less on
+every write that notifies). Written out because SQLAlchemy renders a subquery in
+RETURNING uncorrelated, and SQLite's RETURNING would not qualify the columns. Only rows
+inserted before this one count: PostgreSQL's subquery sees none of the statement's own
+rows anyway, SQLite's sees those inserted so far, and a recipient has one row here.
+"""
 
 
 def _unread_counts(user_ids: list[int]) -> dict[int, int]:

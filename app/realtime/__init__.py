@@ -26,6 +26,7 @@ from app.realtime.streams import (
     last_seq,
     messages_after,
     publish,
+    publishing_together,
     stream_name,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "last_seq",
     "messages_after",
     "publish",
+    "publishing_together",
     "recheck_users",
     "register_identity",
     "stream_kind",

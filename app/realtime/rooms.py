@@ -404,6 +404,10 @@ def recheck_subscriptions() -> int:
 
 
 def _recheck(entries: list[tuple[str, Connection, frozenset[str]]]) -> int:
+    if not entries:
+        # Nobody to ask about on this process: nothing read, no snapshot to end (and the
+        # request's objects stay loaded for its response).
+        return 0
     ended = 0
     verdicts: dict[tuple[int, str], bool] = {}
     for sid, connection, streams in entries:

@@ -2,22 +2,32 @@
 
 Services never emit. They call :func:`publish`, which stores the event with the next
 sequence number of its stream in the caller's transaction and queues the emit; the emit
-happens only after that transaction commits, and a rollback discards it. Streams are
-named like rooms: ``workspace:<id>``, ``user:<id>``, ``case:<id>``.
+happens only after that transaction commits, and a rollback discards it. An action stores
+all of its events (its own and its notifications') together, in two statements
+(:func:`publishing_together`). Streams are named like rooms: ``workspace:<id>``,
+``user:<id>``, ``case:<id>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.common import utcnow
 from app.extensions import db, socketio
 from app.realtime.models import Event, EventStream
 
 _PENDING_KEY = "bridgework_after_commit"
+_BATCH_KEY = "bridgework_event_batch"
 MAX_CATCH_UP = 500
 
 
@@ -37,27 +47,93 @@ def after_commit(callback: Callable[..., Any], *args: Any) -> None:
     session.info.setdefault(_PENDING_KEY, []).append((callback, args))
 
 
-def _next_seq(stream: str) -> int:
-    result = db.session.execute(
-        update(EventStream)
-        .where(EventStream.stream == stream)
-        .values(last_seq=EventStream.last_seq + 1)
-        .returning(EventStream.last_seq)
-    ).scalar_one_or_none()
-    if result is not None:
-        return result
-    db.session.add(EventStream(stream=stream, last_seq=1))
-    db.session.flush()
-    return 1
+def publish(stream: str, event_type: str, data: dict[str, Any]) -> None:
+    """Store an event on ``stream`` and emit it to the room of the same name after commit.
+
+    Inside :func:`publishing_together` the event is stored with the block's others when
+    the block ends; otherwise at once.
+    """
+    batch = db.session().info.get(_BATCH_KEY)
+    if batch is not None:
+        batch.append((stream, event_type, data))
+    else:
+        _store([(stream, event_type, data)])
 
 
-def publish(stream: str, event_type: str, data: dict[str, Any]) -> Event:
-    """Store an event on ``stream`` and emit it to the room of the same name after commit."""
-    stored = Event(stream=stream, seq=_next_seq(stream), type=event_type, payload=data)
-    db.session.add(stored)
-    db.session.flush()
-    after_commit(emit_stored, stored.as_message())
-    return stored
+@contextmanager
+def publishing_together() -> Iterator[None]:
+    """Store every event published inside the block together when it ends.
+
+    However many events and streams (an action's event and a notification to each of
+    its recipients), that is two statements: one hands out every stream's next sequence
+    numbers, one inserts the events. A nested block joins the outer one; a block left by
+    an exception stores nothing (its transaction is rolled back anyway).
+    """
+    info = db.session().info
+    if _BATCH_KEY in info:
+        yield
+        return
+    info[_BATCH_KEY] = []
+    try:
+        yield
+    finally:
+        pending = info.pop(_BATCH_KEY)
+    if pending:
+        _store(pending)
+
+
+def _store(pending: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Number and insert ``pending`` events, in two statements, and queue their emits.
+
+    Each stream's row is created or advanced by as many events as it gets, in one "insert
+    or update ... returning" over every stream. That takes the rows' locks in stream
+    name order, so two writers cannot deadlock on each other's streams; each stream's
+    numbers stay contiguous and are never handed out twice.
+    """
+    counts = Counter(stream for stream, _type, _data in pending)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert(EventStream).values(
+        [{"stream": stream, "last_seq": counts[stream]} for stream in sorted(counts)]
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[EventStream.stream],
+        set_={"last_seq": EventStream.last_seq + upsert.excluded.last_seq},
+    ).returning(EventStream.stream, EventStream.last_seq)
+    last = {stream: seq for stream, seq in db.session.execute(upsert)}
+    seq = {stream: last[stream] - counts[stream] for stream in counts}
+    now = utcnow()
+    rows = []
+    for stream, event_type, data in pending:
+        seq[stream] += 1
+        rows.append(
+            {
+                "stream": stream,
+                "seq": seq[stream],
+                "type": event_type,
+                "payload": data,
+                "created_at": now,
+            }
+        )
+    db.session.execute(sa_insert(Event), rows)
+    for row in rows:
+        after_commit(
+            emit_stored,
+            _message(
+                row["stream"], row["seq"], row["type"], data=row["payload"], at=row["created_at"]
+            ),
+        )
+
+
+def _message(stream: str, seq: int, event_type: str, *, data: Any, at: datetime) -> dict[str, Any]:
+    """An event as sockets receive it (and as :meth:`Event.as_message` gives it)."""
+    return {
+        "stream": stream,
+        "seq": seq,
+        "type": event_type,
+        "data": data,
+        "at": at.isoformat() + "Z",
+    }
 
 
 def emit_stored(message: dict[str, Any]) -> None:
@@ -88,10 +164,7 @@ def messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[d
         .order_by(Event.seq)
         .limit(min(max(limit, 1), MAX_CATCH_UP))
     )
-    return [
-        {"stream": name, "seq": seq, "type": kind, "data": payload, "at": at.isoformat() + "Z"}
-        for name, seq, kind, payload, at in rows
-    ]
+    return [_message(name, seq, kind, data=payload, at=at) for name, seq, kind, payload, at in rows]
 
 
 def last_seq(stream: str) -> int:

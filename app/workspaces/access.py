@@ -109,10 +109,15 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
     )
     if lock:
         # A change may check or touch any membership (last lead, notifications): load them
-        # all, and refresh everything it loads (so no partial users over the actor's).
+        # all, and refresh everything it loads (so no partial users over the actor's). Two
+        # statements: the locked workspace with its departments and the people who decided
+        # them (whom the response names), then its members with their users and roles.
         stmt = (
             stmt.options(
-                selectinload(Workspace.participations), selectinload(Workspace.memberships)
+                joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
+                selectinload(Workspace.memberships)
+                .joinedload(Membership.user)
+                .joinedload(User.role_links),
             )
             .with_for_update(of=Workspace)
             .execution_options(populate_existing=True)
@@ -121,7 +126,7 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
         stmt = stmt.options(
             selectinload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
         )
-    workspace = db.session.scalar(stmt)
+    workspace = db.session.scalars(stmt).unique().first()
     if workspace is not None:
         # Reads ask only the viewer's membership (``Workspace.membership_of``), fetched
         # afresh for this load.

@@ -50,7 +50,7 @@ def invite_department(actor: User, workspace_id: int, department_id: int) -> Wor
         participation = workspace.participation_for(department.id)
         again = participation is not None
         if participation is None:
-            participation = WorkspaceDepartment(department_id=department.id)
+            participation = WorkspaceDepartment(department=department)
             workspace.participations.append(participation)
         _reset_invitation(participation, actor)
         db.session.flush()
@@ -124,13 +124,13 @@ def _invitable(workspace: Workspace, department_id: Any) -> Department:
 
 def _reset_invitation(participation: WorkspaceDepartment, actor: User) -> None:
     participation.status = ParticipationStatus.INVITED.value
-    participation.invited_by_id = actor.id
+    participation.invited_by = actor
     participation.invited_at = utcnow()
-    participation.responded_by_id = None
-    participation.responded_on_behalf_of_id = None
+    participation.responded_by = None
+    participation.responded_on_behalf_of = None
     participation.responded_at = None
     participation.decline_reason = None
-    participation.withdrawn_by_id = None
+    participation.withdrawn_by = None
     participation.withdrawn_at = None
 
 
@@ -172,7 +172,7 @@ def withdraw_invitation(actor: User, workspace_id: int, department_id: int) -> W
                 code=WorkspaceError.NOT_PENDING,
             )
         participation.status = ParticipationStatus.WITHDRAWN.value
-        participation.withdrawn_by_id = actor.id
+        participation.withdrawn_by = actor
         participation.withdrawn_at = utcnow()
         act.target("workspace_department", participation.id)
         act.detail.update(department_id=department.id, department=department.name)
@@ -319,8 +319,8 @@ def _answer(
 ) -> None:
     actor = act.actor
     participation.status = decision.value
-    participation.responded_by_id = actor.id
-    participation.responded_on_behalf_of_id = head.id if head.id != actor.id else None
+    participation.responded_by = actor
+    participation.responded_on_behalf_of = head if head.id != actor.id else None
     participation.responded_at = utcnow()
     participation.decline_reason = reason
     department = participation.department

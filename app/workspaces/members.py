@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.actions import action
@@ -59,8 +60,10 @@ def add_member(
         expiry = check_expiry(expires_at, fields)
         if fields:
             raise Invalid(_("The member was not added."), fields=fields)
+        # The relationships, not only the ids: the response names both people, and they
+        # stay in the session as long as the membership does.
         membership = Membership(
-            user_id=user.id, role=role, expires_at=expiry, added_by_id=actor.id, added_at=utcnow()
+            user=user, role=role, expires_at=expiry, added_by=actor, added_at=utcnow()
         )
         workspace.memberships.append(membership)
         db.session.flush()
@@ -109,10 +112,14 @@ def _addable(actor: User, workspace: Workspace, user_id: Any, fields: dict) -> U
         fields["user_id"] = [str(NOT_A_CANDIDATE)]
         return None
     accepted = [p.department_id for p in workspace.participations if p.is_accepted]
-    user = db.session.scalar(
-        select(User).where(
-            User.id == user_id, User.active.is_(True), User.department_id.in_(accepted)
+    user = (
+        db.session.scalars(
+            select(User)
+            .where(User.id == user_id, User.active.is_(True), User.department_id.in_(accepted))
+            .options(joinedload(User.role_links))
         )
+        .unique()
+        .first()
     )
     if user is None:
         fields["user_id"] = [_why_not_a_candidate(actor, user_id)]

@@ -190,6 +190,18 @@ class WorkspaceDepartment(db.Model):
         return self.status == ParticipationStatus.ACCEPTED
 
 
+ANSWERING_FOR = "_answering_for"
+"""Where :func:`app.workspaces.policy.answering_for` keeps its answers on an invitation."""
+
+
+@event.listens_for(WorkspaceDepartment, "expire")
+@event.listens_for(WorkspaceDepartment, "refresh")
+def forget_answers(participation: WorkspaceDepartment | None, *_args) -> None:
+    """Who answers for the department is as stale as the rest once the invitation is."""
+    if participation is not None:
+        participation.__dict__.pop(ANSWERING_FOR, None)
+
+
 class Membership(db.Model):
     """A person's role in a workspace; past ``expires_at`` it counts as no membership."""
 

@@ -17,7 +17,13 @@ from sqlalchemy import or_, select
 from app.accounts.acting import acting_for, deciders
 from app.common import utcnow
 from app.policy import has_role, rule
-from app.workspaces.models import Membership, ParticipationStatus, Workspace, WorkspaceDepartment
+from app.workspaces.models import (
+    ANSWERING_FOR,
+    Membership,
+    ParticipationStatus,
+    Workspace,
+    WorkspaceDepartment,
+)
 
 _INVOLVED = (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
 
@@ -67,10 +73,18 @@ def invitation_deciders(department_id: int) -> list:
 
 
 def answering_for(user, participation):
-    """The head on whose behalf ``user`` answers this invitation, or ``None``."""
+    """The head on whose behalf ``user`` answers this invitation, or ``None``.
+
+    Kept on the loaded invitation for each user asked (and forgotten when it is expired or
+    read again): answering asks it twice, to find the head a deputy answers for and in the
+    ``workspace.respond`` rule, and for a deputy each time is a query.
+    """
     if participation is None:
         return None
-    return acting_for(user, participation.department_id)
+    asked = participation.__dict__.setdefault(ANSWERING_FOR, {})
+    if user.id not in asked:
+        asked[user.id] = acting_for(user, participation.department_id)
+    return asked[user.id]
 
 
 @rule("workspace.create")
@@ -124,4 +138,4 @@ def _respond(user, participation) -> bool:
         return False
     if not participation.workspace.is_writable():
         return False
-    return _acts_for(user, participation.department_id)
+    return answering_for(user, participation) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.realtime import after_commit, events_after, last_seq, publish
+from app.realtime import after_commit, events_after, last_seq, publish, publishing_together
 from tests.factories import make_user
 
 
@@ -77,3 +77,37 @@ def test_subscribe_answers_the_streams_last_sequence_number(connect_socket, toke
     db.session.commit()
     socket = connect_socket(auth=token_auth(user))
     assert socket.subscribe(stream) == {"ok": True, "last_seq": 2}
+
+
+def test_events_published_together_take_two_statements_and_stay_contiguous(db, count_queries):
+    publish("workspace:4", "workspace.updated", {"text": "before"})
+    db.session.commit()
+    with count_queries() as counter:
+        with publishing_together():
+            publish("workspace:4", "workspace.updated", {"text": "a"})
+            publish("user:9", "notification.created", {"text": "b"})
+            publish("workspace:4", "workspace.updated", {"text": "c"})
+    assert counter.count == 2, counter.statements
+    db.session.commit()
+    assert [(e.seq, e.payload["text"]) for e in events_after("workspace:4", 0)] == [
+        (1, "before"),
+        (2, "a"),
+        (3, "c"),
+    ]
+    assert [e.seq for e in events_after("user:9", 0)] == [1]
+    assert last_seq("workspace:4") == 3
+
+
+def test_a_block_left_by_an_exception_stores_nothing(db):
+    class Refused(Exception):
+        pass
+
+    try:
+        with publishing_together():
+            publish("workspace:5", "workspace.updated", {"text": "never"})
+            raise Refused
+    except Refused:
+        pass
+    db.session.commit()
+    assert events_after("workspace:5", 0) == []
+    assert last_seq("workspace:5") == 0

@@ -790,6 +790,21 @@ def test_acting_for_ends_when_the_head_loses_the_role_or_the_account(db, dsd, ad
     assert service.acting_for(head, department.id) is None
 
 
+def test_deciders_are_exactly_the_people_acting_for_the_department(db, dsd, admin):
+    from app.accounts.acting import deciders
+
+    head, deputy, department = dsd["head"], dsd["deputy"], dsd["department"]
+    service.create_delegation(head, deputy_id=deputy.id, **_period())
+    officer = make_user("officer", department=department)
+    retired_head = make_user("head", "officer", department=department)
+    orphan = make_user("officer", department=department)
+    service.create_delegation(retired_head, deputy_id=orphan.id, **_period())
+    service.set_user_active(admin, retired_head.id, False)
+    people = [head, deputy, officer, retired_head, orphan]
+    acting = {p.id for p in people if service.acting_for(p, department.id) is not None}
+    assert {p.id for p in deciders(department.id)} == acting == {head.id, deputy.id}
+
+
 def test_a_head_of_another_department_does_not_act_here(db, dsd):
     elsewhere = make_user("head")
     assert service.acting_for(elsewhere, dsd["department"].id) is None

@@ -19,8 +19,15 @@ from app.notifications import service as notifications
 from app.realtime import last_seq
 from app.realtime.models import Event
 from app.workspaces import service as workspaces
-from app.workspaces.models import Workspace
-from tests.factories import PASSWORD, make_department, make_region, make_user
+from app.workspaces.models import Membership, Workspace
+from tests.factories import (
+    PASSWORD,
+    make_department,
+    make_membership,
+    make_region,
+    make_user,
+    make_workspace,
+)
 
 
 def audit_actions(db) -> list[str]:
@@ -190,3 +197,49 @@ def _every_workspace_operation(people: dict[str, User]) -> None:
     workspaces.update_member(lead, workspace.id, head.id, role="observer")
     workspaces.remove_member(lead, workspace.id, head.id)
     workspaces.archive_workspace(lead, workspace.id)
+
+
+# What an action keeps at its commit -------------------------------------------------------
+
+
+def test_an_action_keeps_what_it_loaded_so_its_response_reads_nothing_again(
+    db, emitted, count_queries
+):
+    lead = make_user("officer")
+    workspace = make_workspace(lead)
+    membership = workspace.memberships[0]
+    with action(lead, "workspace.renamed_in_test") as act:
+        workspace.name = "Renamed"
+        act.target("workspace", workspace)
+    with count_queries() as counter:
+        seen = (workspace.name, membership.role, membership.user.display_name)
+    assert seen == ("Renamed", "lead", lead.display_name)
+    assert counter.statements == []
+
+
+def test_what_an_action_left_out_of_step_is_read_again_after_its_commit(db, emitted):
+    """A key set without its relationship, a row added by its parent's id, and a value
+    the database computed: each would be stale if the action kept it as loaded."""
+    lead = make_user("officer")
+    other = make_user("officer", department=lead.department)
+    workspace = make_workspace(lead)
+    membership = workspace.memberships[0]
+    assert membership.added_by is lead and workspace.member_count == 1
+    with action(lead, "workspace.changed_in_test") as act:
+        membership.added_by_id = other.id
+        db.session.add(Membership(workspace_id=workspace.id, user_id=other.id, role="member"))
+        act.target("workspace", workspace)
+    assert membership.added_by is other
+    assert sorted(m.user_id for m in workspace.memberships) == sorted([lead.id, other.id])
+    assert workspace.member_count == 2
+
+
+def test_a_deleted_row_leaves_its_parents_loaded_collection(db, emitted):
+    lead = make_user("officer")
+    workspace = make_workspace(lead)
+    member = make_membership(workspace)
+    assert len(workspace.memberships) == 2
+    with action(lead, "workspace.member_deleted_in_test") as act:
+        db.session.delete(member)
+        act.target("workspace", workspace)
+    assert [m.user_id for m in workspace.memberships] == [lead.id]

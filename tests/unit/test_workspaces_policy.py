@@ -15,6 +15,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
+from app.accounts.models import Delegation
 from app.common import utcnow
 from app.extensions import db as _db
 from app.policy import can, known_actions
@@ -149,3 +150,25 @@ def test_list_clause_and_rule_agree_for_everyone(db, state):
             select(Workspace.id).where(Workspace.id == workspace.id, involved_clause(person))
         )
         assert (listed is not None) == is_involved(person, workspace), name
+
+
+def test_who_answers_an_invitation_is_asked_once_while_it_stays_loaded(db, count_queries):
+    from app.workspaces.policy import answering_for
+    from tests.workspace_world import flood_world
+
+    w = flood_world()
+    participation = w.workspace.participation_for(w.szdb.id)
+    with count_queries() as first:
+        assert answering_for(w.sz_deputy, participation) is w.sz_head
+    with count_queries() as again:
+        assert answering_for(w.sz_deputy, participation) is w.sz_head
+    assert (first.count, again.count) == (1, 0)
+    assert can(w.sz_deputy, "workspace.respond", participation)
+
+    for delegation in _db.session.scalars(
+        select(Delegation).where(Delegation.deputy_id == w.sz_deputy.id)
+    ):
+        delegation.revoked_at = utcnow()
+    _db.session.commit()  # expires the invitation, and the answers kept on it
+    assert answering_for(w.sz_deputy, participation) is None
+    assert not can(w.sz_deputy, "workspace.respond", participation)
