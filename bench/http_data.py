@@ -71,6 +71,7 @@ def _services() -> SimpleNamespace:
         create_department=accounts.create_department,
         create_user=accounts.create_user,
         create_token=accounts.create_token,
+        change_password=accounts.change_password,
         create_workspace=workspaces.create_workspace,
         invite_department=workspaces.invite_department,
         accept_invitation=workspaces.accept_invitation,
@@ -184,7 +185,13 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
         "reader": Persona(_most_notified(s), password),
     }
     for persona in personas.values():
-        persona.token = s.create_token(_user(s, persona.username), name="http benchmark")[1]
+        user = _user(s, persona.username)
+        if user.must_change_password:
+            # An administrator chose this password, so every page would send its owner to
+            # the password form first: the owner chooses their own, as a person would.
+            persona.password = password + "-own"
+            s.change_password(user, password, persona.password)
+        persona.token = s.create_token(user, name="http benchmark")[1]
     return BenchData(
         personas=personas,
         ids={"workspace_id": bench_workspace, "cases_workspace_id": bench_workspace},
