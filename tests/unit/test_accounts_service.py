@@ -203,6 +203,35 @@ def test_sessions_of_a_stale_version_or_inactive_user_do_not_load(db):
     assert service.load_session_user(identity) is None
 
 
+def test_a_session_signs_its_user_in_with_roles_in_one_statement(db, count_queries):
+    """Every signed-in page checks its session: user, roles and session come together."""
+    user = signed_in(make_user("head", "officer"))
+    identity = user.get_id()
+    db.session.expire_all()
+    with count_queries() as counter:
+        loaded = service.load_session_user(identity)
+        assert loaded is user
+        assert sorted(loaded.roles) == ["head", "officer"]
+    assert counter.count == 1, counter.statements
+
+
+def test_ended_idle_and_old_sessions_do_not_load(app, db):
+    user = signed_in(make_user("officer"))
+    identity = user.get_id()
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    now = utcnow()
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    record.last_seen_at = now - idle
+    assert service.load_session_user(identity) is None
+    record.last_seen_at = now
+    record.created_at = now - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"] + 1)
+    assert service.load_session_user(identity) is None
+    record.created_at = now
+    assert service.load_session_user(identity) is user
+    record.ended_at = now
+    assert service.load_session_user(identity) is None
+
+
 def test_signing_out_ends_that_session_only(db):
     """Finding 3 of issue 14: the old cookie opened /profile again after sign-out."""
     user = make_user("officer")
