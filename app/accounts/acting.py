@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from flask import g, has_app_context, has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Delegation, Role, User, UserRole
 from app.common import utcnow
@@ -32,17 +34,55 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
         return None
     if user.has_role(Role.HEAD):
         return user
-    on = on or utcnow().date()
+    head = _naming_head(user.id, department_id, on or utcnow().date())
+    if head is None or not head.active or not head.has_role(Role.HEAD):
+        return None
+    return head
+
+
+_MEMO_KEY = "bridgework_naming_heads"
+
+
+def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
+    """The head whose current delegation names ``deputy_id`` for ``department_id``, if any.
+
+    Remembered for the rest of the request: a page asks it of its reader once for the
+    navigation and again for each home card. Forgotten as soon as the session flushes,
+    commits or rolls back, and not used while it holds unflushed changes (the query
+    would have flushed them first), so a delegation changed in the same request counts.
+    """
+    memo = _request_memo()
+    key = (deputy_id, department_id, on)
+    if memo is not None and key in memo:
+        return memo[key]
     delegation = db.session.scalar(
         select(Delegation).where(
-            Delegation.deputy_id == user.id,
+            Delegation.deputy_id == deputy_id,
             Delegation.department_id == department_id,
             *_current(on),
         )
     )
-    if delegation is None or not delegation.head.active or not delegation.head.has_role(Role.HEAD):
+    head = delegation.head if delegation is not None else None
+    if memo is not None:
+        memo[key] = head
+    return head
+
+
+def _request_memo() -> dict | None:
+    if not has_request_context():
         return None
-    return delegation.head
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return None
+    return g.setdefault(_MEMO_KEY, {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_naming_heads(session, *_args) -> None:
+    if has_app_context():
+        g.pop(_MEMO_KEY, None)
 
 
 def acting_delegations(actor: User, on: date | None = None) -> list[Delegation]:

@@ -845,3 +845,30 @@ def test_delegation_page_shows_what_the_user_gave_or_received(db, dsd):
     assert service.delegation_page(dsd["deputy"]).items == [delegation]
     assert service.delegation_page(make_user("officer", department=dsd["department"])).total == 0
     assert db.session.get(Delegation, delegation.id) is delegation
+
+
+def test_a_request_asks_who_a_deputy_acts_for_once_until_something_changes(
+    app, db, dsd, count_queries
+):
+    """A page asks it for its navigation and each home card; a change is seen at once."""
+    head, deputy, department_id = dsd["head"], dsd["deputy"], dsd["department"].id
+
+    def delegation_lookups(counter) -> int:
+        return sum("FROM delegations" in statement for statement in counter.statements)
+
+    with app.test_request_context("/"):
+        with count_queries() as counter:
+            for _ in range(3):
+                assert service.acting_for(deputy, department_id) is None
+        assert delegation_lookups(counter) == 1
+        delegation = service.create_delegation(head, deputy_id=deputy.id, **_period())
+        with count_queries() as counter:
+            for _ in range(3):
+                assert service.acting_for(deputy, department_id) is head
+        assert delegation_lookups(counter) == 1
+        delegation.revoked_at = utcnow()  # unflushed: the question is asked of the database
+        assert service.acting_for(deputy, department_id) is None
+        db.session.rollback()
+        assert service.acting_for(deputy, department_id) is head
+        service.revoke_delegation(head, delegation.id)
+        assert service.acting_for(deputy, department_id) is None
