@@ -50,6 +50,7 @@ def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
     navigation and again for each home card. Forgotten as soon as the session flushes,
     commits or rolls back, and not used while it holds unflushed changes (the query
     would have flushed them first), so a delegation changed in the same request counts.
+    One changed by another request meanwhile counts from the reader's next request.
     """
     memo = _request_memo()
     key = (deputy_id, department_id, on)
