@@ -13,20 +13,21 @@ shows the English text, which is better than a page that fails.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import cache
+from datetime import date, datetime, tzinfo
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
-from babel import Locale
+from babel import Locale, dates
 from babel.dates import match_skeleton
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     Babel,
-    format_date,
-    format_datetime,
     format_number,
     get_locale,
     get_timezone,
+    get_translations,
+    to_user_timezone,
 )
 from flask_login import current_user
 from pytz import all_timezones_set
@@ -61,6 +62,16 @@ def init_app(app: Flask) -> None:
     # `{% trans %}` blocks lose the line breaks and indentation of the template source, so
     # the catalog's msgids read as sentences (babel.cfg extracts them the same way).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel's own callables find the request's catalog anew for every string (several
+    # context look-ups and the locale's name each time): a page of 300 strings paid more
+    # for that than for the rest of its template. These find it once per request and locale.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: request_catalog().ugettext(string),
+        ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: request_catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         html_lang=html_lang,
         current_locale=current_locale,
@@ -72,6 +83,27 @@ def init_app(app: Flask) -> None:
         current_timezone=current_timezone,
         live_text=live_text,
     )
+
+
+_CATALOG_KEY = "bridgework_catalog"
+
+
+def request_catalog() -> NullTranslations:
+    """The translations of the request's current locale, looked up once per request and locale.
+
+    Keyed on the locale object Flask-Babel selected for the request, so ``force_locale``
+    (an action rendering its text in every language) and ``refresh()`` (a language just
+    changed) get the right catalog: either hands Flask-Babel another locale object.
+    """
+    locale = get_locale()
+    if locale is None:  # outside a request: Flask-Babel's untranslated fallback
+        return get_translations()
+    cached = g.get(_CATALOG_KEY)
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    setattr(g, _CATALOG_KEY, (locale, translations))
+    return translations
 
 
 # Choosing the language ---------------------------------------------------------------------
@@ -203,11 +235,35 @@ def _pattern(locale: str, seconds: bool) -> str:
 
 def format_moment(value: datetime, seconds: bool = False) -> str:
     """A stored (naive UTC) time in the reader's language and time zone."""
-    return format_datetime(value, _pattern(current_locale(), seconds))
+    return _moment(value, get_locale() or Locale.parse(DEFAULT_LOCALE), get_timezone(), seconds)
 
 
 def format_day(value: date) -> str:
-    """A calendar day (a date, not a moment: no time zone applies) in the reader's language."""
-    locale = Locale.parse(current_locale())
-    skeletons = locale.datetime_skeletons
-    return format_date(value, skeletons[match_skeleton("yMMMd", skeletons)].pattern)
+    """A calendar day (a date, not a moment: no time zone applies) in the reader's language.
+
+    Given a moment instead, the day is the one it falls on in the reader's time zone.
+    """
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _day(value, get_locale() or Locale.parse(DEFAULT_LOCALE))
+
+
+# A moment's text depends only on the moment, the language and the zone, and pages show the
+# same moments again and again (an activity feed, a list's dates): formatting one with Babel
+# takes about as long as rendering the rest of its table row, so the texts are remembered.
+@lru_cache(maxsize=8192)
+def _moment(value: datetime, locale: Locale, zone: tzinfo, seconds: bool) -> str:
+    pattern = _pattern(str(locale), seconds)
+    return dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, locale: Locale) -> str:
+    return dates.format_date(value, _day_pattern(str(locale)), locale=locale)
+
+
+@cache
+def _day_pattern(locale: str) -> str:
+    """The locale's pattern for a day with month abbreviated ("Nov 30, 2026")."""
+    skeletons = Locale.parse(locale).datetime_skeletons
+    return skeletons[match_skeleton("yMMMd", skeletons)].pattern

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from flask import g, has_app_context, has_request_context
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from app.accounts.models import Delegation, Role, User, UserRole
 from app.common import utcnow
@@ -33,14 +34,32 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
         return None
     if user.has_role(Role.HEAD):
         return user
-    on = on or utcnow().date()
-    # Only a delegation whose head is still an active head counts: asked in the same
-    # statement, which brings the head along.
+    return _naming_head(user.id, department_id, on or utcnow().date())
+
+
+_MEMO_KEY = "bridgework_naming_heads"
+
+
+def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
+    """The active head whose current delegation names ``deputy_id`` for ``department_id``.
+
+    Only a delegation whose head is still an active head counts: asked in the same
+    statement, which brings the head along. Remembered for the rest of the request: a page
+    asks it of its reader once for the navigation and again for each home card. Forgotten
+    as soon as the session flushes, commits or rolls back, and not used while it holds
+    unflushed changes (the query would have flushed them first), so a delegation changed in
+    the same request counts. One changed by another request meanwhile counts from the
+    reader's next request.
+    """
+    memo = _request_memo()
+    key = (deputy_id, department_id, on)
+    if memo is not None and key in memo:
+        return memo[key]
     delegation = (
         db.session.scalars(
             select(Delegation)
             .where(
-                Delegation.deputy_id == user.id,
+                Delegation.deputy_id == deputy_id,
                 Delegation.department_id == department_id,
                 *_current(on),
                 _named_by_an_active_head(),
@@ -54,7 +73,27 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
         .unique()
         .first()
     )
-    return delegation.head if delegation is not None else None
+    head = delegation.head if delegation is not None else None
+    if memo is not None:
+        memo[key] = head
+    return head
+
+
+def _request_memo() -> dict | None:
+    if not has_request_context():
+        return None
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return None
+    return g.setdefault(_MEMO_KEY, {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_naming_heads(session, *_args) -> None:
+    if has_app_context():
+        g.pop(_MEMO_KEY, None)
 
 
 def _named_by_an_active_head():

@@ -23,6 +23,7 @@ from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.dumping import dump
 from app.errors import Invalid, Unauthorized
 from app.extensions import csrf
 from app.security import INT32_MAX, INT64_MAX
@@ -202,7 +203,7 @@ def _unstorable(data: Any, max_depth: int) -> str | None:
 
 def page_envelope(page, schema: Schema) -> dict:
     return {
-        "items": schema.dump(page.items, many=True),
+        "items": dump(schema, page.items, many=True),
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
@@ -262,7 +263,7 @@ def endpoint(
                 return jsonify(result), status
             if paginated:
                 return jsonify(page_envelope(result, response)), status
-            return jsonify(response.dump(result)), status
+            return jsonify(dump(response, result)), status
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
         return wrapper

@@ -203,6 +203,35 @@ def test_sessions_of_a_stale_version_or_inactive_user_do_not_load(db):
     assert service.load_session_user(identity) is None
 
 
+def test_a_session_signs_its_user_in_with_roles_in_one_statement(db, count_queries):
+    """Every signed-in page checks its session: user, roles and session come together."""
+    user = signed_in(make_user("head", "officer"))
+    identity = user.get_id()
+    db.session.expire_all()
+    with count_queries() as counter:
+        loaded = service.load_session_user(identity)
+        assert loaded is user
+        assert sorted(loaded.roles) == ["head", "officer"]
+    assert counter.count == 1, counter.statements
+
+
+def test_ended_idle_and_old_sessions_do_not_load(app, db):
+    user = signed_in(make_user("officer"))
+    identity = user.get_id()
+    record = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    now = utcnow()
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    record.last_seen_at = now - idle
+    assert service.load_session_user(identity) is None
+    record.last_seen_at = now
+    record.created_at = now - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"] + 1)
+    assert service.load_session_user(identity) is None
+    record.created_at = now
+    assert service.load_session_user(identity) is user
+    record.ended_at = now
+    assert service.load_session_user(identity) is None
+
+
 def test_signing_out_ends_that_session_only(db):
     """Finding 3 of issue 14: the old cookie opened /profile again after sign-out."""
     user = make_user("officer")
@@ -831,3 +860,30 @@ def test_delegation_page_shows_what_the_user_gave_or_received(db, dsd):
     assert service.delegation_page(dsd["deputy"]).items == [delegation]
     assert service.delegation_page(make_user("officer", department=dsd["department"])).total == 0
     assert db.session.get(Delegation, delegation.id) is delegation
+
+
+def test_a_request_asks_who_a_deputy_acts_for_once_until_something_changes(
+    app, db, dsd, count_queries
+):
+    """A page asks it for its navigation and each home card; a change is seen at once."""
+    head, deputy, department_id = dsd["head"], dsd["deputy"], dsd["department"].id
+
+    def delegation_lookups(counter) -> int:
+        return sum("FROM delegations" in statement for statement in counter.statements)
+
+    with app.test_request_context("/"):
+        with count_queries() as counter:
+            for _ in range(3):
+                assert service.acting_for(deputy, department_id) is None
+        assert delegation_lookups(counter) == 1
+        delegation = service.create_delegation(head, deputy_id=deputy.id, **_period())
+        with count_queries() as counter:
+            for _ in range(3):
+                assert service.acting_for(deputy, department_id) is head
+        assert delegation_lookups(counter) == 1
+        delegation.revoked_at = utcnow()  # unflushed: the question is asked of the database
+        assert service.acting_for(deputy, department_id) is None
+        db.session.rollback()
+        assert service.acting_for(deputy, department_id) is head
+        service.revoke_delegation(head, delegation.id)
+        assert service.acting_for(deputy, department_id) is None

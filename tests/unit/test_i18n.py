@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
-from flask_babel import refresh
+from flask import session
+from flask_babel import force_locale, refresh
 from werkzeug.datastructures import LanguageAccept
 
 from app.i18n import format_day, format_moment, locale_for_tag, locale_from_header
@@ -66,3 +69,38 @@ def test_times_are_shown_in_hong_kong_time_in_the_readers_language(
         assert format_moment(stored) == moment
         assert format_moment(stored, seconds=True) == moment_seconds
         assert format_day(date(2026, 3, 1)) == day
+
+
+def test_remembered_times_follow_each_language_and_zone_of_one_request(app):
+    """Formatted moments are remembered across requests, never across languages or zones."""
+    stored = datetime(2026, 7, 1, 11, 0)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        assert format_moment(stored) == "Jul 1, 2026, 19:00"
+        with force_locale("zh_Hant"):
+            assert format_moment(stored) == "2026年7月1日 19:00"
+            assert format_day(date(2026, 7, 1)) == "2026年7月1日"
+        assert format_moment(stored) == "Jul 1, 2026, 19:00"
+        assert format_day(date(2026, 7, 1)) == "Jul 1, 2026"
+    london = SimpleNamespace(is_authenticated=True, locale="en", timezone="Europe/London")
+    with app.test_request_context("/"), patch("app.i18n.current_user", london):
+        refresh()
+        assert format_moment(stored) == "Jul 1, 2026, 12:00"  # summer time, UTC+1
+        assert format_moment(datetime(2026, 1, 1, 11, 0)) == "Jan 1, 2026, 11:00"
+
+
+def test_templates_translate_in_the_language_in_force_at_each_string(app):
+    """The request's catalog is found once, and found again when the language changes."""
+    template = app.jinja_env.from_string("{{ _('Sign out') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        assert template.render() == "Sign out"
+        with force_locale("zh_Hans"):
+            assert template.render() == "退出登录"
+        with force_locale("zh_Hant"):
+            assert template.render() == "登出"
+        assert template.render() == "Sign out"
+        session["locale"] = "zh_Hant"
+        assert template.render() == "Sign out"  # the request's language holds until refreshed
+        refresh()
+        assert template.render() == "登出"
