@@ -7,8 +7,8 @@ Two things, both measured (bench/README.md, "Grant extracts"):
   serving a grant's extract need it, so :data:`pa`, :data:`pc`, :data:`pq` and
   :data:`pacsv` are stand-ins that import the real module when first used: a worker that
   serves pages and sockets but never reads a CSV file does not carry it.
-- Arrow's default allocator on Linux (mimalloc) held 20-30 MB more at the peak of an
-  extract than jemalloc returning freed pages at once, and kept most of it afterwards.
+- Arrow's default allocator on Linux (mimalloc) held about 30 MB more at the peak of an
+  extract than jemalloc returning freed pages at once, and kept it afterwards.
   The first use therefore makes jemalloc Arrow's default, unless
   ``ARROW_DEFAULT_MEMORY_POOL`` already names an allocator (the operator's choice wins).
   Arrow's C++ code reads that variable once, when pyarrow loads, so it is set before the
