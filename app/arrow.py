@@ -6,7 +6,8 @@ Two things, both measured (bench/README.md, "Grant extracts"):
   process's resident size (mostly its libraries' pages). Only checking an upload and
   serving a grant's extract need it, so :data:`pa`, :data:`pc`, :data:`pq` and
   :data:`pacsv` are stand-ins that import the real module when first used: a worker that
-  serves pages and sockets but never reads a CSV file does not carry it.
+  serves pages and sockets but never reads a CSV file does not carry it. The import then
+  costs the first request that needs it 0.1-0.2 s, once per process.
 - Arrow's default allocator on Linux (mimalloc) held about 30 MB more at the peak of an
   extract than jemalloc returning freed pages at once, and kept it afterwards.
   The first use therefore makes jemalloc Arrow's default, unless
