@@ -14,10 +14,12 @@ turn:
 
 The first extract of a version also writes its columnar (Parquet) copy; it is timed
 apart ("first extract"). Reported: median of three with min-max, MB/s of the source file
-and rows/s of the source rows, the server worker's peak resident memory above idle
-(``VmHWM`` reset before each request, as in ``upload.py``), the ratios and the load
-average. ``--engines`` also times candidate engines in-process on the same file, each
-doing the same filter and projection (and the pseudonyms where it can).
+and rows/s of the source rows, the server worker's peak resident memory (``VmHWM``
+reset before each request, as in ``upload.py``) in all and above idle (idle: after one
+small extract, so holding pyarrow; the worker's size before any is printed too), the
+ratios and the load average. ``--engines`` also times candidate engines in-process on
+the same file, each doing the same filter and projection (and the pseudonyms where it
+can).
 
     .venv/bin/python bench/extract.py                  # 1M and 2M rows, 3 runs each
     .venv/bin/python bench/extract.py --rows 200000 --runs 1 --engines
@@ -334,9 +336,9 @@ def run_size(server, env, dataset_id, grant_id, token, path, runs, idle_kb) -> d
     store_version(env, dataset_id, path)
     server.reset_peak()
     first = timed(lambda: extract(server, grant_id, token))
-    first_peak = (server.memory_kb("VmHWM") - idle_kb) / 1024
+    first_peak_kb = server.memory_kb("VmHWM")
     times: dict[str, list[float]] = {"raw read": [], "csv filter+project": [], "extract": []}
-    peaks, served = [], (0, 0)
+    peaks_kb, served = [], (0, 0)
     for _ in range(runs):
         times["raw read"].append(timed(lambda: raw_read(path)))
         times["csv filter+project"].append(timed(lambda: csv_filter_project(path)))
@@ -344,16 +346,18 @@ def run_size(server, env, dataset_id, grant_id, token, path, runs, idle_kb) -> d
         start = time.perf_counter()
         served = extract(server, grant_id, token)
         times["extract"].append(time.perf_counter() - start)
-        peaks.append((server.memory_kb("VmHWM") - idle_kb) / 1024)
+        peaks_kb.append(server.memory_kb("VmHWM"))
     return {
         "file_mb": path.stat().st_size / 1e6,
         "source_rows": int(path.name.split("-")[1].split(".")[0]),
         "extract_bytes": served[0],
         "extract_rows": served[1],
         "first_extract_s": first,
-        "first_peak_above_idle_mb": first_peak,
+        "first_peak_mb": first_peak_kb / 1024,
+        "first_peak_above_idle_mb": (first_peak_kb - idle_kb) / 1024,
         "times": times,
-        "peak_above_idle_mb": peaks,
+        "peak_mb": [kb / 1024 for kb in peaks_kb],
+        "peak_above_idle_mb": [(kb - idle_kb) / 1024 for kb in peaks_kb],
         "idle_rss_mb": idle_kb / 1024,
         "load_average": os.getloadavg(),
     }
@@ -367,7 +371,8 @@ def print_size(result: dict) -> None:
     )
     print(
         f"  first extract (writes the Parquet copy): {result['first_extract_s']:.2f} s, "
-        f"peak {result['first_peak_above_idle_mb']:.0f} MB above idle"
+        f"server peak RSS {result['first_peak_mb']:.0f} MB "
+        f"({result['first_peak_above_idle_mb']:.0f} MB above idle)"
     )
     medians = {name: statistics.median(values) for name, values in result["times"].items()}
     for name, values in result["times"].items():
@@ -381,10 +386,12 @@ def print_size(result: dict) -> None:
         f"{medians['csv filter+project'] / medians['extract']:.1f}x faster; "
         f"vs raw read: {medians['extract'] / medians['raw read']:.1f}x the time"
     )
-    peaks = result["peak_above_idle_mb"]
+    peaks, above = result["peak_mb"], result["peak_above_idle_mb"]
     print(
-        f"  server peak RSS above idle: {statistics.median(peaks):.1f} MB "
-        f"({min(peaks):.1f}-{max(peaks):.1f}); idle {result['idle_rss_mb']:.0f} MB"
+        f"  server peak RSS: {statistics.median(peaks):.1f} MB "
+        f"({min(peaks):.1f}-{max(peaks):.1f}); above idle: {statistics.median(above):.1f} MB "
+        f"({min(above):.1f}-{max(above):.1f}); "
+        f"idle {result['idle_rss_mb']:.0f} MB"
     )
     print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in result["load_average"]))
 
@@ -408,8 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         warm_up = workdir / "readings-10.csv"
         generate(warm_up, 10)
         store_version(env, dataset_id, warm_up)
+        cold_kb = server.memory_kb("VmRSS")
         extract(server, grant_id, token)
         idle_kb = server.memory_kb("VmRSS")
+        print(
+            f"server worker: {cold_kb / 1024:.0f} MB before any extract, "
+            f"{idle_kb / 1024:.0f} MB idle after a 10-row one",
+            flush=True,
+        )
+        report["worker_before_any_extract_mb"] = cold_kb / 1024
         for rows in args.rows:
             path = workdir / f"readings-{rows}.csv"
             generate(path, rows)

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import pyarrow as pa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pyarrow import compute as pc
-from pyarrow import csv as pacsv
+
+from app.arrow import pa, pacsv, pc
 
 # Measured: 1 MB blocks were faster than 4 MB here and held half the memory.
 BLOCK_SIZE = 1024 * 1024
@@ -39,15 +38,6 @@ BLOCK_SIZE = 1024 * 1024
 FIELD_MAX = 1024 * 1024
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "integer": pa.int64(),
-    "decimal": pa.float64(),
-    "date": pa.date32(),
-    # Read as text and checked below: values with and without a zone may be mixed.
-    "datetime": pa.string(),
-    "boolean": pa.bool_(),
-}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -188,7 +178,8 @@ def _arrow_rows(path: Path, columns: list[tuple[str, str]]) -> int:
     checked value by value, which is slower but rare.
     """
     zoned = _first_datetimes_zoned(path, columns)
-    types = {name: _ARROW_TYPES[kind] for name, kind in columns}
+    arrow_types = _arrow_types()
+    types = {name: arrow_types[kind] for name, kind in columns}
     datetimes = [name for name, kind in columns if kind == "datetime"]
     for name in datetimes:
         types[name] = pa.timestamp("us", tz="UTC") if zoned else pa.timestamp("us")
@@ -204,6 +195,19 @@ def _arrow_rows(path: Path, columns: list[tuple[str, str]]) -> int:
             _check_datetimes(batch.column(name))
         rows += batch.num_rows
     return rows
+
+
+def _arrow_types() -> dict[str, pa.DataType]:
+    """The Arrow type each declared type is parsed as (built on use: pyarrow loads lazily)."""
+    return {
+        "text": pa.string(),
+        "integer": pa.int64(),
+        "decimal": pa.float64(),
+        "date": pa.date32(),
+        # Read as text and checked below: values with and without a zone may be mixed.
+        "datetime": pa.string(),
+        "boolean": pa.bool_(),
+    }
 
 
 def _reader(path: Path, columns: list[tuple[str, str]], types: dict[str, pa.DataType]):

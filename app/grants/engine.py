@@ -30,13 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from pyarrow import csv as pacsv
+from app.arrow import pa, pacsv, pc, pq
 
-BATCH_ROWS = 64 * 1024
-CSV_BLOCK_SIZE = 1024 * 1024
+# Sizes that bound the memory of a pass (measured, bench/README.md): Arrow's streaming CSV
+# reader reads up to about 40 blocks ahead, so 1 MB blocks held 42 MB where 256 kB
+# blocks hold 10 MB; the copy's row groups and the batches read from them are what one
+# step of the pass decodes at a time.
+BATCH_ROWS = 16 * 1024
+ROW_GROUP_ROWS = 64 * 1024
+CSV_BLOCK_SIZE = 256 * 1024
 REDACTED = "[redacted]"
 PSEUDONYM_PREFIX = "P-"
 PSEUDONYM_HEX_CHARS = 20
@@ -65,7 +67,7 @@ class MaskContext:
     cache: dict[str, str] = field(default_factory=dict)
 
 
-Mask = Callable[[pa.Array, MaskContext], pa.Array]
+Mask = Callable[["pa.Array", MaskContext], "pa.Array"]
 MASKS: dict[str, Mask] = {}
 
 
@@ -340,8 +342,8 @@ def write_columnar_copy(path: Path) -> Path:
     os.close(handle)
     try:
         with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
-            for batch in _csv_batches(path, header):
-                writer.write_batch(batch)
+            for rows in _row_groups(_csv_batches(path, header)):
+                writer.write_table(rows)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -349,6 +351,24 @@ def write_columnar_copy(path: Path) -> Path:
     finally:
         release_memory()
     return target
+
+
+def _row_groups(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """The CSV reader's small batches gathered into tables of about ``ROW_GROUP_ROWS`` rows.
+
+    Each table becomes one row group: Parquet writes one per call, and groups as small as
+    a CSV block (2,700 rows of 256 kB) would make reading slower and the footer larger.
+    """
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= ROW_GROUP_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def _csv_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
