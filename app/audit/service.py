@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import checkpoints, keys
 from app.audit.models import HEAD_ID, AuditEntry, AuditHead
-from app.common import Page, paginate, text_matches, utcnow
+from app.common import Cursor, KeysetPage, keyset_paginate, text_matches, utcnow
 from app.extensions import db
 from app.policy import require
 
@@ -346,11 +346,29 @@ def export_entries(actor, filters: AuditFilters) -> Iterator[AuditEntry]:
     return rows()
 
 
-def list_entries(actor, filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
-    """One page of audit entries, newest first.
+def list_entries(
+    actor,
+    filters: AuditFilters,
+    *,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> KeysetPage:
+    """One page of audit entries, newest first, by ``seq``.
+
+    ``cursor`` is one a previous page handed out (``before:<seq>`` for older entries,
+    ``after:<seq>`` for newer ones); the filters apply as on the first page. Without one,
+    ``page`` pages the old way (see :func:`~app.common.keyset_paginate`).
 
     Raises:
         Forbidden: the actor is neither an auditor nor an admin.
+        BadCursor: ``cursor`` is not one a page hands out.
     """
     require(actor, "audit.read")
-    return paginate(_filtered(filters).order_by(AuditEntry.seq.desc()), page, per_page)
+    return keyset_paginate(
+        _filtered(filters),
+        AuditEntry.seq,
+        cursor=Cursor.parse(cursor),
+        page=page,
+        per_page=per_page,
+    )
