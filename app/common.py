@@ -127,10 +127,6 @@ class KeysetPage:
         counted = max(1, -(-self.total // self.per_page))
         return max(counted, self.page + 1) if self.older is not None else counted
 
-    @property
-    def is_newest(self) -> bool:
-        return self.newer is None
-
 
 def capped_count(stmt: Select, cap: int | None = None) -> tuple[int, bool]:
     """How many rows ``stmt`` matches, counting no further than ``cap`` (default
@@ -165,6 +161,10 @@ def keyset_paginate(
     another page follows. Without a cursor, ``page`` pages by ``OFFSET`` as lists did
     before keysets (a deep page costs more; the first costs the same), so old links and
     API clients keep working; the cursors it returns lead on by key.
+
+    Only the direction read is checked for more rows: a page reached from a neighbour
+    links back to it without a third statement (a hand-made cursor may therefore lead
+    to an empty page, which says so).
     """
     per_page = min(max(1, int(per_page or 50)), max_per_page)
     page = 1 if cursor else min(max(1, int(page or 1)), MAX_PAGE)
@@ -173,9 +173,8 @@ def keyset_paginate(
         rows = list(
             db.session.scalars(stmt.where(key > cursor.key).order_by(key).limit(per_page + 1))
         )
-        more_newer = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
-        older_exists, newer_exists = True, more_newer
+        older_exists, newer_exists = True, len(rows) > per_page
     else:
         ordered = stmt.order_by(key.desc()).limit(per_page + 1)
         if cursor is not None:
