@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, func, literal, select
 
+from app.errors import DomainError
 from app.extensions import db
+from app.security import INT64_MAX
 
 MAX_PAGE = 2**31 - 1
 """The last page anyone may ask for: its offset must fit the database's 64-bit integers."""
@@ -54,6 +58,143 @@ def paginate(stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int 
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+# Keyset pages ----------------------------------------------------------------------------
+
+COUNT_CAP = 1000
+"""Lists paged by a key count their matches up to this many and then say "more than"."""
+
+
+class BadCursor(DomainError):
+    """A ``cursor`` that no page handed out: malformed, or past any key a row can have."""
+
+    status = 400
+    code = "bad_request"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page starts: rows with a key below (``before``) or above (``after``)."""
+
+    direction: Literal["before", "after"]
+    key: int
+
+    _FORM = re.compile(r"(before|after):([0-9]{1,19})")
+
+    def __str__(self) -> str:
+        return f"{self.direction}:{self.key}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """The cursor ``text`` names (``None`` for none given).
+
+        Raises:
+            BadCursor: ``text`` is not ``before:<n>`` or ``after:<n>`` with ``n`` a
+                positive 64-bit integer.
+        """
+        if text is None or text == "":
+            return None
+        match = cls._FORM.fullmatch(text)
+        key = int(match.group(2)) if match else 0
+        if not match or not 1 <= key <= INT64_MAX:
+            raise BadCursor(str(_l("This page link is not valid: start again from the newest.")))
+        return cls(match.group(1), key)  # type: ignore[arg-type]
+
+
+@dataclass
+class KeysetPage:
+    """A page of a list read newest first by a unique, growing key (``seq``).
+
+    Reading a page costs the same wherever it is in the list: the rows come from an
+    index range (``key < cursor``) instead of an ``OFFSET`` that the database walks, and
+    the count stops at :data:`COUNT_CAP`. ``older`` and ``newer`` are the cursors of the
+    neighbouring pages (``None`` at either end). ``page`` is the page number asked for
+    the old way (``?page=``), which stays accepted: 1 for pages reached by cursor.
+    """
+
+    items: list[Any]
+    per_page: int
+    total: int
+    total_capped: bool
+    older: Cursor | None
+    newer: Cursor | None
+    page: int = 1
+
+    @property
+    def pages(self) -> int:
+        """Pages in all, counted from :attr:`total`; a lower bound when it is capped."""
+        counted = max(1, -(-self.total // self.per_page))
+        return max(counted, self.page + 1) if self.older is not None else counted
+
+
+def capped_count(stmt: Select, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``stmt`` matches, counting no further than ``cap`` (default
+    :data:`COUNT_CAP`); and whether more do.
+
+    The count reads at most ``cap + 1`` rows, so it costs the same on any table size.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    sub = (
+        stmt.with_only_columns(literal(1), maintain_column_froms=True)
+        .order_by(None)
+        .limit(cap + 1)
+        .subquery()
+    )
+    counted = db.session.scalar(select(func.count()).select_from(sub)) or 0
+    return min(counted, cap), counted > cap
+
+
+def keyset_paginate(
+    stmt: Select,
+    key: Any,
+    *,
+    cursor: Cursor | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    max_per_page: int = 100,
+) -> KeysetPage:
+    """Run ``stmt`` (without an ORDER BY) for one page, newest first by the column ``key``.
+
+    Two statements, whatever the number of rows or how far back the page is: the capped
+    count and the rows. Each asks for one row more than the page holds, to know whether
+    another page follows. Without a cursor, ``page`` pages by ``OFFSET`` as lists did
+    before keysets (a deep page costs more; the first costs the same), so old links and
+    API clients keep working; the cursors it returns lead on by key.
+
+    Only the direction read is checked for more rows: a page reached from a neighbour
+    links back to it without a third statement (a hand-made cursor may therefore lead
+    to an empty page, which says so).
+    """
+    per_page = min(max(1, int(per_page or 50)), max_per_page)
+    page = 1 if cursor else min(max(1, int(page or 1)), MAX_PAGE)
+    total, capped = capped_count(stmt)
+    if cursor is not None and cursor.direction == "after":
+        rows = list(
+            db.session.scalars(stmt.where(key > cursor.key).order_by(key).limit(per_page + 1))
+        )
+        items = list(reversed(rows[:per_page]))
+        older_exists, newer_exists = True, len(rows) > per_page
+    else:
+        ordered = stmt.order_by(key.desc()).limit(per_page + 1)
+        if cursor is not None:
+            ordered = ordered.where(key < cursor.key)
+        elif page > 1:
+            ordered = ordered.offset((page - 1) * per_page)
+        rows = list(db.session.scalars(ordered))
+        items = rows[:per_page]
+        older_exists, newer_exists = len(rows) > per_page, cursor is not None or page > 1
+    key_of = key.key
+
+    def edge(direction: Literal["before", "after"], row: Any) -> Cursor:
+        return Cursor(direction, getattr(row, key_of))
+
+    if not items:
+        # Past either end: lead back to the list's newest page, and to nothing older.
+        return KeysetPage(items, per_page, total, capped, None, None, page)
+    older = edge("before", items[-1]) if older_exists else None
+    newer = edge("after", items[0]) if newer_exists else None
+    return KeysetPage(items, per_page, total, capped, older, newer, page)
 
 
 LIKE_ESCAPE = "\\"

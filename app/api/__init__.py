@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.dumping import dump
+from app.common import KeysetPage
 from app.errors import Invalid, Unauthorized
 from app.extensions import csrf
 from app.security import INT32_MAX, INT64_MAX
@@ -44,7 +45,7 @@ class Operation:
     response: Schema | None = None
     status: int = 200
     auth: bool = True
-    paginated: bool = False
+    paginated: bool | Literal["keyset"] = False
     errors: list[int] = field(default_factory=list)
     operation_id: str | None = None
     files: tuple[str, ...] = ()
@@ -202,13 +203,23 @@ def _unstorable(data: Any, max_depth: int) -> str | None:
 
 
 def page_envelope(page, schema: Schema) -> dict:
-    return {
+    """A list's answer: its items and the page metadata every list has.
+
+    A list paged by key (:class:`~app.common.KeysetPage`) adds the cursors of the next
+    (older) and previous (newer) pages, and whether ``total`` stopped at the cap.
+    """
+    envelope = {
         "items": dump(schema, page.items, many=True),
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
         "pages": page.pages,
     }
+    if isinstance(page, KeysetPage):
+        envelope["total_capped"] = page.total_capped
+        envelope["next_cursor"] = str(page.older) if page.older else None
+        envelope["prev_cursor"] = str(page.newer) if page.newer else None
+    return envelope
 
 
 def endpoint(
@@ -222,7 +233,7 @@ def endpoint(
     response: Schema | None = None,
     status: int = 200,
     auth: bool = True,
-    paginated: bool = False,
+    paginated: bool | Literal["keyset"] = False,
     errors: tuple[int, ...] = (),
     files: tuple[str, ...] = (),
 ) -> Callable:
@@ -231,7 +242,8 @@ def endpoint(
     The caller is authenticated first (unless ``auth=False``), so an anonymous request is
     401 before its input is looked at. The body is loaded strictly (unknown fields are
     422), the query string leniently (unknown parameters are ignored). The view returns
-    a model (or list, or :class:`~app.common.Page` when ``paginated``), which is dumped
+    a model (or list, or :class:`~app.common.Page` when ``paginated``, a
+    :class:`~app.common.KeysetPage` when it is ``"keyset"``), which is dumped
     through ``response``; ``None`` for 204; or a ready response (a file download).
     ``errors`` lists the statuses the operation may answer besides 401 and 422, for the
     OpenAPI document. ``files`` names the file fields of a ``multipart/form-data`` body,

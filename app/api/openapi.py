@@ -127,6 +127,31 @@ def _error_statuses(op) -> set[int]:
     return codes
 
 
+_CURSOR = {
+    "type": "string",
+    "nullable": True,
+    "pattern": "^(before|after):[0-9]{1,19}$",
+}
+_KEYSET_PROPERTIES = {
+    "next_cursor": {
+        **_CURSOR,
+        "description": "Pass as `cursor` for the next, older page; null on the oldest page.",
+    },
+    "prev_cursor": {
+        **_CURSOR,
+        "description": "Pass as `cursor` for the previous, newer page; null on the newest page.",
+    },
+    "total_capped": {
+        "type": "boolean",
+        "description": (
+            "true when more entries match than were counted: `total` then stops at the cap "
+            "(1000) and `pages` is a lower bound; follow `next_cursor` to the end."
+        ),
+    },
+}
+"""What a list paged by key answers besides the page metadata every list has."""
+
+
 def _success(op) -> dict:
     if op.response is None:
         return {"description": "Done"}
@@ -142,6 +167,9 @@ def _success(op) -> dict:
                 },
             ]
         }
+        if op.paginated == "keyset":
+            schema["allOf"][1]["properties"].update(_KEYSET_PROPERTIES)
+            schema["allOf"][1]["required"] += list(_KEYSET_PROPERTIES)
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}
 
 

@@ -15,12 +15,17 @@ AUDIT = "Audit"
     tag=AUDIT,
     query=AuditQuerySchema(),
     response=AuditEntrySchema(),
-    paginated=True,
+    paginated="keyset",
     errors=(403,),
 )
 def list_audit_entries(query: dict):
+    """Paged by ``cursor`` (from ``next_cursor``/``prev_cursor``) at the same cost at any
+    depth; ``page`` still works, at a cost growing with its number. A malformed cursor is
+    a 400."""
     page, per_page = query.pop("page"), query.pop("per_page")
-    return service.list_entries(api_user(), service.AuditFilters(**query), page, per_page)
+    cursor = query.pop("cursor", None)
+    filters = service.AuditFilters(**query)
+    return service.list_entries(api_user(), filters, cursor=cursor, page=page, per_page=per_page)
 
 
 @endpoint(

@@ -36,6 +36,15 @@ class VerifyResultSchema(Schema):
 
 
 class AuditQuerySchema(PageQuerySchema):
+    cursor = fields.String(
+        metadata={
+            "description": (
+                "a page's `next_cursor` (older entries) or `prev_cursor` (newer ones); the "
+                "filters still apply and `page` is then ignored. Malformed: 400."
+            ),
+            "pattern": "^(before|after):[0-9]{1,19}$",
+        }
+    )
     actor = fields.String(
         validate=validate.Length(max=64), metadata={"description": "part of the actor's name"}
     )

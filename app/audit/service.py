@@ -6,6 +6,7 @@ and its entry commit together or not at all.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import checkpoints, keys
 from app.audit.models import HEAD_ID, AuditEntry, AuditHead
-from app.common import Page, paginate, text_matches, utcnow
+from app.common import Cursor, KeysetPage, keyset_paginate, text_matches, utcnow
 from app.extensions import db
 from app.policy import require
 
@@ -157,38 +158,79 @@ class VerifyResult:
         }
 
 
-_CHAIN_COLUMNS = tuple(AuditEntry.__table__.c)
+_CHAIN_SQL = (
+    "SELECT seq, created_at, actor_id, actor_name, action, object_type, object_id, "  # noqa: S608
+    f"department_id, workspace_id, detail, prev_hash, entry_hash FROM {AuditEntry.__tablename__} "
+    "ORDER BY seq"
+)
+"""Every column the hash seals, and the hash, in the order :func:`_stored_entries` yields."""
+
+_STREAM_BATCH = 5000
+
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+"""``json.dumps`` with :func:`canonical_form`'s arguments, without building an encoder per call."""
 
 
-def _entries_in_order(batch: int = 5000) -> Iterator[Any]:
-    """Every entry as a plain row (attribute access, like the model), oldest first.
+def _stored_entries() -> Iterator[tuple]:
+    """Every entry as the database driver hands it back (a tuple per row), oldest first.
 
-    Read in keyset batches by ``seq``, so memory stays flat on any table size, and
-    without ORM objects: verifying builds nothing per entry but its canonical bytes.
+    One query on the session's own connection, so verification sees what this
+    transaction sees, read through a plain DB-API cursor: SQLAlchemy's rows and type
+    processing cost more than the hashing. On PostgreSQL the cursor is a server-side
+    one that fetches :data:`_STREAM_BATCH` rows at a time, so memory stays flat on any
+    table size; SQLite's cursor steps through the result as it is read.
     """
-    last = 0
-    while True:
-        rows = db.session.execute(
-            select(*_CHAIN_COLUMNS)
-            .where(AuditEntry.seq > last)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+    db.session.flush()
+    connection = db.session.connection()
+    driver_connection = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver_connection.cursor(name="bridgework_audit_verify")
+        cursor.itersize = _STREAM_BATCH
+    else:
+        cursor = driver_connection.cursor()
+    try:
+        cursor.execute(_CHAIN_SQL)
+        yield from cursor
+    finally:
+        cursor.close()
 
 
-def _sealing_key(entry: Any, ring: list[bytes], start: int) -> int | None:
-    """Index in ``ring`` of the key that sealed ``entry``, trying ``ring[start]`` first.
+def _stored_canonical_form(row: tuple) -> bytes:
+    """:func:`canonical_form` of an entry read by :func:`_stored_entries`.
+
+    Drivers hand back what the column types would otherwise convert: SQLite gives the
+    time and the detail as text. Raises ``ValueError`` for a stored value no entry can
+    have had (a time or detail that does not parse).
+    """
+    created_at, detail = row[1], row[9]
+    if isinstance(created_at, str):
+        created_at = datetime.fromisoformat(created_at)
+    if isinstance(detail, str | bytes):
+        detail = json.loads(detail)
+    payload = {
+        "seq": row[0],
+        "created_at": _canonical_time(created_at),
+        "actor_id": row[2],
+        "actor_name": row[3],
+        "action": row[4],
+        "object_type": row[5],
+        "object_id": row[6],
+        "department_id": row[7],
+        "workspace_id": row[8],
+        "detail": detail,
+        "prev_hash": row[10],
+    }
+    return _canonical_json(payload).encode("utf-8")
+
+
+def _later_sealing_key(message: bytes, digest: str, ring: list[bytes], current: int) -> int | None:
+    """Index of the key after ``ring[current]`` that sealed ``message``, if one did.
 
     Keys only move forward along the chain (a retired key never seals a later entry),
     so someone holding a leaked retired key cannot append entries after a rotation.
     """
-    message = canonical_form(entry)
-    for index in range(start, len(ring)):
-        if keys.matches(message, entry.entry_hash, ring[index]):
+    for index in range(current + 1, len(ring)):
+        if keys.matches(message, digest, ring[index]):
             return index
     return None
 
@@ -210,22 +252,30 @@ def verify_chain(checkpoint: checkpoints.Checkpoint | None = None) -> VerifyResu
     pinned = checkpoint.seq if checkpoint else None
     ring = keys.keyring()
     key_index = 0
+    key = ring[0]
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for entry in _entries_in_order():
-        if entry.seq != expected_seq:
+    # Bound once: the loop runs once per entry, and the hashing is most of its time.
+    canonical, seal, same = _stored_canonical_form, hmac.digest, hmac.compare_digest
+    for row in _stored_entries():
+        seq, prev_hash, entry_hash = row[0], row[10], row[11]
+        if seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, "entry missing from the chain")
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, entry.seq, "does not follow the previous entry")
-        key_index = _sealing_key(entry, ring, key_index)
-        if key_index is None:
-            return VerifyResult(False, checked, entry.seq, "content does not match its hash")
-        if entry.seq == pinned and entry.entry_hash != checkpoint.entry_hash:
-            return VerifyResult(
-                False, checked, entry.seq, "differs from the signed checkpoint", pinned
-            )
-        expected_prev = entry.entry_hash
+        if prev_hash != expected_prev:
+            return VerifyResult(False, checked, seq, "does not follow the previous entry")
+        try:
+            message = canonical(row)
+        except (ValueError, TypeError, AttributeError):
+            return VerifyResult(False, checked, seq, "content does not match its hash")
+        if not same(seal(key, message, "sha256").hex(), entry_hash):
+            key_index = _later_sealing_key(message, entry_hash, ring, key_index)
+            if key_index is None:
+                return VerifyResult(False, checked, seq, "content does not match its hash")
+            key = ring[key_index]
+        if seq == pinned and entry_hash != checkpoint.entry_hash:
+            return VerifyResult(False, checked, seq, "differs from the signed checkpoint", pinned)
+        expected_prev = entry_hash
         expected_seq += 1
         checked += 1
     head = db.session.get(AuditHead, HEAD_ID, populate_existing=True)
@@ -296,11 +346,29 @@ def export_entries(actor, filters: AuditFilters) -> Iterator[AuditEntry]:
     return rows()
 
 
-def list_entries(actor, filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
-    """One page of audit entries, newest first.
+def list_entries(
+    actor,
+    filters: AuditFilters,
+    *,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> KeysetPage:
+    """One page of audit entries, newest first, by ``seq``.
+
+    ``cursor`` is one a previous page handed out (``before:<seq>`` for older entries,
+    ``after:<seq>`` for newer ones); the filters apply as on the first page. Without one,
+    ``page`` pages the old way (see :func:`~app.common.keyset_paginate`).
 
     Raises:
         Forbidden: the actor is neither an auditor nor an admin.
+        BadCursor: ``cursor`` is not one a page hands out.
     """
     require(actor, "audit.read")
-    return paginate(_filtered(filters).order_by(AuditEntry.seq.desc()), page, per_page)
+    return keyset_paginate(
+        _filtered(filters),
+        AuditEntry.seq,
+        cursor=Cursor.parse(cursor),
+        page=page,
+        per_page=per_page,
+    )

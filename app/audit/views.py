@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
 from app.audit.sentences import describe, object_label, object_link
+from app.common import BadCursor
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -49,18 +50,31 @@ def log():
     filters = AuditFilterForm(formdata=request.args)
     filters.set_departments(departments)
     filters.validate()
-    page = service.list_entries(
-        current_user,
-        filters.filters(),
-        page=max(1, request.args.get("page", 1, type=int) or 1),
-        per_page=PER_PAGE,
-    )
+    page, bad_link = None, None
+    try:
+        page = service.list_entries(
+            current_user,
+            filters.filters(),
+            cursor=request.args.get("cursor"),
+            page=max(1, request.args.get("page", 1, type=int) or 1),
+            per_page=PER_PAGE,
+        )
+    except BadCursor as exc:
+        bad_link = exc.message
+    status = 400 if bad_link else 422 if filters.errors else 200
     return render_template(
         "audit/log.html",
         page=page,
+        bad_link=bad_link,
         filters=filters,
+        newest_args=_without_position(request.args),
         department_names={d.id: d.name for d in departments},
-    ), (422 if filters.errors else 200)
+    ), status
+
+
+def _without_position(args) -> dict:
+    """The query string's filters, without where in the list it points (cursor, page)."""
+    return {k: v for k, v in args.items() if k not in ("cursor", "page")}
 
 
 @bp.get("/export.csv")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from app import audit
 from app.audit.models import AuditEntry
+from app.common import utcnow
 from tests.conftest import csrf_token, login
 from tests.factories import make_department, make_user
 
@@ -60,7 +61,11 @@ def test_auditor_reads_the_log_newest_first_with_every_field(client, auditor, en
     headers = make_token(auditor)
     response = client.get(f"{API}/audit?object_type=dataset", headers=headers)
     body = response.get_json()
-    assert set(body) == {"items", "page", "per_page", "total", "pages"}
+    assert set(body) == {
+        "items", "page", "per_page", "total", "pages", "total_capped", "next_cursor", "prev_cursor",
+    }  # fmt: skip
+    assert body["total"] == 1 and body["total_capped"] is False
+    assert body["next_cursor"] is None and body["prev_cursor"] is None
     (item,) = body["items"]
     assert set(item) == {
         "seq", "created_at", "actor_id", "actor_name", "action", "object_type", "object_id",
@@ -208,3 +213,148 @@ def test_audit_list_runs_the_same_statements_for_few_and_many_entries(
         audit.record(auditor, "note.added", "note", n, detail={"at": datetime(2026, 1, 1)})
     many = statements()
     assert many == few
+
+
+# Keyset pages -------------------------------------------------------------------------------
+
+
+def _bulk(db, actors, count: int) -> dict[str, list[int]]:
+    """``count`` entries taking turns between ``actors``; each actor's seqs, newest first."""
+    made: dict[str, list[int]] = {actor.username: [] for actor in actors}
+    for n in range(count):
+        actor = actors[n % len(actors)]
+        made[actor.username].append(audit.record(actor, "bulk.entry", "thing", n).seq)
+    db.session.commit()
+    return {name: sorted(seqs, reverse=True) for name, seqs in made.items()}
+
+
+def _walk(client, headers, query: str, link: str, start: str | None = None) -> list[list[int]]:
+    """Every page from ``start`` on, following ``link`` (next_cursor or prev_cursor)."""
+    pages, cursor = [], start
+    while True:
+        suffix = f"&cursor={cursor}" if cursor else ""
+        response = client.get(f"{API}/audit?{query}{suffix}", headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        pages.append([item["seq"] for item in body["items"]])
+        cursor = body[link]
+        if cursor is None:
+            return pages
+        assert len(pages) < 50, "the cursors go round in circles"
+
+
+def test_cursors_walk_the_log_in_pages_that_neither_overlap_nor_skip(
+    client, db, auditor, make_token
+):
+    headers = make_token(auditor)
+    expected = _bulk(db, [auditor], 23)[auditor.username]
+    query = "action=bulk.&per_page=5"
+    older = _walk(client, headers, query, "next_cursor")
+    assert [len(page) for page in older] == [5, 5, 5, 5, 3]
+    assert [seq for page in older for seq in page] == expected
+    # And back again from the oldest page: the same pages, in the other order.
+    last = client.get(f"{API}/audit?{query}&cursor=before:{older[-1][0] + 1}", headers=headers)
+    assert [item["seq"] for item in last.get_json()["items"]] == older[-1]
+    newer = _walk(client, headers, query, "prev_cursor", start=f"after:{older[-1][0]}")
+    assert newer == list(reversed(older[:-1]))
+
+
+def test_the_first_page_has_no_newer_link_and_the_last_no_older_one(
+    client, db, auditor, make_token
+):
+    headers = make_token(auditor)
+    _bulk(db, [auditor], 7)
+    first = client.get(f"{API}/audit?action=bulk.&per_page=5", headers=headers).get_json()
+    assert first["prev_cursor"] is None
+    assert first["next_cursor"] == f"before:{first['items'][-1]['seq']}"
+    last = client.get(
+        f"{API}/audit?action=bulk.&per_page=5&cursor={first['next_cursor']}", headers=headers
+    ).get_json()
+    assert len(last["items"]) == 2 and last["next_cursor"] is None
+    assert last["prev_cursor"] == f"after:{last['items'][0]['seq']}"
+
+
+def test_filters_apply_to_every_page_a_cursor_leads_to(client, db, auditor, make_token):
+    headers = make_token(auditor)
+    tina = make_user("officer", username="tina.leung")
+    henry = make_user("officer", username="henry.wong")
+    made = _bulk(db, [tina, henry], 30)
+    pages = _walk(client, headers, "actor=tina&action=bulk.&per_page=4", "next_cursor")
+    assert [seq for page in pages for seq in page] == made["tina.leung"]
+    today = utcnow().date()
+    pages = _walk(
+        client,
+        headers,
+        f"actor=henry&date_from={today}&date_to={today}&per_page=6",
+        "next_cursor",
+    )
+    assert [seq for page in pages for seq in page] == made["henry.wong"]
+    tomorrow = today + timedelta(days=1)
+    past_the_filter = client.get(
+        f"{API}/audit?actor=henry&date_from={tomorrow}&cursor=before:{made['henry.wong'][0]}",
+        headers=headers,
+    ).get_json()
+    assert past_the_filter["items"] == [] and past_the_filter["next_cursor"] is None
+
+
+def test_page_numbers_still_work_and_agree_with_the_cursors(client, db, auditor, make_token):
+    headers = make_token(auditor)
+    _bulk(db, [auditor], 12)
+    by_cursor = _walk(client, headers, "action=bulk.&per_page=5", "next_cursor")
+    by_number = [seqs(client, headers, f"action=bulk.&per_page=5&page={n}") for n in (1, 2, 3)]
+    assert by_number == by_cursor
+    second = client.get(f"{API}/audit?action=bulk.&per_page=5&page=2", headers=headers)
+    body = second.get_json()
+    assert (body["page"], body["pages"], body["total"]) == (2, 3, 12)
+    assert body["next_cursor"] == f"before:{by_cursor[1][-1]}"
+    assert body["prev_cursor"] == f"after:{by_cursor[1][0]}"
+
+
+def test_the_count_stops_at_the_cap_and_says_so(client, db, auditor, make_token, monkeypatch):
+    import app.common
+
+    monkeypatch.setattr(app.common, "COUNT_CAP", 8)
+    headers = make_token(auditor)
+    _bulk(db, [auditor], 20)
+    body = client.get(f"{API}/audit?action=bulk.&per_page=5", headers=headers).get_json()
+    assert (body["total"], body["total_capped"]) == (8, True)
+    assert body["pages"] >= 2 and body["next_cursor"]
+    assert (
+        len([s for page in _walk(client, headers, "action=bulk.", "next_cursor") for s in page])
+        == 20
+    )
+    few = client.get(
+        f"{API}/audit?action=bulk.&actor={auditor.username}&object_id=3", headers=headers
+    )
+    assert (few.get_json()["total"], few.get_json()["total_capped"]) == (1, False)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "5",
+        "before",
+        "before:",
+        "before:-1",
+        "before:0",
+        "sideways:5",
+        "before:5:6",
+        "before:1e3",
+        "before:9223372036854775808",
+        "after:99999999999999999999",
+        "before:%D9%A1",
+    ],
+)
+def test_a_cursor_no_page_handed_out_is_a_400(client, auditor, make_token, cursor):
+    response = client.get(f"{API}/audit?cursor={cursor}", headers=make_token(auditor))
+    error = envelope(response, 400, "bad_request")
+    assert "not valid" in error["message"]
+
+
+def test_the_openapi_document_describes_the_cursor(client):
+    spec = client.get(f"{API}/openapi.json").get_json()
+    operation = spec["paths"][f"{API}/audit"]["get"]
+    names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert {"cursor", "page", "per_page"} <= names
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]["allOf"][1]
+    assert {"next_cursor", "prev_cursor", "total_capped"} <= set(body["properties"])

@@ -162,15 +162,82 @@ def test_a_date_that_is_not_understood_is_reported_and_ignored(client, db, audit
 
 
 def test_log_pages_through_many_entries(client, db, auditor):
+    made = [audit.record(auditor, "bulk.entry", "thing", n).seq for n in range(60)]
+    db.session.commit()
+    first = text(client.get("/audit/?action=bulk."))
+    assert "60 in all" in first
+    assert "Newer" not in first and "Newest" not in first
+    older = f'href="/audit/?cursor=before:{made[10]}&amp;action=bulk."'
+    assert f'{older} rel="next" aria-label="Older: the next page">Older' in first
+    second = text(client.get(f"/audit/?action=bulk.&cursor=before:{made[10]}"))
+    assert len(re.findall(r"<tr>\s*<td>\d+</td>", second)) == 10
+    assert "#0</td>" in second and "#59</td>" not in second and "#10</td>" not in second
+    assert 'href="/audit/?action=bulk." aria-label="Newest: the first page"' in second
+    newer = f'href="/audit/?cursor=after:{made[9]}&amp;action=bulk." rel="prev"'
+    assert newer in second and 'rel="next"' not in second
+    back = text(client.get(f"/audit/?action=bulk.&cursor=after:{made[9]}"))
+    assert "#59</td>" in back and "#10</td>" in back and "#9</td>" not in back
+    assert len(re.findall(r"<tr>\s*<td>\d+</td>", back)) == 50
+    assert "Newest" not in back and 'rel="next"' in back  # back on the first page
+
+
+def test_old_page_numbers_in_links_still_work(client, db, auditor):
     for n in range(60):
         audit.record(auditor, "bulk.entry", "thing", n)
     db.session.commit()
-    first = text(client.get("/audit/?action=bulk."))
-    assert "Page 1 of 2 (60 in all)" in first
-    assert 'href="/audit/?action=bulk.&amp;page=2"' in first
-    second = client.get("/audit/?action=bulk.&page=2")
     assert len(listed_actions(client, "action=bulk.&page=2")) == 10
-    assert "#0</td>" in text(second) and "#59</td>" not in text(second)
+    assert "#0</td>" in text(client.get("/audit/?action=bulk.&page=2"))
+
+
+def test_filters_apply_on_the_pages_a_cursor_leads_to(client, db, auditor):
+    other = make_user("officer", username="tina.leung")
+    for n in range(120):
+        audit.record(other if n % 2 else auditor, "bulk.entry", "thing", n)
+    db.session.commit()
+    first = text(client.get("/audit/?actor=tina"))
+    cursor = re.search(r'href="/audit/\?cursor=(before:\d+)&amp;actor=tina" rel="next"', first)
+    second = text(client.get(f"/audit/?actor=tina&cursor={cursor.group(1)}"))
+    listed = re.findall(r"#(\d+)</td>", first + second)
+    assert sorted(int(n) for n in listed) == list(range(1, 120, 2))
+
+
+def test_a_link_no_page_made_is_explained_with_a_way_back(client, db, auditor):
+    audit.record(auditor, "bulk.entry", "thing", 1)
+    db.session.commit()
+    response = client.get("/audit/?action=bulk.&cursor=before:nonsense")
+    assert response.status_code == 400
+    page = text(response)
+    assert 'role="alert"' in page and "This page link is not valid" in page
+    assert '<a href="/audit/?action=bulk.">Go to the newest entries</a>' in page
+
+
+def test_a_page_past_the_end_says_so_with_a_way_back(client, db, auditor):
+    first = audit.record(auditor, "bulk.entry", "thing", 1)
+    db.session.commit()
+    response = client.get(f"/audit/?action=bulk.&cursor=before:{first.seq}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "No entries on this page" in page and "Go to the newest entries" in page
+
+
+def test_a_long_log_is_counted_only_up_to_the_cap(client, db, auditor, monkeypatch):
+    import app.common
+
+    monkeypatch.setattr(app.common, "COUNT_CAP", 50)
+    for n in range(60):
+        audit.record(auditor, "bulk.entry", "thing", n)
+    db.session.commit()
+    assert "More than 50 in all" in text(client.get("/audit/?action=bulk."))
+
+
+def test_the_pager_is_translated(client, db, auditor):
+    for n in range(60):
+        audit.record(auditor, "bulk.entry", "thing", n)
+    db.session.commit()
+    token = csrf_token(client, "/audit/")
+    client.post("/language", data={"locale": "zh_Hant", "next": "/audit/", "csrf_token": token})
+    page = text(client.get("/audit/?action=bulk."))
+    assert "Older →" not in page and "in all" not in page
 
 
 def test_log_page_runs_a_constant_number_of_queries(client, db, auditor, count_queries):

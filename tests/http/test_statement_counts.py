@@ -340,6 +340,37 @@ def test_audit_page(client, db, count_queries, auditor_with_log):
     )
 
 
+DEEP = "before:11"
+"""A cursor to the ten oldest entries: the first page of 10 at 10 entries, the 100th at 1,000."""
+
+
+def test_audit_api_far_back_by_cursor(client, db, count_queries, make_token, auditor_with_log):
+    """The last page costs what the first does: no OFFSET, and a count that stops at the cap."""
+    headers = make_token(auditor_with_log)
+    deep = _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(f"{API}/audit?per_page=10&cursor={DEEP}", headers=headers),
+        lambda n: _audit_entries(db, auditor_with_log, n),
+    )
+    first = _measure(db, count_queries, lambda: client.get(f"{API}/audit", headers=headers))
+    assert deep == first
+    last = client.get(f"{API}/audit?per_page=10&cursor={DEEP}", headers=headers).get_json()
+    assert len(last["items"]) == 10 and last["next_cursor"] is None
+    assert last["total"] == 1000 and last["total_capped"] is True
+
+
+def test_audit_page_far_back_by_cursor(client, db, count_queries, auditor_with_log):
+    login(client, auditor_with_log, PASSWORD)
+    _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(f"/audit/?cursor={DEEP}"),
+        lambda n: _audit_entries(db, auditor_with_log, n),
+        budget=PAGE_BUDGET,
+    )
+
+
 def test_workspace_page_of_a_lead(client, db, count_queries, led):
     """The members list (50 a page) and the lead's member picker (every candidate)."""
     from tests.factories import make_participation

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from app import audit
 from app.actions import action
@@ -114,6 +114,44 @@ def test_a_subtle_change_inside_the_detail_is_detected(db, chain):
     db.session.execute(update(TABLE).where(TABLE.c.seq == target.seq).values(detail=detail))
     result = verify_chain()
     assert (result.ok, result.first_broken_seq) == (False, target.seq)
+
+
+def test_a_stored_time_written_as_other_text_is_detected(db, chain):
+    """SQL may store a time the app never writes ('yesterday' is one PostgreSQL accepts;
+    SQLite keeps it as text): verification reports the entry rather than failing."""
+    target = chain[3]
+    db.session.execute(
+        text("UPDATE audit_entries SET created_at = 'yesterday' WHERE seq = :seq"),
+        {"seq": target.seq},
+    )
+    result = verify_chain()
+    assert (result.ok, result.first_broken_seq, result.checked) == (False, target.seq, 3)
+    assert result.reason == "content does not match its hash"
+
+
+def test_a_stored_detail_that_is_not_json_is_detected(db, chain):
+    if db.session.get_bind().dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's json column refuses text that is not JSON")
+    target = chain[2]
+    db.session.execute(
+        text("UPDATE audit_entries SET detail = '{\"n\": ' WHERE seq = :seq"), {"seq": target.seq}
+    )
+    result = verify_chain()
+    assert (result.ok, result.first_broken_seq) == (False, target.seq)
+
+
+def test_verification_streams_rows_of_a_chain_longer_than_one_fetch(db, monkeypatch):
+    """More entries than the server-side cursor fetches at a time: all of them checked."""
+    import app.audit.service
+
+    monkeypatch.setattr(app.audit.service, "_STREAM_BATCH", 3)
+    actor = make_user("head", username="henry.wong")
+    for n in range(10):
+        audit.record(actor, "case.step", "case", n)
+    db.session.commit()
+    assert verify_chain().checked == 10
+    db.session.execute(update(TABLE).where(TABLE.c.seq == 8).values(action="case.forged"))
+    assert (verify_chain().ok, verify_chain().first_broken_seq) == (False, 8)
 
 
 def test_rehashing_a_changed_entry_still_breaks_the_next_link(db, chain):
