@@ -39,6 +39,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy.engine import Engine
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
@@ -243,19 +244,40 @@ def _authenticate(auth: Any, session_user: Any) -> Connection:
     raise ConnectionRefusedError("Sign in first, or connect with an API token.")
 
 
+def _reads_without_transaction() -> None:
+    """Run this handler's statements each in a transaction of its own, on PostgreSQL.
+
+    Connect and subscribe only read, and at READ COMMITTED every statement takes a new
+    snapshot anyway: a transaction around them buys nothing and costs two round trips
+    (BEGIN, then ROLLBACK when the handler ends). The pool puts the connection's usual
+    level back when it is returned. A session already in a transaction, or bound to a
+    connection that someone else manages (the tests' outer transaction), is left alone;
+    so is SQLite, whose transactions the app begins itself.
+    """
+    session = db.session()
+    bind = session.get_bind()
+    if (
+        isinstance(bind, Engine)
+        and bind.dialect.name == "postgresql"
+        and not session.in_transaction()
+    ):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _each_statement_sees_commits() -> bool:
     """Whether every statement reads what committed before it began, transaction or not.
 
     PostgreSQL at READ COMMITTED (its default, which the app keeps) takes a new snapshot
-    for each statement; SQLite, and PostgreSQL at REPEATABLE READ or SERIALIZABLE, keep one
-    snapshot for the whole transaction. Asks no query: the level is the connection's
-    execution option, else the one the dialect found when it first connected.
+    for each statement, and so does any database without a transaction around each
+    statement; SQLite, and PostgreSQL at REPEATABLE READ or SERIALIZABLE, keep one snapshot
+    for the whole transaction. Asks no query: the level is the connection's execution
+    option, else the one the dialect found when it first connected.
     """
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return False
     level = connection.get_execution_options().get("isolation_level")
-    return (level or connection.default_isolation_level) == "READ COMMITTED"
+    return (level or connection.default_isolation_level) in ("READ COMMITTED", "AUTOCOMMIT")
 
 
 def _end_read_snapshot() -> None:
@@ -284,6 +306,7 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
     Raises:
         ConnectionRefusedError: no valid token or session, or the account is inactive.
     """
+    _reads_without_transaction()
     connection = _authenticate(auth, session_user)
     _registry.add(sid, connection)
     socketio.server.enter_room(sid, user_room(connection.user_id), namespace=NAMESPACE)
@@ -362,6 +385,7 @@ def subscribe(sid: str, stream: Stream) -> int:
         NotFound, Forbidden: the user may not follow this stream.
         Invalid: the socket already follows ``MAX_STREAMS_PER_SOCKET`` other streams.
     """
+    _reads_without_transaction()
     following = _registry.following(sid)
     if stream.name not in following and len(following) >= MAX_STREAMS_PER_SOCKET:
         raise Invalid(

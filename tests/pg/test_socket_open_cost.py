@@ -1,12 +1,12 @@
-"""Opening a socket on PostgreSQL: one pooled connection per handler, no commit.
+"""Opening a socket on PostgreSQL: one pooled connection per handler, no transaction.
 
 Each Socket.IO handler runs in its own application context, as in production, so every
 pool checkout is counted (with ``pool_pre_ping`` each costs a round trip too). Connect
 and subscribe each check access again after joining a room; at PostgreSQL's READ
 COMMITTED every statement already sees what committed before it, so a handler keeps its
-one connection and transaction instead of committing between the checks (which handed
-the connection back and took another). It runs in a database of its own, never the
-suite's.
+one connection instead of committing between the checks (which handed the connection
+back and took another), and its reads run without BEGIN and ROLLBACK around them. It
+runs in a database of its own, never the suite's.
 """
 
 from __future__ import annotations
@@ -77,18 +77,20 @@ def member(pg_app):
 class _Tally:
     def __init__(self) -> None:
         self.checkouts = self.statements = self.commits = 0
+        self.levels: set[str | None] = set()
 
     def checkout(self, *_args) -> None:
         self.checkouts += 1
 
-    def statement(self, *_args) -> None:
+    def statement(self, conn, *_args) -> None:
         self.statements += 1
+        self.levels.add(conn.get_execution_options().get("isolation_level"))
 
     def commit(self, *_args) -> None:
         self.commits += 1
 
 
-def test_connect_and_subscribe_take_one_pooled_connection_each_and_commit_nothing(pg_app, member):
+def test_connect_and_subscribe_take_one_pooled_connection_each_and_no_transaction(pg_app, member):
     with pg_app.app_context():
         engine = db.engine
     tally = _Tally()
@@ -108,3 +110,4 @@ def test_connect_and_subscribe_take_one_pooled_connection_each_and_commit_nothin
     assert ack["ok"] is True, ack
     assert connected == (1, 2, 0)
     assert (tally.checkouts, tally.statements, tally.commits) == (2, 7, 0)
+    assert tally.levels == {"AUTOCOMMIT"}, "the handlers' reads run outside a transaction"
