@@ -9,8 +9,9 @@ shortcut that settles the common case (a current member) in one single-row query
 Opening sockets has to be cheap: after a restart every browser reconnects at once. So a
 socket's credential is checked as plain columns in one statement (accounts'
 ``session_caller``/``token_caller``), the full user (roles, department) is loaded only
-when a stream's full check needs it, and a handler's statements share one transaction
-and one pooled connection wherever the database allows (see :func:`_end_read_snapshot`).
+when a stream's full check needs it, and on PostgreSQL a handler keeps one pooled
+connection and runs its reads without a transaction around them (see
+:func:`_end_read_snapshot` and :func:`_reads_without_transaction`).
 
 Connections are remembered per process. With ``SOCKETIO_MESSAGE_QUEUE=redis://...``
 several processes serve sockets, and Socket.IO only shares *emits* and operations on
@@ -286,9 +287,10 @@ def _end_read_snapshot() -> None:
     Joining a room and then checking access (or reading the stream's last sequence
     number) must not read an older snapshot than the join, or a removal or an event
     committed in between would be missed. Where each statement takes its own snapshot
-    (PostgreSQL at READ COMMITTED) nothing needs to end, and the handler keeps its one
-    pooled connection; elsewhere the transaction is committed (it only read), which
-    hands the connection back and takes another for the next query.
+    (PostgreSQL at READ COMMITTED, or reading outside a transaction) nothing needs to end,
+    and the handler keeps its one pooled connection; elsewhere the transaction is
+    committed (it only read), which hands the connection back and takes another for the
+    next query.
     """
     if not _each_statement_sees_commits():
         db.session.commit()
