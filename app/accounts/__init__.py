@@ -9,7 +9,14 @@ def init_app(app: Flask) -> None:
     """Register what the core needs from accounts: rules, and how callers are identified."""
     from app.accounts import policy  # noqa: F401  (registers the rules)
     from app.accounts.directory import all_departments
-    from app.accounts.identity import load_session_user, record_token_use, user_for_token
+    from app.accounts.identity import (
+        active_user,
+        load_session_user,
+        record_token_use,
+        session_caller,
+        token_caller,
+        user_for_token,
+    )
     from app.accounts.signin import AccountError
     from app.api import register_token_user
     from app.audit.views import register_department_options
@@ -19,7 +26,7 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     register_token_user(user_for_token)
-    register_identity(session_user=load_session_user, token_user=user_for_token)
+    register_identity(session_caller=session_caller, token_caller=token_caller, user=active_user)
     register_department_options(all_departments)
     app.after_request(record_token_use)
     register_error_codes("accounts", AccountError)

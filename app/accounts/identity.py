@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select, update
@@ -129,6 +130,84 @@ def user_for_token(raw: str) -> User | None:
     ):
         g.setdefault(_USED_KEY, token.id)
     return token.user
+
+
+class Caller(NamedTuple):
+    """Who holds a token or a session, read as two plain columns (no ORM objects)."""
+
+    user_id: int
+    display_name: str
+
+
+def _split_session_identity(identity: str) -> tuple[int, int, str] | None:
+    parts = (identity or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    user_id = int(parts[0])
+    if user_id > 2**31 - 1:
+        return None
+    return user_id, int(parts[1]), parts[2]
+
+
+def session_caller(identity: str) -> Caller | None:
+    """The active user of a live session cookie (``id:version:key``), or ``None``: one statement.
+
+    The same conditions as :func:`load_session_user` (session version, active account,
+    session not ended, idled out or too old), asked of one row of ``user_sessions`` joined
+    to its user, for callers that need to know only *whether* the session still holds
+    and whose it is: a live socket checks this again and again.
+    """
+    parts = _split_session_identity(identity)
+    if parts is None:
+        return None
+    user_id, version, key = parts
+    config = current_app.config
+    now = utcnow()
+    row = db.session.execute(
+        select(User.id, User.display_name)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.key_hash == secret_hash(key),
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            UserSession.created_at >= now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+            User.active.is_(True),
+            User.session_version == version,
+        )
+    ).first()
+    return Caller(row[0], row[1]) if row is not None else None
+
+
+def token_caller(raw: str) -> Caller | None:
+    """The active owner of a usable API token, or ``None``: one statement, plain columns.
+
+    The same conditions as :func:`user_for_token`, without building the token, the user,
+    its department and its roles as objects, and without noting the use (a socket is not
+    a request).
+    """
+    parts = (raw or "").split("_", 2) if isinstance(raw, str) else []
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    row = db.session.execute(
+        select(ApiToken.secret_hash, User.id, User.display_name)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.prefix == parts[1],
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+            User.active.is_(True),
+        )
+    ).first()
+    if row is None or not hmac.compare_digest(row[0], secret_hash(parts[2])):
+        return None
+    return Caller(row[1], row[2])
+
+
+def active_user(user_id: int) -> User | None:
+    """The active user with this id and their roles (one statement), or ``None``."""
+    user = db.session.get(User, user_id, options=_WITH_ROLES)
+    return user if user is not None and user.active else None
 
 
 def record_token_use(response):

@@ -3,7 +3,15 @@
 A socket is authenticated once when it connects (browser session or API token) and
 again on every subscription, so an ended session, a revoked token or a deactivated
 account cannot keep following a stream. Each stream kind (``workspace``, ``user``,
-later ``case``) names the check that decides who may follow it.
+later ``case``) names the check that decides who may follow it, and may name a cheaper
+shortcut that settles the common case (a current member) in one single-row query.
+
+Opening sockets has to be cheap: after a restart every browser reconnects at once. So a
+socket's credential is checked as plain columns in one statement (accounts'
+``session_caller``/``token_caller``), the full user (roles, department) is loaded only
+when a stream's full check needs it, and on PostgreSQL a handler keeps one pooled
+connection and runs its reads without a transaction around them (see
+:func:`_end_read_snapshot` and :func:`_reads_without_transaction`).
 
 Connections are remembered per process. With ``SOCKETIO_MESSAGE_QUEUE=redis://...``
 several processes serve sockets, and Socket.IO only shares *emits* and operations on
@@ -32,6 +40,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy.engine import Engine
 
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
@@ -47,19 +56,28 @@ STREAM_ID_MAX = 2**31 - 1
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
+StreamShortcut = Callable[[int, int], bool]
 _STREAM_KINDS: dict[str, StreamCheck] = {}
-UserLoader = Callable[[str], Any]
-_identity: dict[str, UserLoader] = {}
+_SHORTCUTS: dict[str, StreamShortcut] = {}
+CallerLoader = Callable[[str], Any]
+UserLoader = Callable[[int], Any]
+_identity: dict[str, Callable[..., Any]] = {}
 
 
-def register_identity(*, session_user: UserLoader, token_user: UserLoader) -> None:
-    """Name how a socket's session identity and API token become a user (accounts does).
+def register_identity(
+    *, session_caller: CallerLoader, token_caller: CallerLoader, user: UserLoader
+) -> None:
+    """Name how sockets are identified (accounts does).
 
-    Each loader returns the active user, or ``None`` when the session or token no longer
-    holds (signed out, revoked, expired, deactivated).
+    ``session_caller`` and ``token_caller`` turn a session identity or an API token into
+    its holder, an object with ``user_id`` and ``display_name``, or ``None`` when it no
+    longer holds (signed out, revoked, expired, deactivated); each is one cheap statement,
+    asked at connect and again around every subscription. ``user(user_id)`` returns the
+    active user with what policy asks of them (roles), for the stream checks.
     """
-    _identity["session"] = session_user
-    _identity["token"] = token_user
+    _identity["session"] = session_caller
+    _identity["token"] = token_caller
+    _identity["user"] = user
 
 
 def user_room(user_id: int) -> str:
@@ -79,16 +97,24 @@ class Stream:
         return f"{self.kind}:{self.object_id}"
 
 
-def stream_kind(kind: str) -> Callable[[StreamCheck], StreamCheck]:
+def stream_kind(
+    kind: str, *, shortcut: StreamShortcut | None = None
+) -> Callable[[StreamCheck], StreamCheck]:
     """Register the check ``(user, object_id) -> None`` that lets a user follow ``kind:<id>``.
 
     The check raises ``NotFound`` (or ``Forbidden``) for a user who may not follow it.
+    ``shortcut(user_id, object_id) -> bool``, if given, is asked first, for a user whose
+    session or token was just found to hold: ``True`` means they may certainly follow
+    (e.g. a current member), and spares loading the user and the object; ``False`` leaves
+    the decision to the check.
     """
 
     def register(check: StreamCheck) -> StreamCheck:
         if kind in _STREAM_KINDS:
             raise RuntimeError(f"stream kind {kind!r} registered twice")
         _STREAM_KINDS[kind] = check
+        if shortcut is not None:
+            _SHORTCUTS[kind] = shortcut
         return check
 
     return register
@@ -111,7 +137,11 @@ def parse_stream(data: Any) -> Stream:
     return Stream(match["kind"], int(match["id"]))
 
 
-@stream_kind("user")
+def _is_own_user_stream(user_id: int, stream_user_id: int) -> bool:
+    return user_id == stream_user_id
+
+
+@stream_kind("user", shortcut=_is_own_user_stream)
 def _own_user_stream(user, user_id: int) -> None:
     """Only the user themselves follows their notifications."""
     if user.id != user_id:
@@ -123,14 +153,22 @@ def _own_user_stream(user, user_id: int) -> None:
 
 @dataclass
 class Connection:
-    """How a socket proved who it is (session identity ``id:version``, or an API token),
-    and the streams it follows besides its own user room."""
+    """How a socket proved who it is (session identity ``id:version:key``, or an API
+    token), and the streams it follows besides its own user room."""
 
     user_id: int
     session_identity: str | None = None
     token: str | None = None
     streams: set[str] = field(default_factory=set)
     name: str = ""
+
+    def holds(self) -> bool:
+        """Whether its session or token still signs its user in (one statement)."""
+        if self.token is not None:
+            caller = _identity["token"](self.token)
+        else:
+            caller = _identity["session"](self.session_identity or "")
+        return caller is not None and caller.user_id == self.user_id
 
 
 class _Registry:
@@ -194,10 +232,10 @@ _registry = _Registry()
 def _authenticate(auth: Any, session_user: Any) -> Connection:
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is not None:
-        user = _identity["token"](token) if isinstance(token, str) else None
-        if user is None:
+        caller = _identity["token"](token) if isinstance(token, str) else None
+        if caller is None:
             raise ConnectionRefusedError("The API token is expired, revoked or not valid.")
-        return Connection(user.id, token=token, name=user.display_name)
+        return Connection(caller.user_id, token=token, name=caller.display_name)
     if session_user is not None and session_user.is_authenticated and session_user.active:
         return Connection(
             session_user.id,
@@ -207,24 +245,55 @@ def _authenticate(auth: Any, session_user: Any) -> Connection:
     raise ConnectionRefusedError("Sign in first, or connect with an API token.")
 
 
-def _current_user(connection: Connection) -> Any | None:
-    """The connection's user if their session or token is still good, else ``None``."""
-    if connection.token is not None:
-        user = _identity["token"](connection.token)
-    else:
-        user = _identity["session"](connection.session_identity or "")
-    if user is None or user.id != connection.user_id:
-        return None
-    return user
+def _reads_without_transaction() -> None:
+    """Run this handler's statements each in a transaction of its own, on PostgreSQL.
+
+    Connect and subscribe only read, and at READ COMMITTED every statement takes a new
+    snapshot anyway: a transaction around them buys nothing and costs two round trips
+    (BEGIN, then ROLLBACK when the handler ends). The pool puts the connection's usual
+    level back when it is returned. A session already in a transaction, or bound to a
+    connection that someone else manages (the tests' outer transaction), is left alone;
+    so is SQLite, whose transactions the app begins itself.
+    """
+    session = db.session()
+    bind = session.get_bind()
+    if (
+        isinstance(bind, Engine)
+        and bind.dialect.name == "postgresql"
+        and not session.in_transaction()
+    ):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _each_statement_sees_commits() -> bool:
+    """Whether every statement reads what committed before it began, transaction or not.
+
+    PostgreSQL at READ COMMITTED (its default, which the app keeps) takes a new snapshot
+    for each statement, and so does any database without a transaction around each
+    statement; SQLite, and PostgreSQL at REPEATABLE READ or SERIALIZABLE, keep one snapshot
+    for the whole transaction. Asks no query: the level is the connection's execution
+    option, else the one the dialect found when it first connected.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    level = connection.get_execution_options().get("isolation_level")
+    return (level or connection.default_isolation_level) in ("READ COMMITTED", "AUTOCOMMIT")
 
 
 def _end_read_snapshot() -> None:
-    """Finish the current transaction so that the next query sees what committed since.
+    """Make sure that the next query sees what committed since the last one.
 
-    Joining a room and then reading the stream's last sequence number must not read an
-    older snapshot than the join, or an event committed in between would be missed.
+    Joining a room and then checking access (or reading the stream's last sequence
+    number) must not read an older snapshot than the join, or a removal or an event
+    committed in between would be missed. Where each statement takes its own snapshot
+    (PostgreSQL at READ COMMITTED, or reading outside a transaction) nothing needs to end,
+    and the handler keeps its one pooled connection; elsewhere the transaction is
+    committed (it only read), which hands the connection back and takes another for the
+    next query.
     """
-    db.session.commit()
+    if not _each_statement_sees_commits():
+        db.session.commit()
 
 
 def open_connection(sid: str, auth: Any, session_user: Any) -> int:
@@ -232,17 +301,19 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
 
     ``auth`` is what the client sent (``{"token": ...}`` for API clients); otherwise
     ``session_user`` (Flask-Login's user of the handshake's session cookie) counts.
-    The account is checked once more after joining, so a deactivation that commits
-    meanwhile cannot leave the socket connected. Returns the user's id.
+    The session or token is checked once more after joining (one statement), so a
+    deactivation, sign-out or revocation that commits meanwhile cannot leave the socket
+    connected. Returns the user's id.
 
     Raises:
         ConnectionRefusedError: no valid token or session, or the account is inactive.
     """
+    _reads_without_transaction()
     connection = _authenticate(auth, session_user)
     _registry.add(sid, connection)
     socketio.server.enter_room(sid, user_room(connection.user_id), namespace=NAMESPACE)
     _end_read_snapshot()
-    if _current_user(connection) is None:
+    if not connection.holds():
         close_connection(sid)
         raise ConnectionRefusedError("The account is no longer active.")
     _start_background_work(current_app._get_current_object())
@@ -270,35 +341,53 @@ def _presence_changed(stream: str) -> None:
     )
 
 
-def socket_user(sid: str) -> Any:
-    """The user behind ``sid``, checked again against their session or token.
+def _ended() -> Unauthorized:
+    return Unauthorized(_("Your session has ended. Sign in again to receive live updates."))
 
-    Raises:
-        Unauthorized: the socket is unknown, the session ended, the token was revoked
-        or expired, or the account was deactivated.
+
+def _require_follow(user_id: int, stream: Stream, load_user: Callable[[], Any]) -> None:
+    """Raise unless the user may follow ``stream``: the kind's shortcut, else its full check.
+
+    ``load_user`` gives the user with their roles; it is called only when the shortcut
+    (one single-row query) does not settle it.
     """
-    connection = _registry.get(sid)
-    user = _current_user(connection) if connection is not None else None
-    if user is None:
-        raise Unauthorized(_("Your session has ended. Sign in again to receive live updates."))
-    return user
+    shortcut = _SHORTCUTS.get(stream.kind)
+    if shortcut is not None and shortcut(user_id, stream.object_id):
+        return
+    _STREAM_KINDS[stream.kind](load_user(), stream.object_id)
 
 
-def _check(sid: str, stream: Stream) -> None:
-    _STREAM_KINDS[stream.kind](socket_user(sid), stream.object_id)
+def _check(connection: Connection | None, stream: Stream) -> None:
+    """Raise unless the connection's session or token holds and its user may follow ``stream``.
+
+    Two statements for a current member of a workspace: the credential, the membership.
+    """
+    if connection is None or not connection.holds():
+        raise _ended()
+
+    def load_user() -> Any:
+        user = _identity["user"](connection.user_id)
+        if user is None:
+            raise _ended()
+        return user
+
+    _require_follow(connection.user_id, stream, load_user)
 
 
 def subscribe(sid: str, stream: Stream) -> int:
     """Let socket ``sid`` follow ``stream`` if its user may; return the stream's last seq.
 
-    Policy is asked before the socket joins the room and once more after, so a removal
-    that commits while the socket joins cannot leave it inside.
+    Access (session or token, then the stream's check) is asked before the socket joins
+    the room and once more after, so a removal that commits while the socket joins cannot
+    leave it inside.
 
     Raises:
-        Unauthorized: see :func:`socket_user`.
+        Unauthorized: the socket is unknown, the session ended, the token was revoked
+            or expired, or the account was deactivated.
         NotFound, Forbidden: the user may not follow this stream.
         Invalid: the socket already follows ``MAX_STREAMS_PER_SOCKET`` other streams.
     """
+    _reads_without_transaction()
     following = _registry.following(sid)
     if stream.name not in following and len(following) >= MAX_STREAMS_PER_SOCKET:
         raise Invalid(
@@ -307,16 +396,16 @@ def subscribe(sid: str, stream: Stream) -> int:
                 count=MAX_STREAMS_PER_SOCKET,
             )
         )
-    _check(sid, stream)
+    _check(_registry.get(sid), stream)
     _end_read_snapshot()
     socketio.server.enter_room(sid, stream.name, namespace=NAMESPACE)
     _registry.follow(sid, stream.name, True)
+    connection = _registry.get(sid)
     try:
-        _check(sid, stream)
+        _check(connection, stream)
     except DomainError:
         _leave(sid, stream.name)
         raise
-    connection = _registry.get(sid)
     if connection is not None and presence.joined(
         sid, stream.name, connection.user_id, connection.name
     ):
@@ -410,28 +499,36 @@ def _recheck(entries: list[tuple[str, Connection, frozenset[str]]]) -> int:
         return 0
     ended = 0
     verdicts: dict[tuple[int, str], bool] = {}
+    users: dict[int, Any] = {}
     for sid, connection, streams in entries:
-        user = _current_user(connection)
-        if user is None:
+        if not connection.holds():
             socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
             _forget(sid)
             ended += 1
             continue
         for name in streams:
-            key = (user.id, name)
+            key = (connection.user_id, name)
             if key not in verdicts:
-                verdicts[key] = _still_allowed(user, name)
+                verdicts[key] = _still_allowed(connection.user_id, name, users)
             if not verdicts[key]:
-                _evict_here(user.id, name)
+                _evict_here(connection.user_id, name)
                 ended += 1
     db.session.commit()
     return ended
 
 
-def _still_allowed(user, name: str) -> bool:
+def _still_allowed(user_id: int, name: str, users: dict[int, Any]) -> bool:
+    """Whether the user may still follow ``name``; ``users`` keeps each user loaded once."""
+
+    def load_user() -> Any:
+        if user_id not in users:
+            users[user_id] = _identity["user"](user_id)
+        if users[user_id] is None:
+            raise _ended()
+        return users[user_id]
+
     try:
-        stream = parse_stream({"stream": name})
-        _STREAM_KINDS[stream.kind](user, stream.object_id)
+        _require_follow(user_id, parse_stream({"stream": name}), load_user)
     except DomainError:
         return False
     return True

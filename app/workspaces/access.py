@@ -96,7 +96,15 @@ def _named(relationship):
     )
 
 
-def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None:
+def load_workspace(
+    workspace_id: Any, *, lock: bool = False, members: bool = True
+) -> Workspace | None:
+    """The workspace with its departments; ``lock`` locks its row for a change.
+
+    A locked load also loads every membership, unless ``members`` is false: a change that
+    asks only about the actor (editing the name, purpose or end date) then fetches the
+    actor's membership alone, instead of every member with their roles.
+    """
     if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
         return None
     stmt = (
@@ -114,14 +122,17 @@ def load_workspace(workspace_id: Any, *, lock: bool = False) -> Workspace | None
         # them (whom the response names), then its members with their users and roles.
         stmt = (
             stmt.options(
-                joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
-                selectinload(Workspace.memberships)
-                .joinedload(Membership.user)
-                .joinedload(User.role_links),
+                joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
             )
             .with_for_update(of=Workspace)
             .execution_options(populate_existing=True)
         )
+        if members:
+            stmt = stmt.options(
+                selectinload(Workspace.memberships)
+                .joinedload(Membership.user)
+                .joinedload(User.role_links)
+            )
     else:
         stmt = stmt.options(
             selectinload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
@@ -168,15 +179,17 @@ def lead_only_message(actor: User, workspace: Workspace) -> str:
     return _("Only the workspace's leads can do that.")
 
 
-def for_change(actor: User, workspace_id: Any, action: str) -> Workspace:
+def for_change(actor: User, workspace_id: Any, action: str, *, members: bool = True) -> Workspace:
     """Load and lock a workspace the actor may change with ``action``.
+
+    ``members=False`` for a change that touches no membership (see :func:`load_workspace`).
 
     Raises:
         NotFound: missing or not visible.
         Conflict: archived or past its end date (code ``read_only``).
         Forbidden: the actor is not one of its leads.
     """
-    workspace = ensure_visible(actor, load_workspace(workspace_id, lock=True))
+    workspace = ensure_visible(actor, load_workspace(workspace_id, lock=True, members=members))
     ensure_writable(workspace)
     require(actor, action, workspace, lead_only_message(actor, workspace))
     return workspace

@@ -149,7 +149,7 @@ def update_workspace(
         Invalid (bad values).
     """
     with action(actor, "workspace.updated") as act:
-        workspace = for_change(actor, workspace_id, "workspace.update")
+        workspace = for_change(actor, workspace_id, "workspace.update", members=False)
         act.target("workspace", workspace.id)
         act.workspace_id = workspace.id
         if version != workspace.version:

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from app.accounts.acting import acting_for, deciders
 from app.common import utcnow
+from app.extensions import db
 from app.policy import has_role, rule
 from app.workspaces.models import (
     ANSWERING_FOR,
@@ -32,6 +33,26 @@ def current_membership(user, workspace):
     """The user's membership of ``workspace`` if it exists and has not expired."""
     membership = workspace.membership_of(user.id)
     return membership if membership is not None and membership.is_current() else None
+
+
+def is_current_member(user_id: int, workspace_id: int) -> bool:
+    """Whether the user has an unexpired membership of the workspace: one single-row query.
+
+    A current member may always view the workspace (:func:`_view`), so the live stream
+    asks this before loading the workspace and the user for the full rule.
+    """
+    return (
+        db.session.scalar(
+            select(Membership.id)
+            .where(
+                Membership.workspace_id == workspace_id,
+                Membership.user_id == user_id,
+                or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def decides_for(user, workspace) -> bool:
