@@ -64,7 +64,7 @@ WRITES = [
         "PATCH",
         lambda w: f"/workspaces/{w.id}",
         "lead",
-        10,
+        11,
         main=True,
         body=lambda w: {"purpose": "Road closures only.", "version": w.workspace.version},
     ),
