@@ -68,8 +68,10 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Lint, then the whole suite on SQLite, then again on PostgreSQL.
-test: lint test-sqlite test-postgres
+# Lint, then the whole suite on SQLite and on PostgreSQL, side by side (each pass's output is
+# printed when it ends; its JUnit report is in build/test-reports/).
+test: lint
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
 
 test-sqlite: install-test
 	@mkdir -p $(REPORTS)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DataError
 
 from app import audit
 from app.actions import action
@@ -129,13 +130,17 @@ def test_a_stored_time_written_as_other_text_is_detected(db, chain):
     assert result.reason == "content does not match its hash"
 
 
-def test_a_stored_detail_that_is_not_json_is_detected(db, chain):
-    if db.session.get_bind().dialect.name == "postgresql":
-        pytest.skip("PostgreSQL's json column refuses text that is not JSON")
+def test_a_stored_detail_that_is_not_json_is_detected_or_refused(db, chain):
+    """SQLite stores any text in the detail column: verification reports the entry.
+    PostgreSQL's json column refuses such text, so the chain cannot hold it there."""
     target = chain[2]
-    db.session.execute(
-        text("UPDATE audit_entries SET detail = '{\"n\": ' WHERE seq = :seq"), {"seq": target.seq}
-    )
+    forge = text("UPDATE audit_entries SET detail = '{\"n\": ' WHERE seq = :seq")
+    if db.session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(DataError), db.session.begin_nested():
+            db.session.execute(forge, {"seq": target.seq})
+        assert verify_chain().ok
+        return
+    db.session.execute(forge, {"seq": target.seq})
     result = verify_chain()
     assert (result.ok, result.first_broken_seq) == (False, target.seq)
 
