@@ -9,8 +9,6 @@ or on the chain. It runs in a database of its own, never the suite's.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,6 +16,7 @@ from app import audit
 from app.audit.models import AuditEntry
 from app.audit.service import verify_chain
 from app.extensions import db
+from tests.concurrency import run_writers_in_step
 from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
@@ -39,41 +38,19 @@ def pg_app(app, tmp_path_factory):
         yield pg
 
 
-def _writer(app, number: int, barrier: threading.Barrier, errors: list) -> None:
-    with app.app_context():
-        try:
-            for step in range(APPENDS):
-                barrier.wait(timeout=60)
-                audit.record(
-                    None,
-                    "test.concurrent_append",
-                    "thread",
-                    number,
-                    actor_name=f"writer-{number}",
-                    detail={"step": step},
-                )
-                db.session.commit()
-        except threading.BrokenBarrierError:
-            db.session.rollback()
-        except Exception as exc:  # noqa: BLE001 (any failure of a writer fails the test)
-            db.session.rollback()
-            errors.append(f"writer {number}: {exc.__class__.__name__}: {exc}")
-            barrier.abort()
-        finally:
-            db.session.remove()
+def _append(number: int, step: int) -> None:
+    audit.record(
+        None,
+        "test.concurrent_append",
+        "thread",
+        number,
+        actor_name=f"writer-{number}",
+        detail={"step": step},
+    )
 
 
 def test_concurrent_appends_form_one_unbroken_chain(pg_app):
-    barrier = threading.Barrier(THREADS)
-    errors: list[str] = []
-    threads = [
-        threading.Thread(target=_writer, args=(pg_app, n, barrier, errors), daemon=True)
-        for n in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_writers_in_step(pg_app, THREADS, APPENDS, _append)
     assert errors == []
 
     with pg_app.app_context():

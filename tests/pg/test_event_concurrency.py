@@ -11,7 +11,6 @@ of its own, never the suite's.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 
 import pytest
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.realtime import last_seq, publish, publishing_together
 from app.realtime.models import Event
+from tests.concurrency import run_writers_in_step
 from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
@@ -50,36 +50,14 @@ def _streams(number: int, step: int) -> list[str]:
     ]
 
 
-def _writer(app, number: int, barrier: threading.Barrier, errors: list) -> None:
-    with app.app_context():
-        try:
-            for step in range(ROUNDS):
-                barrier.wait(timeout=60)
-                with publishing_together():
-                    for stream in _streams(number, step):
-                        publish(stream, "test.published", {"writer": number, "step": step})
-                db.session.commit()
-        except threading.BrokenBarrierError:
-            db.session.rollback()
-        except Exception as exc:  # noqa: BLE001 (any failure of a writer fails the test)
-            db.session.rollback()
-            errors.append(f"writer {number}: {exc.__class__.__name__}: {exc}")
-            barrier.abort()
-        finally:
-            db.session.remove()
+def _publish_batch(number: int, step: int) -> None:
+    with publishing_together():
+        for stream in _streams(number, step):
+            publish(stream, "test.published", {"writer": number, "step": step})
 
 
 def test_concurrent_batches_number_every_stream_without_gaps(pg_app):
-    barrier = threading.Barrier(THREADS)
-    errors: list[str] = []
-    threads = [
-        threading.Thread(target=_writer, args=(pg_app, n, barrier, errors), daemon=True)
-        for n in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_writers_in_step(pg_app, THREADS, ROUNDS, _publish_batch)
     assert errors == []
 
     expected: dict[str, int] = defaultdict(int)
