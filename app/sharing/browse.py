@@ -116,26 +116,30 @@ class RequestCounts:
 
 
 def request_counts(actor: User) -> RequestCounts:
-    """The actor's open requests and the requests waiting for them (two statements)."""
+    """The actor's open requests and the requests waiting for them, in one statement.
+
+    Every signed-in page's header shows these counts, so they are scalar subqueries of one
+    ``SELECT`` rather than a statement each.
+    """
     if not is_signed_in(actor):
         return RequestCounts()
-    open_filed = db.session.scalar(
-        select(func.count()).where(
+    open_filed = (
+        select(func.count())
+        .where(
             DataRequest.requester_id == actor.id,
             DataRequest.status.not_in([s.value for s in FINAL_STATUSES]),
         )
+        .scalar_subquery()
     )
     decides = can(actor, "data_request.decide")
-    waiting = overdue = 0
-    if decides:
-        row = db.session.execute(
-            select(
-                func.count(),
-                func.count().filter(_overdue_clause()),
-            ).where(waiting_clause(actor))
-        ).one()
-        waiting, overdue = row
-    return RequestCounts(open_filed or 0, waiting or 0, overdue or 0, decides)
+    if not decides:
+        return RequestCounts(db.session.scalar(select(open_filed)) or 0, 0, 0, False)
+    waiting = select(func.count()).where(waiting_clause(actor))
+    overdue = waiting.where(_overdue_clause())
+    filed, waiting_count, overdue_count = db.session.execute(
+        select(open_filed, waiting.scalar_subquery(), overdue.scalar_subquery())
+    ).one()
+    return RequestCounts(filed or 0, waiting_count or 0, overdue_count or 0, True)
 
 
 # The request page -----------------------------------------------------------------------------
