@@ -25,8 +25,9 @@ API = "/api/v1"
 FEW, MANY = 10, 1000
 LIST_BUDGET = 6
 PAGE_CHROME = 2
-"""Every signed-in page's header also shows the bell and counts the viewer's data requests
-(filed, waiting, overdue: one statement of scalar subqueries, was three), flat with the rows."""
+"""What every signed-in page's header adds to its own statements, flat with the rows: the
+viewer's data-request counts (filed, waiting, overdue) are one statement of scalar
+subqueries since they were folded from three."""
 PAGE_BUDGET = LIST_BUDGET + PAGE_CHROME
 WORKSPACE_PAGE_BUDGET = 11 + PAGE_CHROME
 """The lead's workspace page is many lists in one (members, activity, the member picker,
