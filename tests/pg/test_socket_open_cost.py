@@ -14,11 +14,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import event
 
-from app import create_app
-from app.extensions import db, limiter, socketio
+from app.extensions import db, socketio
+from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -26,28 +25,15 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def pg_app(app, tmp_path_factory):
-    """A second app on its own database; see tests/pg/test_audit_concurrency.py for why the
-    Socket.IO and rate-limit extensions' state is put back afterwards."""
-    url = fresh_postgres_database("bridgework_socket_open_cost")
-    saved = {ext: dict(vars(ext)) for ext in (socketio, limiter)}
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("socket-cost-checkpoints")),
-            "REALTIME_RECHECK_SECONDS": 0,
-        }
-    )
-    for ext, state in saved.items():
-        vars(ext).clear()
-        vars(ext).update(state)
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A second app on its own database (see tests/second_app.py)."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres_database("bridgework_socket_open_cost"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("socket-cost-checkpoints")),
+        "REALTIME_RECHECK_SECONDS": 0,
+    }
+    with second_app(config) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="module")
