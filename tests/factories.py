@@ -218,3 +218,21 @@ def make_dataset(
     db.session.add(dataset)
     db.session.commit()
     return dataset
+
+
+def make_officers(department_id: int, count: int, prefix: str) -> list[User]:
+    """``count`` officers of one department in one flush, for tests that need many rows."""
+    users = [
+        User(
+            username=f"{prefix}{n}",
+            display_name=f"Person {prefix}{n}",
+            email=f"{prefix}{n}@example.gov.hk",
+            department_id=department_id,
+            password_hash=_password_hash(),
+            role_links=[UserRole(role="officer")],
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    return users

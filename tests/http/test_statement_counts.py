@@ -13,13 +13,19 @@ from datetime import timedelta
 import pytest
 
 from app import audit
-from app.accounts.models import User, UserRole
+from app.accounts.models import User
 from app.common import utcnow
 from app.notifications.models import Notification
 from app.realtime.models import Event, EventStream
 from app.workspaces.models import Membership, Workspace, WorkspaceDepartment
 from tests.conftest import login
-from tests.factories import PASSWORD, _password_hash, make_department, make_user, make_workspace
+from tests.factories import (
+    PASSWORD,
+    make_department,
+    make_officers,
+    make_user,
+    make_workspace,
+)
 
 API = "/api/v1"
 FEW, MANY = 10, 1000
@@ -42,18 +48,7 @@ the departments apart. The budget stops it growing; the count is flat with the r
 
 
 def _people(db, department, count: int, prefix: str) -> list[User]:
-    users = [
-        User(
-            username=f"{prefix}{n}",
-            display_name=f"Person {prefix}{n}",
-            email=f"{prefix}{n}@example.gov.hk",
-            department_id=department.id,
-            password_hash=_password_hash(),
-            role_links=[UserRole(role="officer")],
-        )
-        for n in range(count)
-    ]
-    db.session.add_all(users)
+    users = make_officers(department.id, count, prefix)
     db.session.commit()
     return users
 

@@ -7,27 +7,14 @@ so it loads neither every member nor their roles, before or after its commit.
 
 from __future__ import annotations
 
-from app.accounts.models import User, UserRole
 from app.workspaces.models import Membership
-from tests.factories import _password_hash, make_user, make_workspace
+from tests.factories import make_officers, make_user, make_workspace
 
 API = "/api/v1"
 
 
 def _members(db, workspace, count: int, prefix: str) -> None:
-    people = [
-        User(
-            username=f"{prefix}{n}",
-            display_name=f"Member {prefix}{n}",
-            email=f"{prefix}{n}@example.gov.hk",
-            department_id=workspace.owner_department_id,
-            password_hash=_password_hash(),
-            role_links=[UserRole(role="officer")],
-        )
-        for n in range(count)
-    ]
-    db.session.add_all(people)
-    db.session.flush()
+    people = make_officers(workspace.owner_department_id, count, prefix)
     db.session.add_all(
         Membership(workspace_id=workspace.id, user_id=person.id, role="member") for person in people
     )
