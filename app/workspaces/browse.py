@@ -32,7 +32,12 @@ from app.workspaces.models import (
     WorkspaceState,
     WorkspaceStatus,
 )
-from app.workspaces.policy import answering_for, current_membership, involved_clause
+from app.workspaces.policy import (
+    answering_for,
+    current_membership,
+    involved_clause,
+    is_current_member,
+)
 
 # Lists --------------------------------------------------------------------------------------
 
@@ -294,11 +299,16 @@ def _invitable_departments(workspace: Workspace) -> list[Department]:
 def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     """The workspace's events after ``after`` (at most 500, oldest first) and its last seq.
 
+    A current member is let in by one single-row query, as when subscribing to the
+    stream; only others (heads of involved departments, oversight, outsiders) pay for
+    loading the workspace and the full rule.
+
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    workspace = get_workspace(actor, workspace_id)
-    stream = workspace_stream(workspace.id)
+    if not is_current_member(actor.id, workspace_id):
+        get_workspace(actor, workspace_id)
+    stream = workspace_stream(workspace_id)
     return {
         "items": messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),

@@ -384,6 +384,27 @@ def test_events_are_not_found_for_people_who_may_not_view(client, w, as_user):
     envelope(response, 404, "not_found")
 
 
+def test_events_follow_the_view_rule_beyond_membership(client, w, as_user):
+    """Members pass on their membership alone; the others meet the full rule."""
+    invited_head = client.get(f"{API}/workspaces/{w.id}/events", headers=as_user(w.sz_head))
+    assert invited_head.status_code == 200 and invited_head.get_json()["items"]
+    lapsed = make_user("officer", department=w.dsd)
+    make_membership(w.workspace, lapsed, expires_at=utcnow() - timedelta(minutes=1))
+    envelope(client.get(f"{API}/workspaces/{w.id}/events", headers=as_user(lapsed)), 404)
+    envelope(client.get(f"{API}/workspaces/999999/events", headers=as_user(w.lead)), 404)
+
+
+def test_a_members_catch_up_does_not_load_the_workspace(client, w, as_user, count_queries):
+    headers = as_user(w.dsd_officer)
+    make_membership(w.workspace, w.dsd_officer)
+    client.get(f"{API}/workspaces/{w.id}/events", headers=headers)
+    with count_queries() as counter:
+        response = client.get(f"{API}/workspaces/{w.id}/events", headers=headers)
+    assert response.status_code == 200 and response.get_json()["items"]
+    # The token, the membership, the events, the stream's last seq.
+    assert counter.count == 4, counter.statements
+
+
 def test_events_work_with_the_browser_session(client, w):
     login(client, w.td_head)
     response = client.get(f"{API}/workspaces/{w.id}/events?after=0")
