@@ -149,7 +149,33 @@ def _direct(field: fields.Field) -> Dump | None:
         return _only(date, date.isoformat)
     if kind is fields.Nested:
         return _nested(field)
+    if kind is fields.List:
+        return _listed(field)
     return None
+
+
+def _listed(field: fields.List) -> Dump | None:
+    """A list of plain values or nested rows, item by item as ``List._serialize`` does.
+
+    A list or tuple only (anything else marshmallow iterates itself); an item of a type
+    its field does not take declines the whole list, which then goes to the field.
+    """
+    inner = _direct(field.inner)
+    if inner is None:
+        return None
+
+    def convert(values: Any) -> Any:
+        if not isinstance(values, list | tuple):
+            return _DECLINED
+        out = []
+        for value in values:
+            converted = None if value is None else inner(value)
+            if converted is _DECLINED:
+                return _DECLINED
+            out.append(converted)
+        return out
+
+    return convert
 
 
 def _nested(field: fields.Nested) -> Dump | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
@@ -57,6 +58,8 @@ class EverythingSchema(Schema):
     owner = fields.Nested(PersonSchema, allow_none=True)
     owner_id_only = fields.Nested(PersonSchema, only=("id",), attribute="owner", dump_only=True)
     people = fields.List(fields.Nested(PersonSchema))
+    tags = fields.List(fields.String())
+    seen_on = fields.List(fields.Date())
     team = fields.Nested(PersonSchema, many=True)
     loud = fields.Nested(Shouting, many=True)
     size = fields.Method("_size")
@@ -81,6 +84,8 @@ def _row(n: int, **changes):
         plain_at=datetime(2026, 2, 1, 8, 0, tzinfo=timezone(timedelta(hours=8))),
         day=date(2026, 3, n % 28 + 1),
         people=[owner, SimpleNamespace(id=2, name="Two")],
+        tags=["flood", "north"],
+        seen_on=(date(2026, 1, 2), None),
         team=[SimpleNamespace(id=3, name="Three")],
         loud=[SimpleNamespace(name="a"), SimpleNamespace(name="b")],
         secret="never shown",
@@ -98,6 +103,10 @@ ODD_ROWS = [
     # Values of types a field is not declared for go to the field itself.
     _row(4, id=Decimal("4"), name=7, active=1, day=datetime(2026, 3, 1, 12, 0), count=True),
     _row(5, plain_at=datetime(2026, 1, 1), day=date(2026, 1, 1)),
+    # Lists: empty, with a missing row, with an item of another type, not a list at all.
+    _row(7, people=[], tags=[None, "x"], seen_on=[datetime(2026, 1, 1, 9, 0)]),
+    _row(8, people=[SimpleNamespace(id=1, name="One"), None], tags=["a", 7], seen_on=None),
+    _row(9, tags=deque(["kept", "aside"]), seen_on=frozenset()),
     # A mapping is read by key, as marshmallow reads it.
     {"id": 6, "name": "Mapped", "team": [], "loud": [], "owner": {"id": 1, "name": "M"}},
 ]
