@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 from app import security, sqlite  # noqa: F401  (sqlite: connection hooks)
 from app.config import load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate, socketio
+from app.jsontext import SplicingJSONProvider
 
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     Nothing here touches the database; the schema comes from ``flask db upgrade``.
     """
     app = Flask(__name__, instance_path=None)
+    app.json = SplicingJSONProvider(app)
     app.config.update(load_config(config))
     _ensure_instance_dir(app)
     register_extensions(app)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.common import MAX_PAGE
+from app.jsontext import JsonText
 
 
 class UtcDateTime(fields.DateTime):
@@ -68,7 +69,10 @@ class EventBatchSchema(Schema):
         through marshmallow was a quarter of the catch-up's time."""
         if many:
             return [self.dump(batch) for batch in obj]
-        return {"items": list(obj["items"]), "last_seq": int(obj["last_seq"])}
+        items = obj["items"]
+        if not isinstance(items, JsonText):  # JSON text the database wrote stays as it is
+            items = list(items)
+        return {"items": items, "last_seq": int(obj["last_seq"])}
 
 
 class EventsQuerySchema(Schema):

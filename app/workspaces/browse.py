@@ -13,7 +13,7 @@ from app.common import Page, paginate, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import last_seq, messages_after
+from app.realtime import encoded_messages_after, last_seq
 from app.realtime.models import Event
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
@@ -310,6 +310,6 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
         get_workspace(actor, workspace_id)
     stream = workspace_stream(workspace_id)
     return {
-        "items": messages_after(stream, max(after, 0)),
+        "items": encoded_messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
