@@ -43,7 +43,7 @@ from app.common import LIKE_ESCAPE, MAX_PAGE, Page, escape_like, text_matches, u
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can
-from app.realtime import last_seq, messages_after
+from app.realtime import encoded_messages_after, last_seq
 from app.realtime.models import Event
 from app.workspaces.models import Membership, Workspace
 
@@ -551,7 +551,7 @@ def case_events(actor: User, case_id: int, after: int = 0) -> dict:
     case = visible_case(actor, case_id, "case.read")
     stream = case_stream(case.id)
     return {
-        "items": messages_after(stream, max(after, 0)),
+        "items": encoded_messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
 
@@ -564,7 +564,7 @@ def board_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     """
     workspace = workspace_for_cases(actor, workspace_id)
     stream = board_stream(workspace.id)
-    return {"items": messages_after(stream, max(after, 0)), "last_seq": last_seq(stream)}
+    return {"items": encoded_messages_after(stream, max(after, 0)), "last_seq": last_seq(stream)}
 
 
 def blank_card() -> Card:

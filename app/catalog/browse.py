@@ -15,7 +15,7 @@ from app.common import Page, paginate
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import last_seq, messages_after
+from app.realtime import encoded_messages_after, last_seq
 from app.realtime.models import Event
 
 SEARCH_MAX = 200
@@ -168,6 +168,6 @@ def dataset_events(actor: User, dataset_id: int, after: int = 0) -> dict:
     dataset = get_dataset(actor, dataset_id)
     stream = dataset_stream(dataset.id)
     return {
-        "items": messages_after(stream, max(after, 0)),
+        "items": encoded_messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.grants.access import get_grant, grant_options, grant_stream
 from app.grants.models import AccessEvent, Grant
 from app.grants.policy import answers_for_dataset, is_grantee, sees_every_grant, visible_clause
-from app.realtime import events_after, last_seq
+from app.realtime import encoded_messages_after, last_seq
 
 STATES = ("active", "pending", "expired", "revoked")
 
@@ -160,6 +160,6 @@ def grant_events(actor: User, grant_id: int, after: int = 0) -> dict:
     grant = get_grant(actor, grant_id)
     stream = grant_stream(grant.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "items": encoded_messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }

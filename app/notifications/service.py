@@ -22,7 +22,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
 from app.policy import is_signed_in, require
-from app.realtime import last_seq, messages_after, publish, publishing_together
+from app.realtime import encoded_messages_after, last_seq, publish, publishing_together
 from app.realtime.models import EventStream
 
 
@@ -254,6 +254,6 @@ def user_events(actor: User, after: int = 0) -> dict:
     require(actor, "notification.read")
     stream = user_stream(actor.id)
     return {
-        "items": messages_after(stream, after),
+        "items": encoded_messages_after(stream, after),
         "last_seq": last_seq(stream),
     }

@@ -16,7 +16,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.grants.models import Grant
 from app.policy import can, is_signed_in, require
-from app.realtime import events_after, last_seq
+from app.realtime import encoded_messages_after, last_seq
 from app.sharing.access import (
     MAX_DURATION_DAYS,
     get_request,
@@ -230,7 +230,7 @@ def request_events(actor: User, request_id: int, after: int = 0) -> dict:
     request = get_request(actor, request_id)
     stream = request_stream(request.id)
     return {
-        "items": [event.as_message() for event in events_after(stream, max(after, 0))],
+        "items": encoded_messages_after(stream, max(after, 0)),
         "last_seq": last_seq(stream),
     }
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.errors import Invalid, NotFound
 from app.extensions import db as _db
+from app.jsontext import JsonText
 from app.notifications import service
 from app.notifications.models import Notification
 from app.realtime import events_after, last_seq
@@ -169,6 +170,8 @@ def test_user_events_are_the_callers_own_stream(db):
     service.notify([other], "test", "Theirs", "Theirs.")
     service.notify([owner], "test", "Two", "Two.")
     batch = service.user_events(owner, 1)
-    assert [m["data"]["subject"] for m in batch["items"]] == ["Two"]
+    items = batch["items"]
+    items = items.value() if isinstance(items, JsonText) else items  # PostgreSQL writes JSON
+    assert [m["data"]["subject"] for m in items] == ["Two"]
     assert batch["last_seq"] == 2
-    assert all(m["stream"] == f"user:{owner.id}" for m in batch["items"])
+    assert all(m["stream"] == f"user:{owner.id}" for m in items)
