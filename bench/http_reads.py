@@ -446,6 +446,36 @@ def record_statements(app, data: BenchData, reads: list[Read]) -> dict[str, list
     return recorded
 
 
+def _calls_per_request(get, requests: int) -> float:
+    """Python function calls of one request, averaged over ``requests`` after a warm-up."""
+    get()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        get()
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls / requests
+
+
+def count_calls(app, data: BenchData, reads: list[Read], requests: int = 10) -> dict[str, float]:
+    """Python calls per request of each read and of the bare endpoint, in-process.
+
+    Unlike throughput, a call count does not depend on what else the machine is doing: it
+    is the same in every run of the same code and data. A worker that is busy with
+    Python serves requests in inverse proportion to their calls, so the bare endpoint's
+    count over a read's count foretells that read's throughput ratio on an idle machine.
+    """
+    from bare_http import app as bare_app
+
+    bare_client = bare_app.test_client()
+    counts = {BARE_PATH: _calls_per_request(lambda: bare_client.get(BARE_PATH), requests)}
+    clients = SignedInClients(app, data)
+    for read in reads:
+        path = read.path.format(**data.ids)
+        counts[read.label] = _calls_per_request(lambda p=path, r=read: clients.get(r, p), requests)
+    return counts
+
+
 def statement_shapes(statements: list[str], top: int = 8) -> list[tuple[str, int]]:
     """The most frequent statements with their column lists elided: N+1 loads stand out."""
     shapes = Counter(
@@ -583,19 +613,24 @@ def _spread(figures: dict[str, float], fmt: str) -> str:
     )
 
 
-def markdown_table(summaries: list[dict[str, Any]], statements: dict[str, int]) -> str:
+def markdown_table(
+    summaries: list[dict[str, Any]], statements: dict[str, int], calls: dict[str, float]
+) -> str:
     lines = [
         "| request | conns | app req/s | app p50 ms | app p99 ms | timeouts / errors | "
-        "bare req/s | bare p50 / p99 ms | app / bare | SQL / request |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "bare req/s | bare p50 / p99 ms | app / bare | SQL / request | calls / request "
+        "(bare / app) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in summaries:
+        own = calls.get(s["label"])
+        called = f"{own:,.0f} ({calls[BARE_PATH] / own:.3f})" if own else ""
         lines.append(
             f"| {s['label']} | {s['connections']} | {_spread(s['app_rps'], ',.0f')} | "
             f"{_spread(s['app_p50_ms'], '.0f')} | {_spread(s['app_p99_ms'], '.0f')} | "
             f"{s['app_timeouts']} / {s['app_errors']} | {_spread(s['bare_rps'], ',.0f')} | "
             f"{s['bare_p50_ms']['median']:.0f} / {s['bare_p99_ms']['median']:.0f} | "
-            f"{_spread(s['ratio'], '.3f')} | {statements.get(s['label'], '')} |"
+            f"{_spread(s['ratio'], '.3f')} | {statements.get(s['label'], '')} | {called} |"
         )
     return "\n".join(lines)
 
@@ -654,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
             label: statement_shapes(texts) for label, texts in recorded.items()
         }
         log(f"  SQL statements per request: {statements}")
+        calls = count_calls(app, data, reads)
+        result["python_calls"] = calls
+        log(f"  Python calls per request (bare: {calls[BARE_PATH]:,.0f}):")
+        for read in reads:
+            own = calls[read.label]
+            log(f"    {read.label:45} {own:9,.0f}   bare / app {calls[BARE_PATH] / own:.3f}")
 
         summaries: list[dict[str, Any]] = []
         if not args.skip_load:
@@ -695,7 +736,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs=[asdict(line) for line in lines],
             )
             log("")
-            log(markdown_table(summaries, statements))
+            log(markdown_table(summaries, statements, calls))
             log(
                 f"\nload average (1, 5, 15 min): {_loads(load_start)} at start, "
                 f"{_loads(load_end)} at end"
