@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
@@ -104,20 +104,21 @@ def session_end_reason(identity: str | None) -> str:
     return "signed_out"
 
 
+_TOKEN_BY_PREFIX = (
+    select(ApiToken)
+    .where(ApiToken.prefix == bindparam("prefix"))
+    .options(joinedload(ApiToken.user).options(*_WITH_ROLES))
+)
+"""Built once: putting the statement and its loader options together again for every
+API request cost more Python than running it."""
+
+
 def user_for_token(raw: str) -> User | None:
     """The active user owning a usable token, or ``None``; notes the use for later."""
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = (
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.prefix == parts[1])
-            .options(joinedload(ApiToken.user).options(*_WITH_ROLES))
-        )
-        .unique()
-        .one_or_none()
-    )
+    token = db.session.scalars(_TOKEN_BY_PREFIX, {"prefix": parts[1]}).unique().one_or_none()
     now = utcnow()
     if token is None or not token.is_usable(now):
         return None
