@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, insert, literal_column, select, update
 
+from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
 from app.actions import action
 from app.common import Page, paginate, utcnow
@@ -132,23 +133,43 @@ class Bell:
     last_seq: int
 
 
+BELL_UNREAD_FIGURE = "notifications.unread"
+BELL_SEQ_FIGURE = "notifications.last_seq"
+
+
+def _unread_figure(user_id: int):
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _seq_figure(user_id: int):
+    return (
+        select(EventStream.last_seq)
+        .where(EventStream.stream == user_stream(user_id))
+        .scalar_subquery()
+    )
+
+
+def register_bell_figures() -> None:
+    """Have each page read its bell with the signed-in user, in the same statement."""
+    register_page_figure(BELL_UNREAD_FIGURE, _unread_figure)
+    register_page_figure(BELL_SEQ_FIGURE, _seq_figure)
+
+
 def bell(user: User) -> Bell | None:
     """The bell of a signed-in user, or ``None`` for anyone else."""
     if not is_signed_in(user):
         return None
-    # One statement for both figures (every page shows the bell): the unread count and the
-    # stream position it reflects, read in the same snapshot.
-    unread = (
-        select(func.count(Notification.id))
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .scalar_subquery()
-    )
-    position = (
-        select(EventStream.last_seq)
-        .where(EventStream.stream == user_stream(user.id))
-        .scalar_subquery()
-    )
-    count, seq = db.session.execute(select(unread, position)).one()
+    figures = page_figures(user.id)
+    if figures is not None:
+        count, seq = figures[BELL_UNREAD_FIGURE], figures[BELL_SEQ_FIGURE]
+    else:
+        # One statement for both figures: the unread count and the stream position it
+        # reflects, read in the same snapshot.
+        count, seq = db.session.execute(select(_unread_figure(user.id), _seq_figure(user.id))).one()
     return Bell(unread=count or 0, last_seq=seq or 0)
 
 

@@ -167,6 +167,22 @@ def messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[d
     return [_message(name, seq, kind, data=payload, at=at) for name, seq, kind, payload, at in rows]
 
 
+def latest_events(stream: str, limit: int) -> tuple[list[Event], int]:
+    """The newest ``limit`` events of ``stream``, newest first, and its last sequence number.
+
+    One statement: a page showing a live feed needs both, the second to catch up from.
+    """
+    rows = db.session.execute(
+        select(EventStream.last_seq, Event)
+        .outerjoin(Event, Event.stream == EventStream.stream)
+        .where(EventStream.stream == stream)
+        .order_by(Event.seq.desc())
+        .limit(limit)
+    ).all()
+    events = [event for _seq, event in rows if event is not None]
+    return events, (rows[0][0] if rows else 0) or 0
+
+
 def last_seq(stream: str) -> int:
     return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
 
