@@ -18,7 +18,7 @@ from sqlalchemy import Integer, func, insert, literal_column, select, update
 from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
 from app.actions import action
-from app.common import Page, paginate, utcnow
+from app.common import Cursor, KeysetPage, keyset_paginate, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
@@ -174,18 +174,32 @@ def bell(user: User) -> Bell | None:
 
 
 def list_notifications(
-    actor: User, *, unread: bool = False, page: int = 1, per_page: int = 25
-) -> Page:
-    """One page of the actor's own notifications, newest first; only unread ones if asked."""
+    actor: User,
+    *,
+    unread: bool = False,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> KeysetPage:
+    """One page of the actor's own notifications, newest first; only unread ones if asked.
+
+    Paged by key like the audit log (:func:`~app.common.keyset_paginate`): ``cursor`` is
+    one a previous page handed out (``before:<id>`` for older notifications, ``after:<id>``
+    for newer ones), and a page costs the same however far back it is; the count stops at
+    :data:`~app.common.COUNT_CAP`. The key is the id: ids are handed out in the order
+    notifications are inserted, and ``created_at`` is the time of that insert, so newest
+    first by id is newest first by time (the order the list had by ``created_at``, id).
+
+    Raises:
+        BadCursor: ``cursor`` is not one a page hands out.
+    """
     require(actor, "notification.read")
-    stmt = (
-        select(Notification)
-        .where(Notification.user_id == actor.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
+    stmt = select(Notification).where(Notification.user_id == actor.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return paginate(stmt, page, per_page)
+    return keyset_paginate(
+        stmt, Notification.id, cursor=Cursor.parse(cursor), page=page, per_page=per_page
+    )
 
 
 @dataclass

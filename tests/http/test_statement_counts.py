@@ -307,6 +307,51 @@ def test_notifications_page(client, db, count_queries, reader):
     )
 
 
+def _oldest_notification_cursor(db, user) -> str:
+    """A cursor to the user's ten oldest notifications: the last page of 10, at any size."""
+    from sqlalchemy import select
+
+    ids = db.session.scalars(
+        select(Notification.id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id)
+        .limit(FEW + 1)
+    ).all()
+    return f"before:{ids[-1]}"
+
+
+def test_notifications_api_far_back_by_cursor(client, db, count_queries, make_token, reader):
+    """The oldest page costs what the first does, and its count stops at the cap."""
+    headers = make_token(reader)
+    _notifications(db, reader, 1)
+    deep = _oldest_notification_cursor(db, reader)
+    url = f"{API}/notifications?per_page=10&cursor={deep}"
+    at_few = _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(url, headers=headers),
+        lambda n: _notifications(db, reader, n),
+    )
+    first = _measure(db, count_queries, lambda: client.get(f"{API}/notifications", headers=headers))
+    assert at_few == first
+    last = client.get(url, headers=headers).get_json()
+    assert len(last["items"]) == 10 and last["next_cursor"] is None
+    assert last["total"] == 1000 and last["total_capped"] is True
+
+
+def test_notifications_page_far_back_by_cursor(client, db, count_queries, reader):
+    login(client, reader, PASSWORD)
+    _notifications(db, reader, 1)
+    url = f"/notifications/?cursor={_oldest_notification_cursor(db, reader)}"
+    _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(url),
+        lambda n: _notifications(db, reader, n),
+        budget=PAGE_BUDGET,
+    )
+
+
 # Audit --------------------------------------------------------------------------------------
 
 
