@@ -8,11 +8,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register what the core needs from accounts: rules, and how callers are identified."""
     from app.accounts import policy  # noqa: F401  (registers the rules)
+    from app.accounts.acting import NAMING_HEAD_FIGURE, naming_head_figure
     from app.accounts.directory import all_departments
     from app.accounts.identity import (
         active_user,
         load_session_user,
         record_token_use,
+        register_page_figure,
         session_caller,
         token_caller,
         user_for_token,
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     from app.realtime import register_identity
 
     login_manager.user_loader(load_session_user)
+    register_page_figure(NAMING_HEAD_FIGURE, naming_head_figure)
     register_token_user(user_for_token)
     register_identity(session_caller=session_caller, token_caller=token_caller, user=active_user)
     register_department_options(all_departments)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import event, or_, select
+from sqlalchemy import ColumnElement, event, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
+from app.accounts.identity import page_figures
 from app.accounts.models import Delegation, Role, User, UserRole
 from app.common import utcnow
 from app.extensions import db
@@ -34,7 +35,46 @@ def acting_for(user: User, department_id: int, on: date | None = None) -> User |
         return None
     if user.has_role(Role.HEAD):
         return user
-    return _naming_head(user.id, department_id, on or utcnow().date())
+    today = utcnow().date()
+    if on is None or on == today:
+        figures = page_figures(user.id)
+        if figures is not None and figures[NAMING_HEAD_FIGURE] is None:
+            return None
+    return _naming_head(user.id, department_id, on or today)
+
+
+NAMING_HEAD_FIGURE = "accounts.naming_head"
+"""The page figure saying whether the signed-in user is a deputy of their department today.
+
+Every page's navigation asks whether its reader decides requests: for all but the few
+deputies, the answer (no head named them) comes with the session's statement."""
+
+
+def naming_head_figure(user_id: int) -> ColumnElement:
+    """SQL: the head who names ``user_id`` their deputy in their own department today."""
+    return (
+        select(Delegation.head_id)
+        .where(
+            Delegation.deputy_id == user_id,
+            Delegation.department_id == User.department_id,
+            *_current(utcnow().date()),
+            _named_by_an_active_head(),
+        )
+        .order_by(Delegation.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def acts_for_own_department(user_id: int) -> ColumnElement[bool]:
+    """SQL twin of ``acting_for(user, user.department_id)`` on the ``users`` row of ``user_id``:
+    the user is a head, or a current deputy named by an active head of their department."""
+    return or_(
+        select(UserRole.user_id)
+        .where(UserRole.user_id == user_id, UserRole.role == Role.HEAD.value)
+        .exists(),
+        naming_head_figure(user_id).is_not(None),
+    )
 
 
 _MEMO_KEY = "bridgework_naming_heads"

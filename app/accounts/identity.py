@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import joinedload
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import ColumnElement, bindparam, event, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.common import utcnow
@@ -39,6 +40,57 @@ _WITH_ROLES = (joinedload(User.role_links),)
 (and its department), instead of a second one."""
 
 
+# Page figures --------------------------------------------------------------------------------
+
+PageFigure = Callable[[int], ColumnElement[Any]]
+"""Given the signed-in user's id, a scalar SQL expression (it may use the ``users`` row)."""
+
+_PAGE_FIGURES: dict[str, PageFigure] = {}
+_FIGURES_KEY = "bridgework_page_figures"
+
+
+def register_page_figure(name: str, figure: PageFigure) -> None:
+    """Have every page's header figure ``name`` read with the signed-in user.
+
+    Every signed-in page shows the same few figures in its header (the bell's unread
+    count, the navigation's request counts): asked as scalar subqueries of the statement
+    that loads the session's user, they cost no statement of their own. Domains register
+    them when the app is created and read them back with :func:`page_figures`.
+    """
+    _PAGE_FIGURES[name] = figure
+
+
+def page_figures(user_id: int | None) -> dict[str, Any] | None:
+    """The figures read with the session of user ``user_id`` in this request, or ``None``.
+
+    ``None`` outside a page request, for another user, while the session holds unflushed
+    changes, and once it has flushed, committed or rolled back since (the figures may be
+    stale then): the caller asks the database itself.
+    """
+    if not has_request_context():
+        return None
+    held = g.get(_FIGURES_KEY)
+    if held is None or held[0] != user_id:
+        return None
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return None
+    return held[1]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_page_figures(session, *_args) -> None:
+    if has_request_context():
+        g.pop(_FIGURES_KEY, None)
+
+
+def _renders_a_page() -> bool:
+    """Whether this request may show the header: not an API call, nor a socket's."""
+    return has_request_context() and request.blueprint != "api"
+
+
 def load_session_user(identity: str) -> User | None:
     """Find the user of a session cookie (``id:version:key``), or ``None``.
 
@@ -49,7 +101,8 @@ def load_session_user(identity: str) -> User | None:
 
     The user, their roles and the server-side session come in one statement: every
     signed-in page pays for it, and a second round trip to the database was a tenth
-    of a light page's statements.
+    of a light page's statements. A page request reads the registered page figures in
+    that statement too (:func:`register_page_figure`).
     """
     parts = identity.split(":")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
@@ -57,9 +110,14 @@ def load_session_user(identity: str) -> User | None:
     user_id, version, key = int(parts[0]), int(parts[1]), parts[2]
     if user_id > 2**31 - 1:
         return None
+    figures = dict(_PAGE_FIGURES) if _renders_a_page() else {}
     found = (
         db.session.execute(
-            select(User, UserSession)
+            select(
+                User,
+                UserSession,
+                *(figure(user_id).label(f"figure_{name}") for name, figure in figures.items()),
+            )
             .join(UserSession, UserSession.user_id == User.id)
             .where(User.id == user_id, UserSession.key_hash == secret_hash(key))
             .options(*_WITH_ROLES)
@@ -69,10 +127,12 @@ def load_session_user(identity: str) -> User | None:
     )
     if found is None:
         return None
-    user, record = found
+    user, record = found[0], found[1]
     if not user.active or user.session_version != version or not _is_live(record):
         return None
     user.session_key = key
+    if figures:
+        g.setdefault(_FIGURES_KEY, (user.id, dict(zip(figures, found[2:], strict=True))))
     if has_request_context() and utcnow() - record.last_seen_at > SESSION_SEEN_RESOLUTION:
         g.setdefault(_SEEN_KEY, record.id)
     return user

@@ -23,7 +23,7 @@ from app.common import utcnow
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.policy import can, require
-from app.workspaces.models import Workspace
+from app.workspaces.models import Workspace, workspace_with_membership
 
 
 class CaseError(enum.StrEnum):
@@ -175,13 +175,14 @@ def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
     """
     workspace = None
     if isinstance(workspace_id, int) and not isinstance(workspace_id, bool):
-        # One statement for the workspace with its departments (a few rows); the actor's
-        # own membership is then fetched alone (``Workspace.membership_of``), not every
-        # member with their user. A second call in the same request finds it all loaded.
-        workspace = db.session.get(
-            Workspace,
+        # One statement for the workspace with its departments (a few rows) and the
+        # actor's own membership (``Workspace.membership_of``), not every member with their
+        # user. A second call in the same request finds it all loaded.
+        workspace = workspace_with_membership(
             workspace_id,
-            options=[joinedload(Workspace.participations), lazyload(Workspace.created_by)],
+            actor.id,
+            joinedload(Workspace.participations),
+            lazyload(Workspace.created_by),
         )
     if workspace is None or not can(actor, "case.list", workspace):
         raise NotFound(_("Workspace not found."))

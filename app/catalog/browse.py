@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import Department, Region, User
+from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
+from app.accounts.models import Department, User
 from app.catalog.access import CLASSIFICATIONS, dataset_stream, get_dataset
 from app.catalog.models import Dataset, DatasetColumn, Sensitivity
-from app.common import Page, paginate
+from app.common import Page, paginate_counted
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
@@ -58,7 +59,8 @@ def list_datasets(
         .join(Department, Department.id == Dataset.owner_department_id)
         .options(
             joinedload(Dataset.owner_department).joinedload(Department.region),
-            joinedload(Dataset.steward),
+            # The list names the steward, never their roles.
+            joinedload(Dataset.steward).lazyload(User.role_links),
             selectinload(Dataset.columns),
             selectinload(Dataset.versions),
         )
@@ -90,7 +92,7 @@ def list_datasets(
             DatasetColumn.sensitivity != Sensitivity.NONE.value,
         )
         stmt = stmt.where(has_personal if personal else ~has_personal)
-    return paginate(stmt, page, per_page)
+    return paginate_counted(stmt, page, per_page)
 
 
 def _escape(text: str) -> str:
@@ -99,20 +101,14 @@ def _escape(text: str) -> str:
 
 @dataclass
 class FilterOptions:
-    departments: list[Department]
-    regions: list[Region]
+    departments: list[DepartmentChoice]
+    regions: list[RegionChoice]
 
 
 def filter_options() -> FilterOptions:
     """The departments that publish datasets and every region, for the list's filters."""
     publishing = select(Dataset.owner_department_id).distinct()
-    departments = list(
-        db.session.scalars(
-            select(Department).where(Department.id.in_(publishing)).order_by(Department.name)
-        )
-    )
-    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
-    return FilterOptions(departments, regions)
+    return FilterOptions(*departments_and_regions(publishing))
 
 
 def department_people(department_id: int) -> list[User]:

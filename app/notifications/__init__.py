@@ -9,9 +9,10 @@ def init_app(app: Flask) -> None:
     """Register the notification rules, and deliver the notices that actions queue."""
     from app.actions import register_notifier
     from app.notifications import policy  # noqa: F401  (registers the rules)
-    from app.notifications.service import notify
+    from app.notifications.service import notify, register_bell_figures
 
     register_notifier(notify)
+    register_bell_figures()
     from app.main.cards import register_card
     from app.notifications.home import unread_card
 

@@ -11,13 +11,15 @@ TAG = "Notifications"
 
 @endpoint(
     "/notifications",
-    summary="Your notifications, newest first (?unread=true for unread ones only)",
+    summary="Your notifications, newest first (?unread=true for unread ones only), paged by cursor",
     tag=TAG,
     query=schemas.NotificationListQuerySchema(),
     response=schemas.NotificationSchema(),
-    paginated=True,
+    paginated="keyset",
 )
 def list_notifications(query: dict):
+    """Paged by ``cursor`` (from ``next_cursor``/``prev_cursor``) at the same cost at any
+    depth; ``page`` still works. A malformed cursor is a 400."""
     return service.list_notifications(api_user(), **query)
 
 

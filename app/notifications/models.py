@@ -17,6 +17,8 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+        # The list pages by key, newest first: a person's notifications in id order.
+        Index("ix_notifications_user_id_id", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

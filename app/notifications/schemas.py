@@ -32,6 +32,15 @@ class NotificationSchema(Schema):
 
 class NotificationListQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones."})
+    cursor = fields.String(
+        metadata={
+            "description": (
+                "a page's `next_cursor` (older notifications) or `prev_cursor` (newer ones); "
+                "`unread` still applies and `page` is then ignored. Malformed: 400."
+            ),
+            "pattern": "^(before|after):[0-9]{1,19}$",
+        }
+    )
 
 
 class MarkReadSchema(Schema):

@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, insert, literal_column, select, update
 
+from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
 from app.actions import action
-from app.common import Page, paginate, utcnow
+from app.common import Cursor, KeysetPage, keyset_paginate, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
@@ -132,39 +133,73 @@ class Bell:
     last_seq: int
 
 
+BELL_UNREAD_FIGURE = "notifications.unread"
+BELL_SEQ_FIGURE = "notifications.last_seq"
+
+
+def _unread_figure(user_id: int):
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _seq_figure(user_id: int):
+    return (
+        select(EventStream.last_seq)
+        .where(EventStream.stream == user_stream(user_id))
+        .scalar_subquery()
+    )
+
+
+def register_bell_figures() -> None:
+    """Have each page read its bell with the signed-in user, in the same statement."""
+    register_page_figure(BELL_UNREAD_FIGURE, _unread_figure)
+    register_page_figure(BELL_SEQ_FIGURE, _seq_figure)
+
+
 def bell(user: User) -> Bell | None:
     """The bell of a signed-in user, or ``None`` for anyone else."""
     if not is_signed_in(user):
         return None
-    # One statement for both figures (every page shows the bell): the unread count and the
-    # stream position it reflects, read in the same snapshot.
-    unread = (
-        select(func.count(Notification.id))
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .scalar_subquery()
-    )
-    position = (
-        select(EventStream.last_seq)
-        .where(EventStream.stream == user_stream(user.id))
-        .scalar_subquery()
-    )
-    count, seq = db.session.execute(select(unread, position)).one()
+    figures = page_figures(user.id)
+    if figures is not None:
+        count, seq = figures[BELL_UNREAD_FIGURE], figures[BELL_SEQ_FIGURE]
+    else:
+        # One statement for both figures: the unread count and the stream position it
+        # reflects, read in the same snapshot.
+        count, seq = db.session.execute(select(_unread_figure(user.id), _seq_figure(user.id))).one()
     return Bell(unread=count or 0, last_seq=seq or 0)
 
 
 def list_notifications(
-    actor: User, *, unread: bool = False, page: int = 1, per_page: int = 25
-) -> Page:
-    """One page of the actor's own notifications, newest first; only unread ones if asked."""
+    actor: User,
+    *,
+    unread: bool = False,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> KeysetPage:
+    """One page of the actor's own notifications, newest first; only unread ones if asked.
+
+    Paged by key like the audit log (:func:`~app.common.keyset_paginate`): ``cursor`` is
+    one a previous page handed out (``before:<id>`` for older notifications, ``after:<id>``
+    for newer ones), and a page costs the same however far back it is; the count stops at
+    :data:`~app.common.COUNT_CAP`. The key is the id: ids are handed out in the order
+    notifications are inserted, and ``created_at`` is the time of that insert, so newest
+    first by id is newest first by time (the order the list had by ``created_at``, id).
+
+    Raises:
+        BadCursor: ``cursor`` is not one a page hands out.
+    """
     require(actor, "notification.read")
-    stmt = (
-        select(Notification)
-        .where(Notification.user_id == actor.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
+    stmt = select(Notification).where(Notification.user_id == actor.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return paginate(stmt, page, per_page)
+    return keyset_paginate(
+        stmt, Notification.id, cursor=Cursor.parse(cursor), page=page, per_page=per_page
+    )
 
 
 @dataclass

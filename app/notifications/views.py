@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from app.common import BadCursor
 from app.notifications import service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -31,13 +32,19 @@ def _signed_in():
     """Every notifications page needs a signed-in user."""
 
 
-def _list_args() -> dict:
-    """The list's filter and page, carried through the mark-read forms."""
+def _list_args(*, position: bool = True) -> dict:
+    """The list's filter and where in it the reader is (cursor or page), carried through
+    the mark-read forms; ``position=False`` leaves the position out (the newest page)."""
     args = {}
     if request.args.get("unread") == "1":
         args["unread"] = "1"
+    if not position:
+        return args
+    cursor = request.args.get("cursor")
     page = request.args.get("page", 1, type=int)
-    if page and page > 1:
+    if cursor:
+        args["cursor"] = cursor
+    elif page and page > 1:
         args["page"] = page
     return args
 
@@ -45,12 +52,24 @@ def _list_args() -> dict:
 @bp.get("/")
 def index():
     unread = request.args.get("unread") == "1"
-    page = service.list_notifications(
-        current_user, unread=unread, page=request.args.get("page", 1, type=int)
-    )
+    page, bad_link = None, None
+    try:
+        page = service.list_notifications(
+            current_user,
+            unread=unread,
+            cursor=request.args.get("cursor"),
+            page=max(1, request.args.get("page", 1, type=int) or 1),
+        )
+    except BadCursor as exc:
+        bad_link = exc.message
     return render_template(
-        "notifications/index.html", page=page, unread=unread, list_args=_list_args()
-    )
+        "notifications/index.html",
+        page=page,
+        unread=unread,
+        bad_link=bad_link,
+        list_args=_list_args(position=bad_link is None),
+        newest_args=_list_args(position=False),
+    ), 400 if bad_link else 200
 
 
 @bp.post("/<int:notification_id>/read")

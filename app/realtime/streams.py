@@ -214,6 +214,22 @@ def _iso_utc(moment):
     return func.to_char(moment, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction + "Z"
 
 
+def latest_events(stream: str, limit: int) -> tuple[list[Event], int]:
+    """The newest ``limit`` events of ``stream``, newest first, and its last sequence number.
+
+    One statement: a page showing a live feed needs both, the second to catch up from.
+    """
+    rows = db.session.execute(
+        select(EventStream.last_seq, Event)
+        .outerjoin(Event, Event.stream == EventStream.stream)
+        .where(EventStream.stream == stream)
+        .order_by(Event.seq.desc())
+        .limit(limit)
+    ).all()
+    events = [event for _seq, event in rows if event is not None]
+    return events, (rows[0][0] if rows else 0) or 0
+
+
 def last_seq(stream: str) -> int:
     return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
 

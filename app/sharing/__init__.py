@@ -14,8 +14,9 @@ def init_app(app: Flask) -> None:
     from app.errors import register_error_codes
     from app.sharing import policy, streams  # noqa: F401  (register on import)
     from app.sharing.access import RequestError
-    from app.sharing.browse import request_counts, unmet_demand
+    from app.sharing.browse import register_request_count_figures, request_counts, unmet_demand
 
+    register_request_count_figures()
     register_error_codes("sharing", RequestError)
     register_unmet_demand(unmet_demand)
 

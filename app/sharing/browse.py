@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import Department, Region, User
+from app.accounts.acting import acts_for_own_department
+from app.accounts.identity import page_figures, register_page_figure
+from app.accounts.models import Department, Region, Role, User, UserRole
 from app.catalog.models import Dataset
-from app.common import Page, paginate, text_matches, utcnow
+from app.common import Page, paginate_counted, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.grants.models import Grant
@@ -29,7 +31,7 @@ from app.sharing.models import (
     RequestStatus,
     TimelineEntry,
 )
-from app.sharing.policy import decision_capacity, visible_clause, waiting_clause
+from app.sharing.policy import decision_capacity, visible_clause, waiting_clause, waiting_for
 from app.workspaces.models import Membership, Workspace, WorkspaceDepartment, WorkspaceRole
 
 BOXES = ("filed", "waiting", "visible")
@@ -76,9 +78,12 @@ def list_requests(
     stmt = (
         select(DataRequest)
         .where(_box_clause(actor, box))
+        # One statement with its count: each row's dataset and workspace are named only
+        # (their own departments and creators are not), its requester without their roles.
         .options(
-            selectinload(DataRequest.dataset),
-            selectinload(DataRequest.workspace),
+            joinedload(DataRequest.dataset).lazyload("*"),
+            joinedload(DataRequest.workspace).lazyload("*"),
+            joinedload(DataRequest.requester).lazyload(User.role_links),
         )
     )
     if status:
@@ -96,7 +101,7 @@ def list_requests(
         stmt = stmt.order_by(DataRequest.due_on.asc(), DataRequest.id.asc())
     else:
         stmt = stmt.order_by(DataRequest.updated_at.desc(), DataRequest.id.desc())
-    return paginate(stmt, page, per_page)
+    return paginate_counted(stmt, page, per_page)
 
 
 def _overdue_clause():
@@ -119,19 +124,20 @@ def request_counts(actor: User) -> RequestCounts:
     """The actor's open requests and the requests waiting for them, in one statement.
 
     Every signed-in page's header shows these counts, so they are scalar subqueries of one
-    ``SELECT`` rather than a statement each.
+    ``SELECT`` rather than a statement each; on a page, of the statement that loaded the
+    signed-in user (:func:`register_request_count_figures`), so they cost none.
     """
     if not is_signed_in(actor):
         return RequestCounts()
-    open_filed = (
-        select(func.count())
-        .where(
-            DataRequest.requester_id == actor.id,
-            DataRequest.status.not_in([s.value for s in FINAL_STATUSES]),
-        )
-        .scalar_subquery()
-    )
     decides = can(actor, "data_request.decide")
+    figures = page_figures(actor.id)
+    if figures is not None:
+        filed = figures[FIGURE_FILED]
+        if not decides:
+            return RequestCounts(filed or 0, 0, 0, False)
+        waiting_count, overdue_count = figures[FIGURE_WAITING], figures[FIGURE_OVERDUE]
+        return RequestCounts(filed or 0, waiting_count or 0, overdue_count or 0, True)
+    open_filed = _open_filed(actor.id).scalar_subquery()
     if not decides:
         return RequestCounts(db.session.scalar(select(open_filed)) or 0, 0, 0, False)
     waiting = select(func.count()).where(waiting_clause(actor))
@@ -140,6 +146,42 @@ def request_counts(actor: User) -> RequestCounts:
         select(open_filed, waiting.scalar_subquery(), overdue.scalar_subquery())
     ).one()
     return RequestCounts(filed or 0, waiting_count or 0, overdue_count or 0, True)
+
+
+def _open_filed(user_id: int):
+    return select(func.count()).where(
+        DataRequest.requester_id == user_id,
+        DataRequest.status.not_in([s.value for s in FINAL_STATUSES]),
+    )
+
+
+FIGURE_FILED = "sharing.filed_open"
+FIGURE_WAITING = "sharing.waiting"
+FIGURE_OVERDUE = "sharing.waiting_overdue"
+
+
+def _waiting_figure(user_id: int):
+    """SQL: the requests waiting for the signed-in user, whoever they turn out to be."""
+    return select(func.count()).where(
+        waiting_for(
+            user_id,
+            department_id=User.department_id,
+            acting=acts_for_own_department(user_id),
+            dpo=select(UserRole.user_id)
+            .where(UserRole.user_id == user_id, UserRole.role == Role.DPO.value)
+            .exists(),
+        )
+    )
+
+
+def register_request_count_figures() -> None:
+    """Have each page read the navigation's request counts with its signed-in user."""
+    register_page_figure(FIGURE_FILED, lambda user_id: _open_filed(user_id).scalar_subquery())
+    register_page_figure(FIGURE_WAITING, lambda user_id: _waiting_figure(user_id).scalar_subquery())
+    register_page_figure(
+        FIGURE_OVERDUE,
+        lambda user_id: _waiting_figure(user_id).where(_overdue_clause()).scalar_subquery(),
+    )
 
 
 # The request page -----------------------------------------------------------------------------

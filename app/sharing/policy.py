@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 
 from app.accounts.acting import acting_for
 from app.accounts.models import User
@@ -135,41 +135,64 @@ def visible_clause(user):
 
 def waiting_clause(user):
     """SQL twin of :func:`decision_capacity`: the requests waiting for ``user`` to decide."""
-    conditions = []
     department = _acting_department(user)
-    if department is not None:
+    return waiting_for(
+        user.id,
+        department_id=department,
+        acting=department is not None,
+        dpo=has_role(user, "dpo"),
+    )
+
+
+def waiting_for(user_id: int, *, department_id, acting, dpo):
+    """The requests waiting for user ``user_id``'s decision, as SQL on ``DataRequest``.
+
+    ``acting`` (whether they answer for ``department_id`` as its head or deputy) and
+    ``dpo`` are known values, or SQL conditions when the question is asked inside the
+    statement that loads the user (the page header's counts).
+    """
+    conditions = []
+    if acting is not False:
         conditions.append(
             and_(
-                DataRequest.status == RequestStatus.SUBMITTED.value,
-                DataRequest.requesting_department_id == department,
-            )
-        )
-        conditions.append(
-            and_(
-                DataRequest.status == RequestStatus.ENDORSED.value,
-                DataRequest.owner_department_id == department,
-                DataRequest.owner_approved_at.is_(None),
+                _as_clause(acting),
                 or_(
-                    DataRequest.dpo_approved_by_id.is_(None),
-                    DataRequest.dpo_approved_by_id != user.id,
+                    and_(
+                        DataRequest.status == RequestStatus.SUBMITTED.value,
+                        DataRequest.requesting_department_id == department_id,
+                    ),
+                    and_(
+                        DataRequest.status == RequestStatus.ENDORSED.value,
+                        DataRequest.owner_department_id == department_id,
+                        DataRequest.owner_approved_at.is_(None),
+                        or_(
+                            DataRequest.dpo_approved_by_id.is_(None),
+                            DataRequest.dpo_approved_by_id != user_id,
+                        ),
+                    ),
                 ),
             )
         )
-    if has_role(user, "dpo"):
+    if dpo is not False:
         conditions.append(
             and_(
+                _as_clause(dpo),
                 DataRequest.status == RequestStatus.ENDORSED.value,
                 DataRequest.needs_dpo.is_(True),
                 DataRequest.dpo_approved_at.is_(None),
                 or_(
                     DataRequest.owner_approved_by_id.is_(None),
-                    DataRequest.owner_approved_by_id != user.id,
+                    DataRequest.owner_approved_by_id != user_id,
                 ),
             )
         )
     if not conditions:
         return false()
-    return and_(or_(*conditions), DataRequest.requester_id != user.id)
+    return and_(or_(*conditions), DataRequest.requester_id != user_id)
+
+
+def _as_clause(condition):
+    return true() if condition is True else condition
 
 
 # Rules ------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from app.workspaces.models import (
     WorkspaceRole,
     WorkspaceState,
     forget_single_memberships,
+    workspace_with_membership,
 )
 from app.workspaces.policy import current_membership
 
@@ -97,16 +98,26 @@ def _named(relationship):
 
 
 def load_workspace(
-    workspace_id: Any, *, lock: bool = False, members: bool = True
+    workspace_id: Any, *, lock: bool = False, members: bool = True, viewer_id: int | None = None
 ) -> Workspace | None:
     """The workspace with its departments; ``lock`` locks its row for a change.
 
     A locked load also loads every membership, unless ``members`` is false: a change that
     asks only about the actor (editing the name, purpose or end date) then fetches the
-    actor's membership alone, instead of every member with their roles.
+    actor's membership alone, instead of every member with their roles. A read for
+    ``viewer_id`` brings that user's membership in the same statement (a page asks it
+    first), and the departments too.
     """
     if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
         return None
+    if viewer_id is not None and not lock:
+        return workspace_with_membership(
+            workspace_id,
+            viewer_id,
+            undefer(Workspace.member_count),
+            defaultload(Workspace.created_by).lazyload(User.role_links),
+            joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
+        )
     stmt = (
         select(Workspace)
         .where(Workspace.id == workspace_id)
@@ -196,12 +207,13 @@ def for_change(actor: User, workspace_id: Any, action: str, *, members: bool = T
 
 
 def get_workspace(actor: User, workspace_id: int) -> Workspace:
-    """A workspace the actor may see, with its departments and members loaded.
+    """A workspace the actor may see, with its departments and the actor's membership.
 
     Raises:
         NotFound: missing or not visible to the actor (the same answer for both).
     """
-    return ensure_visible(actor, load_workspace(workspace_id))
+    viewer_id = actor.id if is_signed_in(actor) else None
+    return ensure_visible(actor, load_workspace(workspace_id, viewer_id=viewer_id))
 
 
 def can_view_workspace(actor: User, workspace_id: int) -> bool:

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import defaultload, joinedload, load_only, raiseload, selectinload, undefer
 
+from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
 from app.accounts.models import Department, Region, User
-from app.common import Page, paginate, text_matches, utcnow
+from app.common import Page, paginate, paginate_counted, text_matches, utcnow
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import encoded_messages_after, last_seq
+from app.realtime import encoded_messages_after, last_seq, latest_events
 from app.realtime.models import Event
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
@@ -142,16 +143,15 @@ def list_workspaces(
 
 @dataclass
 class FilterOptions:
-    regions: list[Region]
-    departments: list[Department]
+    regions: list[RegionChoice]
+    departments: list[DepartmentChoice]
     can_list_all: bool
 
 
 def filter_options(actor: User) -> FilterOptions:
-    """The regions and departments the workspace list can be filtered by."""
+    """The regions and departments the workspace list can be filtered by (one statement)."""
     require(actor, "workspace.list")
-    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
-    departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+    departments, regions = departments_and_regions()
     return FilterOptions(regions, departments, can(actor, "workspace.list_all"))
 
 
@@ -224,12 +224,7 @@ def workspace_overview(
         NotFound: the workspace is missing or not visible.
     """
     workspace = get_workspace(actor, workspace_id)
-    stream = workspace_stream(workspace.id)
-    events = list(
-        db.session.scalars(
-            select(Event).where(Event.stream == stream).order_by(Event.seq.desc()).limit(FEED_SIZE)
-        )
-    )
+    events, position = latest_events(workspace_stream(workspace.id), FEED_SIZE)
     can_manage = can(actor, "workspace.manage_members", workspace)
     own = workspace.participation_for(actor.department_id)
     respondable = own if own is not None and can(actor, "workspace.respond", own) else None
@@ -237,9 +232,9 @@ def workspace_overview(
     return WorkspaceOverview(
         workspace=workspace,
         viewer_membership=current_membership(actor, workspace),
-        members=paginate(_members_stmt(workspace.id), members_page, 50),
+        members=paginate_counted(_members_stmt(workspace.id), members_page, 50),
         events=events,
-        last_seq=last_seq(stream),
+        last_seq=position,
         can_manage=can_manage,
         respondable=respondable,
         answering_as_deputy=head is not None and head.id != actor.id,

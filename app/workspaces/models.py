@@ -140,6 +140,37 @@ class Workspace(db.Model):
 _SINGLE_MEMBERSHIPS = "_single_memberships"
 
 
+def workspace_with_membership(workspace_id: int, user_id: int, *options) -> Workspace | None:
+    """The workspace (loaded with ``options``) and user ``user_id``'s membership of it, in one
+    statement; ``None`` when there is no such workspace.
+
+    A page about a workspace asks first who its viewer is there: the membership comes in
+    the workspace's own statement, and :meth:`Workspace.membership_of` finds it. A
+    workspace already loaded in the session, with that membership known, costs nothing.
+    """
+    held = db.session.identity_map.get(db.session.identity_key(Workspace, workspace_id))
+    if held is not None and user_id in held.__dict__.get(_SINGLE_MEMBERSHIPS, {}):
+        return held
+    found = (
+        db.session.execute(
+            select(Workspace, Membership)
+            .outerjoin(
+                Membership,
+                (Membership.workspace_id == Workspace.id) & (Membership.user_id == user_id),
+            )
+            .where(Workspace.id == workspace_id)
+            .options(*options, lazyload(Membership.user))
+        )
+        .unique()
+        .first()
+    )
+    if found is None:
+        return None
+    workspace, membership = found
+    workspace.__dict__.setdefault(_SINGLE_MEMBERSHIPS, {})[user_id] = membership
+    return workspace
+
+
 @event.listens_for(Workspace, "expire")
 @event.listens_for(Workspace, "refresh")
 def forget_single_memberships(workspace: Workspace | None, *_args) -> None:

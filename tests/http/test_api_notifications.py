@@ -202,3 +202,144 @@ def test_empty_notifications_page_says_what_will_appear(client, db):
     login(client, make_user("officer"))
     html = client.get("/notifications/").get_data(as_text=True)
     assert "No notifications yet." in html
+
+
+# Paging by key ------------------------------------------------------------------------------
+
+
+def _many(owner, count: int) -> list[int]:
+    """``count`` notifications of ``owner``, the even-numbered ones read; ids oldest first."""
+    return [
+        make_notification(owner, subject=f"Notice {n}", read=n % 2 == 0).id for n in range(count)
+    ]
+
+
+def test_api_pages_by_cursor_from_the_newest_to_the_oldest_and_back(client, db, make_token):
+    owner = make_user("officer")
+    ids = _many(owner, 7)
+    make_notification(make_user("officer"))  # someone else's: never on these pages
+    headers = make_token(owner)
+    newest_first = list(reversed(ids))
+
+    first = client.get(f"{API}/notifications?per_page=3", headers=headers).get_json()
+    assert [n["id"] for n in first["items"]] == newest_first[:3]
+    assert first["prev_cursor"] is None and first["next_cursor"] == f"before:{newest_first[2]}"
+    assert first["total"] == 7 and first["total_capped"] is False
+
+    middle = client.get(
+        f"{API}/notifications?per_page=3&cursor={first['next_cursor']}", headers=headers
+    ).get_json()
+    assert [n["id"] for n in middle["items"]] == newest_first[3:6]
+    assert middle["prev_cursor"] == f"after:{newest_first[3]}"
+
+    last = client.get(
+        f"{API}/notifications?per_page=3&cursor={middle['next_cursor']}", headers=headers
+    ).get_json()
+    assert [n["id"] for n in last["items"]] == newest_first[6:]
+    assert last["next_cursor"] is None
+
+    back = client.get(
+        f"{API}/notifications?per_page=3&cursor={middle['prev_cursor']}", headers=headers
+    ).get_json()
+    assert [n["id"] for n in back["items"]] == newest_first[:3]
+    assert back["prev_cursor"] is None
+
+
+def test_api_cursor_keeps_the_unread_filter(client, db, make_token):
+    owner = make_user("officer")
+    ids = _many(owner, 6)
+    unread_newest_first = [i for n, i in reversed(list(enumerate(ids))) if n % 2]
+    headers = make_token(owner)
+    first = client.get(f"{API}/notifications?unread=true&per_page=2", headers=headers).get_json()
+    assert [n["id"] for n in first["items"]] == unread_newest_first[:2]
+    rest = client.get(
+        f"{API}/notifications?unread=true&per_page=2&cursor={first['next_cursor']}",
+        headers=headers,
+    ).get_json()
+    assert [n["id"] for n in rest["items"]] == unread_newest_first[2:]
+    assert rest["next_cursor"] is None and rest["total"] == 3
+
+
+def test_api_bad_cursor_is_a_400_envelope(client, db, make_token):
+    headers = make_token(make_user("officer"))
+    for cursor in ("older", "before:", "before:-1", "before:0", "sideways:5", "before:1x"):
+        response = client.get(f"{API}/notifications?cursor={cursor}", headers=headers)
+        envelope(response, 400, "bad_request")
+
+
+def test_api_count_stops_at_the_cap(client, db, make_token, monkeypatch):
+    from app import common
+
+    monkeypatch.setattr(common, "COUNT_CAP", 4)
+    owner = make_user("officer")
+    _many(owner, 6)
+    body = client.get(f"{API}/notifications?per_page=2", headers=make_token(owner)).get_json()
+    assert body["total"] == 4 and body["total_capped"] is True
+
+
+def test_openapi_documents_the_notifications_cursor(client, db):
+    spec = client.get(f"{API}/openapi.json").get_json()
+    operation = spec["paths"][f"{API}/notifications"]["get"]
+    assert "cursor" in {parameter["name"] for parameter in operation["parameters"]}
+    listed = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    text = str(listed)
+    assert "next_cursor" in text and "total_capped" in text
+
+
+def _pager_links(html: str) -> dict[str, str]:
+    """The pager's links by their visible text: plain links, so reachable by keyboard."""
+    pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
+    assert pager, "no pager on the page"
+    return {
+        text.strip(): href.replace("&amp;", "&")
+        for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', pager.group(0))
+    }
+
+
+def test_page_links_older_and_newer_by_cursor(client, db):
+    owner = make_user("officer")
+    ids = _many(owner, 30)
+    login(client, owner)
+    first = client.get("/notifications/").get_data(as_text=True)
+    assert "Notice 29" in first and "Notice 4" not in first
+    links = _pager_links(first)
+    assert set(links) == {"Older →"}
+    assert links["Older →"] == f"/notifications/?cursor=before:{ids[5]}"
+    older = client.get(links["Older →"]).get_data(as_text=True)
+    assert "Notice 4" in older and "Notice 0" in older and "Notice 5" not in older
+    links = _pager_links(older)
+    assert set(links) == {"« Newest", "← Newer"}
+    assert links["← Newer"] == f"/notifications/?cursor=after:{ids[4]}"
+    assert "Notice 29" in client.get(links["← Newer"]).get_data(as_text=True)
+
+
+def test_page_marks_read_and_returns_to_the_same_page(client, db):
+    owner = make_user("officer")
+    ids = _many(owner, 30)
+    login(client, owner)
+    cursor = f"before:{ids[5]}"
+    token = csrf_token(client, "/notifications/")
+    response = client.post(
+        f"/notifications/{ids[3]}/read?cursor={cursor}", data={"csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/notifications/?cursor={cursor}")
+
+
+def test_page_with_a_bad_cursor_says_so_and_links_to_the_newest(client, db):
+    owner = make_user("officer")
+    _many(owner, 3)
+    login(client, owner)
+    response = client.get("/notifications/?unread=1&cursor=before:nonsense")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and "This page link is not valid" in html
+    assert 'href="/notifications/?unread=1">Go to the newest notifications</a>' in html
+
+
+def test_page_past_the_oldest_says_nothing_is_further_back(client, db):
+    owner = make_user("officer")
+    ids = _many(owner, 3)
+    login(client, owner)
+    html = client.get(f"/notifications/?cursor=before:{ids[0]}").get_data(as_text=True)
+    assert "Nothing further back." in html and "No notifications yet." not in html

@@ -2,7 +2,8 @@
 
 Each test measures one read with 10 rows behind it, adds 990 more, and measures again:
 the two counts must be equal (no row is loaded one by one) and within the budget of
-issue 13 (at most 6 statements per list, whatever its length). Rows are added in bulk,
+issue 13 (at most 6 statements per list endpoint, and per list page with its header,
+whatever its length). Rows are added in bulk,
 straight into the tables, because only their number matters here.
 """
 
@@ -21,6 +22,7 @@ from app.workspaces.models import Membership, Workspace, WorkspaceDepartment
 from tests.conftest import login
 from tests.factories import (
     PASSWORD,
+    make_dataset,
     make_department,
     make_officers,
     make_user,
@@ -30,21 +32,10 @@ from tests.factories import (
 API = "/api/v1"
 FEW, MANY = 10, 1000
 LIST_BUDGET = 6
-PAGE_CHROME = 2
-"""What every signed-in page's header adds to its own statements, flat with the rows: the
-viewer's data-request counts (filed, waiting, overdue) are one statement of scalar
-subqueries since they were folded from three."""
-PAGE_BUDGET = LIST_BUDGET + PAGE_CHROME
-WORKSPACE_PAGE_BUDGET = 11 + PAGE_CHROME
-"""The lead's workspace page is many lists in one (members, activity, the member picker,
-the departments to invite): over 6, measured flat at 11 (bench/README.md)."""
-CASE_LIST_PAGE_BUDGET = 8 + PAGE_CHROME
-"""Over 6 by two (bench/README.md): besides signing in, the workspace with its
-departments, the viewer's membership, the filter's members and regions, the page of
-rows and their people. Flat with the rows."""
-WORKSPACE_LIST_PAGE_BUDGET = 7 + PAGE_CHROME
-"""Over issue 13's 6 by one (bench/README.md): the page's filter asks for the regions and
-the departments apart. The budget stops it growing; the count is flat with the rows."""
+PAGE_BUDGET = 6
+"""A whole signed-in page, its header included: the header is one statement (the session's
+user with their roles, the bell and the navigation's request counts as scalar
+subqueries), which leaves five for the page's own lists."""
 
 
 def _people(db, department, count: int, prefix: str) -> list[User]:
@@ -128,21 +119,36 @@ def _audit_entries(db, actor, count: int) -> None:
 
 
 def _measure(db, count_queries, read) -> int:
+    return len(_statements(db, count_queries, read))
+
+
+def _statements(db, count_queries, read) -> list[str]:
     with count_queries() as counter:
         response = read()
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return counter.count
+    return counter.statements
+
+
+def _listing(statements: list[str]) -> str:
+    return "".join(f"\n  {' '.join(statement.split())[:160]}" for statement in statements)
 
 
 def _assert_flat(db, count_queries, read, grow, budget: int = LIST_BUDGET) -> int:
     """Measure ``read`` at FEW rows (``grow`` already made them) and after growing to MANY."""
     read()  # warm-up: first-request work (token use, caches) is not the list's
-    few = _measure(db, count_queries, read)
+    few = _statements(db, count_queries, read)
     grow(MANY - FEW)
-    many = _measure(db, count_queries, read)
-    assert many == few, f"{few} statements for {FEW} rows but {many} for {MANY}"
-    assert many <= budget, f"{many} statements, over the budget of {budget}"
-    return many
+    # Again: growing can take over a minute on a busy machine, and a token or session
+    # last used that long ago is noted once more (one UPDATE that is not the list's).
+    read()
+    many = _statements(db, count_queries, read)
+    assert len(many) == len(few), (
+        f"{len(few)} statements for {FEW} rows but {len(many)} for {MANY}:{_listing(many)}"
+    )
+    assert len(many) <= budget, (
+        f"{len(many)} statements, over the budget of {budget}:{_listing(many)}"
+    )
+    return len(many)
 
 
 # Accounts -----------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ def test_workspace_list_page(client, db, count_queries, head):
         count_queries,
         lambda: client.get("/workspaces/"),
         lambda n: _workspaces_involving(db, head, n, FEW),
-        budget=WORKSPACE_LIST_PAGE_BUDGET,
+        budget=PAGE_BUDGET,
     )
 
 
@@ -299,6 +305,51 @@ def test_notifications_page(client, db, count_queries, reader):
         db,
         count_queries,
         lambda: client.get("/notifications/"),
+        lambda n: _notifications(db, reader, n),
+        budget=PAGE_BUDGET,
+    )
+
+
+def _oldest_notification_cursor(db, user) -> str:
+    """A cursor to the user's ten oldest notifications: the last page of 10, at any size."""
+    from sqlalchemy import select
+
+    ids = db.session.scalars(
+        select(Notification.id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id)
+        .limit(FEW + 1)
+    ).all()
+    return f"before:{ids[-1]}"
+
+
+def test_notifications_api_far_back_by_cursor(client, db, count_queries, make_token, reader):
+    """The oldest page costs what the first does, and its count stops at the cap."""
+    headers = make_token(reader)
+    _notifications(db, reader, 1)
+    deep = _oldest_notification_cursor(db, reader)
+    url = f"{API}/notifications?per_page=10&cursor={deep}"
+    at_few = _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(url, headers=headers),
+        lambda n: _notifications(db, reader, n),
+    )
+    first = _measure(db, count_queries, lambda: client.get(f"{API}/notifications", headers=headers))
+    assert at_few == first
+    last = client.get(url, headers=headers).get_json()
+    assert len(last["items"]) == 10 and last["next_cursor"] is None
+    assert last["total"] == 1000 and last["total_capped"] is True
+
+
+def test_notifications_page_far_back_by_cursor(client, db, count_queries, reader):
+    login(client, reader, PASSWORD)
+    _notifications(db, reader, 1)
+    url = f"/notifications/?cursor={_oldest_notification_cursor(db, reader)}"
+    _assert_flat(
+        db,
+        count_queries,
+        lambda: client.get(url),
         lambda n: _notifications(db, reader, n),
         budget=PAGE_BUDGET,
     )
@@ -381,7 +432,7 @@ def test_workspace_page_of_a_lead(client, db, count_queries, led):
         _members(db, led, n // 2, FEW)
         _people(db, partner, n // 2, "more_candidate")
 
-    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=WORKSPACE_PAGE_BUDGET)
+    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=PAGE_BUDGET)
 
 
 # Cases --------------------------------------------------------------------------------------
@@ -471,8 +522,7 @@ def test_case_pages(client, db, count_queries, case_board, path):
     workspace, grow = case_board
     login(client, workspace.created_by, PASSWORD)
     url = path.format(ws=workspace.id)
-    budget = CASE_LIST_PAGE_BUDGET if path == "/cases/workspace/{ws}/" else PAGE_BUDGET
-    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=budget)
+    _assert_flat(db, count_queries, lambda: client.get(url), grow, budget=PAGE_BUDGET)
 
 
 @pytest.mark.parametrize(
@@ -494,3 +544,164 @@ def test_cases_api_for_oversight(client, db, count_queries, make_token, case_boa
     _assert_flat(
         db, count_queries, lambda: client.get(f"{API}/cases?per_page=100", headers=headers), grow
     )
+
+
+# Regions, datasets, requests and grants -----------------------------------------------------
+
+
+def _regions(db, count: int, start: int) -> None:
+    from app.accounts.models import Region
+
+    db.session.add_all(
+        Region(code=f"BULK{start + n}", name=f"Region {start + n}", jurisdiction=f"J{n % 7}")
+        for n in range(count)
+    )
+    db.session.commit()
+
+
+def test_admin_regions_page(client, db, count_queries):
+    login(client, make_user("admin", username="boss"), PASSWORD)
+    _regions(db, FEW, 0)
+    grown = [FEW]
+
+    def grow(n: int) -> None:
+        _regions(db, n, grown[0])
+        grown[0] += n
+
+    _assert_flat(db, count_queries, lambda: client.get("/admin/regions"), grow, budget=PAGE_BUDGET)
+
+
+def _datasets(db, count: int, owners: list[User], start: int) -> None:
+    """``count`` datasets of several departments, each with its columns."""
+    from app.catalog.models import Dataset, DatasetColumn
+
+    for n in range(count):
+        owner = owners[n % len(owners)]
+        dataset = Dataset(
+            owner_department_id=owner.department_id,
+            steward_id=owner.id,
+            title=f"Bulk dataset {start + n}",
+            description="Counting statements.",
+            classification=("public", "internal", "restricted")[n % 3],
+            residency_jurisdiction="HK",
+            update_frequency="daily",
+            version=1,
+            created_by_id=owner.id,
+        )
+        dataset.columns = [
+            DatasetColumn(position=0, name="station", type="text", sensitivity="none"),
+            DatasetColumn(position=1, name="level_m", type="decimal", sensitivity="none"),
+        ]
+        db.session.add(dataset)
+    db.session.commit()
+
+
+def test_dataset_list_page(client, db, count_queries):
+    owners = [make_user("officer") for _ in range(3)]
+    _datasets(db, FEW, owners, 0)
+    login(client, owners[0], PASSWORD)
+    grown = [FEW]
+
+    def grow(n: int) -> None:
+        _datasets(db, n, owners, grown[0])
+        grown[0] += n
+
+    _assert_flat(db, count_queries, lambda: client.get("/catalog/"), grow, budget=PAGE_BUDGET)
+
+
+@pytest.fixture
+def request_traffic(db):
+    """A head whose department files requests to another: half by the head (their "filed"
+    list), half by a colleague, submitted (the head's "waiting" list)."""
+    from app.sharing.models import DataRequest
+
+    head = make_user("head", "officer", username="request.head")
+    colleague = make_user("officer", department=head.department)
+    owner = make_user("officer")
+    dataset = make_dataset(owner)
+    workspace = make_workspace(head)
+    today = utcnow().date()
+
+    def grow(count: int) -> None:
+        db.session.add_all(
+            DataRequest(
+                workspace_id=workspace.id,
+                requester_id=(head if n % 2 else colleague).id,
+                requesting_department_id=head.department_id,
+                owner_department_id=owner.department_id,
+                dataset_id=dataset.id,
+                title=f"Bulk request {n}",
+                columns=["station"],
+                purpose="Counting statements.",
+                legal_basis="Ordinance.",
+                duration_days=30,
+                status="submitted",
+                submitted_at=utcnow(),
+                due_on=today + timedelta(days=(n % 5) - 2),
+            )
+            for n in range(count)
+        )
+        db.session.commit()
+
+    grow(FEW)
+    return head, grow
+
+
+@pytest.mark.parametrize("path", ["/requests/", "/requests/waiting"], ids=["filed", "waiting"])
+def test_request_list_pages(client, db, count_queries, request_traffic, path):
+    head, grow = request_traffic
+    login(client, head, PASSWORD)
+    _assert_flat(db, count_queries, lambda: client.get(path), grow, budget=PAGE_BUDGET)
+
+
+def test_grant_list_page(client, db, count_queries):
+    """Grants to a workspace the reader belongs to, each from its own request."""
+    from app.grants.models import Grant
+    from app.sharing.models import DataRequest
+
+    reader = make_user("officer", username="grant.reader")
+    owner = make_user("officer")
+    dataset = make_dataset(owner)
+    workspace = make_workspace(reader)
+    now = utcnow()
+
+    def grow(count: int) -> None:
+        requests = [
+            DataRequest(
+                workspace_id=workspace.id,
+                requester_id=reader.id,
+                requesting_department_id=reader.department_id,
+                owner_department_id=owner.department_id,
+                dataset_id=dataset.id,
+                title="Granted request",
+                columns=["station"],
+                purpose="Counting statements.",
+                legal_basis="Ordinance.",
+                duration_days=30,
+                status="approved",
+            )
+            for _ in range(count)
+        ]
+        db.session.add_all(requests)
+        db.session.flush()
+        db.session.add_all(
+            Grant(
+                request_id=request.id,
+                dataset_id=dataset.id,
+                grantee_workspace_id=workspace.id,
+                columns=["station"],
+                purpose="Counting statements.",
+                legal_basis="Ordinance.",
+                valid_from=now - timedelta(days=1),
+                expires_at=now + timedelta(days=30 if n % 3 else -1),
+                revoked_at=now if n % 4 == 0 else None,
+                revoked_by_id=owner.id if n % 4 == 0 else None,
+                created_by_id=owner.id,
+            )
+            for n, request in enumerate(requests)
+        )
+        db.session.commit()
+
+    grow(FEW)
+    login(client, reader, PASSWORD)
+    _assert_flat(db, count_queries, lambda: client.get("/grants/"), grow, budget=PAGE_BUDGET)
