@@ -50,14 +50,15 @@ Every page's navigation asks whether its reader decides requests: for all but th
 deputies, the answer (no head named them) comes with the session's statement."""
 
 
-def naming_head_figure(user_id: int) -> ColumnElement:
-    """SQL: the head who names ``user_id`` their deputy in their own department today."""
+def naming_head_figure(user_id, on=None) -> ColumnElement:
+    """SQL: the head who names ``user_id`` their deputy in their own department on ``on``
+    (today by default); both may be SQL parameters."""
     return (
         select(Delegation.head_id)
         .where(
             Delegation.deputy_id == user_id,
             Delegation.department_id == User.department_id,
-            *_current(utcnow().date()),
+            *_current(utcnow().date() if on is None else on),
             _named_by_an_active_head(),
         )
         .order_by(Delegation.id)
@@ -66,14 +67,15 @@ def naming_head_figure(user_id: int) -> ColumnElement:
     )
 
 
-def acts_for_own_department(user_id: int) -> ColumnElement[bool]:
+def acts_for_own_department(user_id, on=None) -> ColumnElement[bool]:
     """SQL twin of ``acting_for(user, user.department_id)`` on the ``users`` row of ``user_id``:
-    the user is a head, or a current deputy named by an active head of their department."""
+    the user is a head, or a deputy named by an active head of their department, current
+    on ``on`` (today by default)."""
     return or_(
         select(UserRole.user_id)
         .where(UserRole.user_id == user_id, UserRole.role == Role.HEAD.value)
         .exists(),
-        naming_head_figure(user_id).is_not(None),
+        naming_head_figure(user_id, on).is_not(None),
     )
 
 

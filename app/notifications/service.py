@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, func, insert, literal_column, select, update
+from sqlalchemy import Integer, String, cast, func, insert, literal, literal_column, select, update
 
 from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
@@ -146,17 +146,19 @@ def _unread_figure(user_id: int):
 
 
 def _seq_figure(user_id: int):
-    return (
-        select(EventStream.last_seq)
-        .where(EventStream.stream == user_stream(user_id))
-        .scalar_subquery()
-    )
+    return _seq_of(user_stream(user_id))
+
+
+def _seq_of(stream):
+    return select(EventStream.last_seq).where(EventStream.stream == stream).scalar_subquery()
 
 
 def register_bell_figures() -> None:
     """Have each page read its bell with the signed-in user, in the same statement."""
-    register_page_figure(BELL_UNREAD_FIGURE, _unread_figure)
-    register_page_figure(BELL_SEQ_FIGURE, _seq_figure)
+    register_page_figure(BELL_UNREAD_FIGURE, lambda user, _today: _unread_figure(user))
+    register_page_figure(
+        BELL_SEQ_FIGURE, lambda user, _today: _seq_of(literal("user:") + cast(user, String))
+    )
 
 
 def bell(user: User) -> Bell | None:

@@ -104,9 +104,9 @@ def list_requests(
     return paginate_counted(stmt, page, per_page)
 
 
-def _overdue_clause():
+def _overdue_clause(today=None):
     return DataRequest.status.in_([s.value for s in PENDING_STATUSES]) & (
-        DataRequest.due_on < utcnow().date()
+        DataRequest.due_on < (utcnow().date() if today is None else today)
     )
 
 
@@ -160,13 +160,13 @@ FIGURE_WAITING = "sharing.waiting"
 FIGURE_OVERDUE = "sharing.waiting_overdue"
 
 
-def _waiting_figure(user_id: int):
+def _waiting_figure(user_id, today=None):
     """SQL: the requests waiting for the signed-in user, whoever they turn out to be."""
     return select(func.count()).where(
         waiting_for(
             user_id,
             department_id=User.department_id,
-            acting=acts_for_own_department(user_id),
+            acting=acts_for_own_department(user_id, today),
             dpo=select(UserRole.user_id)
             .where(UserRole.user_id == user_id, UserRole.role == Role.DPO.value)
             .exists(),
@@ -176,11 +176,15 @@ def _waiting_figure(user_id: int):
 
 def register_request_count_figures() -> None:
     """Have each page read the navigation's request counts with its signed-in user."""
-    register_page_figure(FIGURE_FILED, lambda user_id: _open_filed(user_id).scalar_subquery())
-    register_page_figure(FIGURE_WAITING, lambda user_id: _waiting_figure(user_id).scalar_subquery())
+    register_page_figure(FIGURE_FILED, lambda user, _today: _open_filed(user).scalar_subquery())
+    register_page_figure(
+        FIGURE_WAITING, lambda user, today: _waiting_figure(user, today).scalar_subquery()
+    )
     register_page_figure(
         FIGURE_OVERDUE,
-        lambda user_id: _waiting_figure(user_id).where(_overdue_clause()).scalar_subquery(),
+        lambda user, today: (
+            _waiting_figure(user, today).where(_overdue_clause(today)).scalar_subquery()
+        ),
     )
 
 
