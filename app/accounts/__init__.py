@@ -14,7 +14,10 @@ def init_app(app: Flask) -> None:
         load_session_user,
         record_token_use,
         session_caller,
+        session_holds,
         token_caller,
+        token_holder,
+        token_holds,
         user_for_token,
     )
     from app.accounts.signin import AccountError
@@ -26,7 +29,14 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     register_token_user(user_for_token)
-    register_identity(session_caller=session_caller, token_caller=token_caller, user=active_user)
+    register_identity(
+        session_caller=session_caller,
+        token_caller=token_caller,
+        token_holder=token_holder,
+        session_holds=session_holds,
+        token_holds=token_holds,
+        user=active_user,
+    )
     register_department_options(all_departments)
     app.after_request(record_token_use)
     register_error_codes("accounts", AccountError)

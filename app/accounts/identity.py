@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
@@ -149,34 +149,77 @@ def _split_session_identity(identity: str) -> tuple[int, int, str] | None:
     return user_id, int(parts[1]), parts[2]
 
 
+def _live_session(user_id: int, version: int, key: str) -> ColumnElement[bool]:
+    """The conditions under which a session identity still signs its user in, as SQL.
+
+    The same as :func:`load_session_user` asks (session version, active account, session
+    not ended, idled out or too old), over ``user_sessions`` joined to ``users``.
+    """
+    config = current_app.config
+    now = utcnow()
+    return and_(
+        UserSession.user_id == User.id,
+        UserSession.key_hash == secret_hash(key),
+        UserSession.user_id == user_id,
+        UserSession.ended_at.is_(None),
+        UserSession.last_seen_at >= now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        UserSession.created_at >= now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+        User.active.is_(True),
+        User.session_version == version,
+    )
+
+
 def session_caller(identity: str) -> Caller | None:
     """The active user of a live session cookie (``id:version:key``), or ``None``: one statement.
 
-    The same conditions as :func:`load_session_user` (session version, active account,
-    session not ended, idled out or too old), asked of one row of ``user_sessions`` joined
-    to its user, for callers that need to know only *whether* the session still holds
-    and whose it is: a live socket checks this again and again.
+    The same conditions as :func:`load_session_user`, asked of one row of
+    ``user_sessions`` joined to its user, for callers that need to know only *whether*
+    the session still holds and whose it is: a live socket checks this again and again.
     """
     parts = _split_session_identity(identity)
     if parts is None:
         return None
-    user_id, version, key = parts
-    config = current_app.config
-    now = utcnow()
     row = db.session.execute(
-        select(User.id, User.display_name)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.key_hash == secret_hash(key),
-            UserSession.user_id == user_id,
-            UserSession.ended_at.is_(None),
-            UserSession.last_seen_at >= now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-            UserSession.created_at >= now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
-            User.active.is_(True),
-            User.session_version == version,
-        )
+        select(User.id, User.display_name).where(_live_session(*parts))
     ).first()
     return Caller(row[0], row[1]) if row is not None else None
+
+
+def session_holds(identity: str, user_id: int) -> ColumnElement[bool]:
+    """Whether a session identity still signs in ``user_id``, as an SQL truth value.
+
+    What :func:`session_caller` asks, for a statement that asks other things with it
+    (a socket's subscription also asks for the membership and the stream's position).
+    """
+    parts = _split_session_identity(identity)
+    if parts is None or parts[0] != user_id:
+        return false()
+    return exists().where(_live_session(*parts))
+
+
+def _usable_token(prefix: str) -> ColumnElement[bool]:
+    return and_(
+        ApiToken.user_id == User.id,
+        ApiToken.prefix == prefix,
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        User.active.is_(True),
+    )
+
+
+def _token_parts(raw: object) -> list[str] | None:
+    parts = raw.split("_", 2) if isinstance(raw, str) else []
+    return parts if len(parts) == 3 and parts[0] == TOKEN_PREFIX else None
+
+
+class _TokenHolder(NamedTuple):
+    secret_hash: str
+    user_id: int
+    expires_at: datetime | None
+
+
+_TOKEN_HOLDERS: dict[str, _TokenHolder] = {}
+_TOKEN_HOLDERS_MAX = 10_000
 
 
 def token_caller(raw: str) -> Caller | None:
@@ -184,24 +227,54 @@ def token_caller(raw: str) -> Caller | None:
 
     The same conditions as :func:`user_for_token`, without building the token, the user,
     its department and its roles as objects, and without noting the use (a socket is not
-    a request).
+    a request). Whose the token is, is remembered for :func:`token_holder`.
     """
-    parts = (raw or "").split("_", 2) if isinstance(raw, str) else []
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    parts = _token_parts(raw)
+    if parts is None:
         return None
     row = db.session.execute(
-        select(ApiToken.secret_hash, User.id, User.display_name)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.prefix == parts[1],
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
-            User.active.is_(True),
+        select(ApiToken.secret_hash, ApiToken.expires_at, User.id, User.display_name).where(
+            _usable_token(parts[1])
         )
     ).first()
     if row is None or not hmac.compare_digest(row[0], secret_hash(parts[2])):
         return None
-    return Caller(row[1], row[2])
+    if len(_TOKEN_HOLDERS) >= _TOKEN_HOLDERS_MAX:
+        _TOKEN_HOLDERS.clear()
+    _TOKEN_HOLDERS[parts[1]] = _TokenHolder(row[0], row[2], row[1])
+    return Caller(row[2], row[3])
+
+
+def token_holder(raw: str) -> int | None:
+    """Whose a token was when this process last found it usable, if its secret matches.
+
+    Asks no statement: a token's secret and owner never change, so a match proves the
+    caller holds that token. Whether it is *still* usable (not revoked, the owner still
+    active) is not known here; a socket that connects with it checks that after joining
+    its room (:func:`token_caller` or :func:`token_holds`), which it must do anyway.
+    """
+    parts = _token_parts(raw)
+    holder = _TOKEN_HOLDERS.get(parts[1]) if parts is not None else None
+    if holder is None or (holder.expires_at is not None and holder.expires_at <= utcnow()):
+        return None
+    if not hmac.compare_digest(holder.secret_hash, secret_hash(parts[2])):
+        return None
+    return holder.user_id
+
+
+def token_holds(raw: str, user_id: int) -> ColumnElement[bool]:
+    """Whether a token is still usable and ``user_id``'s, as an SQL truth value.
+
+    What :func:`token_caller` asks, for a statement that asks other things with it.
+    """
+    parts = _token_parts(raw)
+    if parts is None:
+        return false()
+    return exists().where(
+        _usable_token(parts[1]),
+        ApiToken.secret_hash == secret_hash(parts[2]),
+        User.id == user_id,
+    )
 
 
 def active_user(user_id: int) -> User | None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, event, func, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -168,7 +168,14 @@ def messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[d
 
 
 def last_seq(stream: str) -> int:
-    return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
+    return db.session.scalar(select(last_seq_clause(stream)))
+
+
+def last_seq_clause(stream: str) -> ColumnElement[int]:
+    """The last sequence number of ``stream`` (0 before its first event), as SQL."""
+    return func.coalesce(
+        select(EventStream.last_seq).where(EventStream.stream == stream).scalar_subquery(), 0
+    )
 
 
 @event.listens_for(Session, "after_commit")
