@@ -15,9 +15,11 @@ def init_app(app: Flask) -> None:
         record_token_use,
         session_caller,
         session_holds,
+        session_parameters,
         token_caller,
         token_holder,
         token_holds,
+        token_parameters,
         user_for_token,
     )
     from app.accounts.signin import AccountError
@@ -34,7 +36,9 @@ def init_app(app: Flask) -> None:
         token_caller=token_caller,
         token_holder=token_holder,
         session_holds=session_holds,
+        session_parameters=session_parameters,
         token_holds=token_holds,
+        token_parameters=token_parameters,
         user=active_user,
     )
     register_department_options(all_departments)

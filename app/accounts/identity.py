@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
@@ -149,24 +150,48 @@ def _split_session_identity(identity: str) -> tuple[int, int, str] | None:
     return user_id, int(parts[1]), parts[2]
 
 
-def _live_session(user_id: int, version: int, key: str) -> ColumnElement[bool]:
+def _live_session() -> ColumnElement[bool]:
     """The conditions under which a session identity still signs its user in, as SQL.
 
     The same as :func:`load_session_user` asks (session version, active account, session
-    not ended, idled out or too old), over ``user_sessions`` joined to ``users``.
+    not ended, idled out or too old), over ``user_sessions`` joined to ``users``, with
+    the bind parameters that :func:`session_parameters` gives.
     """
-    config = current_app.config
-    now = utcnow()
     return and_(
         UserSession.user_id == User.id,
-        UserSession.key_hash == secret_hash(key),
-        UserSession.user_id == user_id,
+        UserSession.key_hash == bindparam("session_key_hash"),
+        UserSession.user_id == bindparam("user_id"),
         UserSession.ended_at.is_(None),
-        UserSession.last_seen_at >= now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-        UserSession.created_at >= now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+        UserSession.last_seen_at >= bindparam("session_idle_since"),
+        UserSession.created_at >= bindparam("session_born_since"),
         User.active.is_(True),
-        User.session_version == version,
+        User.session_version == bindparam("session_version"),
     )
+
+
+def session_parameters(identity: str) -> dict[str, Any] | None:
+    """The bind parameters of :func:`session_holds` for a session identity, or ``None``.
+
+    ``None`` for an identity that is not ``id:version:key``; ``user_id`` is the id it names.
+    """
+    parts = _split_session_identity(identity)
+    if parts is None:
+        return None
+    user_id, version, key = parts
+    config = current_app.config
+    now = utcnow()
+    return {
+        "user_id": user_id,
+        "session_version": version,
+        "session_key_hash": secret_hash(key),
+        "session_idle_since": now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        "session_born_since": now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+    }
+
+
+@cache
+def _session_caller_statement() -> Select:
+    return select(User.id, User.display_name).where(_live_session())
 
 
 def session_caller(identity: str) -> Caller | None:
@@ -175,34 +200,34 @@ def session_caller(identity: str) -> Caller | None:
     The same conditions as :func:`load_session_user`, asked of one row of
     ``user_sessions`` joined to its user, for callers that need to know only *whether*
     the session still holds and whose it is: a live socket checks this again and again.
+    The statement is built once; each call only binds its values.
     """
-    parts = _split_session_identity(identity)
-    if parts is None:
+    parameters = session_parameters(identity)
+    if parameters is None:
         return None
-    row = db.session.execute(
-        select(User.id, User.display_name).where(_live_session(*parts))
-    ).first()
+    row = db.session.execute(_session_caller_statement(), parameters).first()
     return Caller(row[0], row[1]) if row is not None else None
 
 
-def session_holds(identity: str, user_id: int) -> ColumnElement[bool]:
-    """Whether a session identity still signs in ``user_id``, as an SQL truth value.
+@cache
+def session_holds() -> ColumnElement[bool]:
+    """Whether a session still signs in user ``user_id``, as an SQL truth value.
 
-    What :func:`session_caller` asks, for a statement that asks other things with it
-    (a socket's subscription also asks for the membership and the stream's position).
+    What :func:`session_caller` asks, with the bind parameters of
+    :func:`session_parameters`, for a statement that asks other things with it (a
+    socket's subscription also asks for the membership and the stream's position).
+    Built once.
     """
-    parts = _split_session_identity(identity)
-    if parts is None or parts[0] != user_id:
-        return false()
-    return exists().where(_live_session(*parts))
+    return exists().where(_live_session())
 
 
-def _usable_token(prefix: str) -> ColumnElement[bool]:
+def _usable_token() -> ColumnElement[bool]:
+    """A usable token (bind parameters ``token_prefix`` and ``now``) of an active user."""
     return and_(
         ApiToken.user_id == User.id,
-        ApiToken.prefix == prefix,
+        ApiToken.prefix == bindparam("token_prefix"),
         ApiToken.revoked_at.is_(None),
-        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
         User.active.is_(True),
     )
 
@@ -210,6 +235,28 @@ def _usable_token(prefix: str) -> ColumnElement[bool]:
 def _token_parts(raw: object) -> list[str] | None:
     parts = raw.split("_", 2) if isinstance(raw, str) else []
     return parts if len(parts) == 3 and parts[0] == TOKEN_PREFIX else None
+
+
+def token_parameters(raw: str) -> dict[str, Any] | None:
+    """The bind parameters of :func:`token_holds` for a token, or ``None`` if malformed."""
+    parts = _token_parts(raw)
+    if parts is None:
+        return None
+    return {"token_prefix": parts[1], "token_hash": secret_hash(parts[2]), "now": utcnow()}
+
+
+@cache
+def token_holds() -> ColumnElement[bool]:
+    """Whether a token is still usable and user ``user_id``'s, as an SQL truth value.
+
+    What :func:`token_caller` asks, with the bind parameters of :func:`token_parameters`
+    and ``user_id``, for a statement that asks other things with it. Built once.
+    """
+    return exists().where(
+        _usable_token(),
+        ApiToken.secret_hash == bindparam("token_hash"),
+        User.id == bindparam("user_id"),
+    )
 
 
 class _TokenHolder(NamedTuple):
@@ -222,26 +269,30 @@ _TOKEN_HOLDERS: dict[str, _TokenHolder] = {}
 _TOKEN_HOLDERS_MAX = 10_000
 
 
+@cache
+def _token_caller_statement() -> Select:
+    return select(ApiToken.secret_hash, ApiToken.expires_at, User.id, User.display_name).where(
+        _usable_token()
+    )
+
+
 def token_caller(raw: str) -> Caller | None:
     """The active owner of a usable API token, or ``None``: one statement, plain columns.
 
     The same conditions as :func:`user_for_token`, without building the token, the user,
     its department and its roles as objects, and without noting the use (a socket is not
-    a request). Whose the token is, is remembered for :func:`token_holder`.
+    a request). The statement is built once. Whose the token is, is remembered for
+    :func:`token_holder`.
     """
-    parts = _token_parts(raw)
-    if parts is None:
+    parameters = token_parameters(raw)
+    if parameters is None:
         return None
-    row = db.session.execute(
-        select(ApiToken.secret_hash, ApiToken.expires_at, User.id, User.display_name).where(
-            _usable_token(parts[1])
-        )
-    ).first()
-    if row is None or not hmac.compare_digest(row[0], secret_hash(parts[2])):
+    row = db.session.execute(_token_caller_statement(), parameters).first()
+    if row is None or not hmac.compare_digest(row[0], parameters["token_hash"]):
         return None
     if len(_TOKEN_HOLDERS) >= _TOKEN_HOLDERS_MAX:
         _TOKEN_HOLDERS.clear()
-    _TOKEN_HOLDERS[parts[1]] = _TokenHolder(row[0], row[2], row[1])
+    _TOKEN_HOLDERS[parameters["token_prefix"]] = _TokenHolder(row[0], row[2], row[1])
     return Caller(row[2], row[3])
 
 
@@ -260,21 +311,6 @@ def token_holder(raw: str) -> int | None:
     if not hmac.compare_digest(holder.secret_hash, secret_hash(parts[2])):
         return None
     return holder.user_id
-
-
-def token_holds(raw: str, user_id: int) -> ColumnElement[bool]:
-    """Whether a token is still usable and ``user_id``'s, as an SQL truth value.
-
-    What :func:`token_caller` asks, for a statement that asks other things with it.
-    """
-    parts = _token_parts(raw)
-    if parts is None:
-        return false()
-    return exists().where(
-        _usable_token(parts[1]),
-        ApiToken.secret_hash == secret_hash(parts[2]),
-        User.id == user_id,
-    )
 
 
 def active_user(user_id: int) -> User | None:

@@ -35,14 +35,26 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from socketio.exceptions import ConnectionRefusedError
-from sqlalchemy import ColumnElement, literal, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    false,
+    select,
+)
 from sqlalchemy.engine import Engine
 
+from app.common import utcnow
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
 from app.realtime import presence
@@ -57,12 +69,13 @@ STREAM_ID_MAX = 2**31 - 1
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
-StreamShortcut = Callable[[int, int], "bool | ColumnElement[bool]"]
+StreamShortcut = Callable[[BindParameter, BindParameter, BindParameter], ColumnElement[bool]]
 _STREAM_KINDS: dict[str, StreamCheck] = {}
 _SHORTCUTS: dict[str, StreamShortcut] = {}
 CallerLoader = Callable[[str], Any]
 HolderHint = Callable[[str], "int | None"]
-HoldsClause = Callable[[str, int], ColumnElement[bool]]
+HoldsClause = Callable[[], ColumnElement[bool]]
+HoldsParameters = Callable[[str], "dict[str, Any] | None"]
 UserLoader = Callable[[int], Any]
 _identity: dict[str, Callable[..., Any]] = {}
 
@@ -73,7 +86,9 @@ def register_identity(
     token_caller: CallerLoader,
     token_holder: HolderHint,
     session_holds: HoldsClause,
+    session_parameters: HoldsParameters,
     token_holds: HoldsClause,
+    token_parameters: HoldsParameters,
     user: UserLoader,
 ) -> None:
     """Name how sockets are identified (accounts does).
@@ -83,16 +98,20 @@ def register_identity(
     longer holds (signed out, revoked, expired, deactivated); each is one cheap statement.
     ``token_holder(token)`` names, without a statement, the user a token was found to
     belong to before in this process (``None`` if unknown or the secret does not match).
-    ``session_holds(identity, user_id)`` and ``token_holds(token, user_id)`` give the same
-    test as an SQL truth value, so a subscription asks it in the statement that asks the
-    membership. ``user(user_id)`` returns the active user with what policy asks of them
-    (roles), for the stream checks.
+    ``session_holds()`` and ``token_holds()`` give the same test as an SQL truth value
+    (built once, over bind parameters: ``user_id``, ``now`` and those that
+    ``session_parameters(identity)`` or ``token_parameters(token)`` give, ``None`` for a
+    malformed one), so a subscription asks it in the statement that asks the membership.
+    ``user(user_id)`` returns the active user with what policy asks of them (roles), for
+    the stream checks.
     """
     _identity["session"] = session_caller
     _identity["token"] = token_caller
     _identity["token_holder"] = token_holder
     _identity["session_holds"] = session_holds
+    _identity["session_parameters"] = session_parameters
     _identity["token_holds"] = token_holds
+    _identity["token_parameters"] = token_parameters
     _identity["user"] = user
 
 
@@ -119,11 +138,12 @@ def stream_kind(
     """Register the check ``(user, object_id) -> None`` that lets a user follow ``kind:<id>``.
 
     The check raises ``NotFound`` (or ``Forbidden``) for a user who may not follow it.
-    ``shortcut(user_id, object_id)``, if given, is asked first: an SQL truth value over
-    one row (e.g. "a current membership exists"), or a plain ``bool`` when no query is
-    needed. True means they may certainly follow, and spares loading the user and the
-    object; false leaves the decision to the check. Being SQL, it is asked together with
-    the credential and the stream's position in the one statement after joining.
+    ``shortcut(user_id, object_id, now)``, if given, is asked first: it receives bind
+    parameters and returns an SQL truth value over one row (e.g. "a current membership
+    exists"), built once and then only bound to each socket's values. True means they may
+    certainly follow, and spares loading the user and the object; false leaves the
+    decision to the check. Being SQL, it is asked together with the credential and the
+    stream's position in the one statement after joining.
     """
 
     def register(check: StreamCheck) -> StreamCheck:
@@ -154,7 +174,9 @@ def parse_stream(data: Any) -> Stream:
     return Stream(match["kind"], int(match["id"]))
 
 
-def _is_own_user_stream(user_id: int, stream_user_id: int) -> bool | ColumnElement[bool]:
+def _is_own_user_stream(
+    user_id: BindParameter, stream_user_id: BindParameter, _now: BindParameter
+) -> ColumnElement[bool]:
     return user_id == stream_user_id
 
 
@@ -190,11 +212,17 @@ class Connection:
         caller = self.caller()
         return caller is not None and caller.user_id == self.user_id
 
-    def holds_clause(self) -> ColumnElement[bool]:
-        """:meth:`holds` as an SQL truth value, to ask together with other things."""
+    @property
+    def credential(self) -> str:
+        return "token" if self.token is not None else "session"
+
+    def holds_parameters(self) -> dict[str, Any] | None:
+        """The bind parameters of its credential's SQL test, ``None`` if it is malformed."""
         if self.token is not None:
-            return _identity["token_holds"](self.token, self.user_id)
-        return _identity["session_holds"](self.session_identity or "", self.user_id)
+            parameters = _identity["token_parameters"](self.token)
+        else:
+            parameters = _identity["session_parameters"](self.session_identity or "")
+        return None if parameters is None else {**parameters, "user_id": self.user_id}
 
 
 class _Registry:
@@ -394,19 +422,46 @@ def _require_follow(user_id: int, stream: Stream, load_user: Callable[[], Any]) 
     ``load_user`` gives the user with their roles; it is called only when the shortcut
     (one single-row query) does not settle it.
     """
-    if not _shortcut_settles(_shortcut(user_id, stream)):
+    statement = _shortcut_statement(stream.kind)
+    if statement is None or not db.session.scalar(statement, _parameters(user_id, stream)):
         _STREAM_KINDS[stream.kind](load_user(), stream.object_id)
 
 
-def _shortcut(user_id: int, stream: Stream) -> bool | ColumnElement[bool]:
-    shortcut = _SHORTCUTS.get(stream.kind)
-    return False if shortcut is None else shortcut(user_id, stream.object_id)
+def _parameters(user_id: int, stream: Stream) -> dict[str, Any]:
+    """The bind parameters of the statements below, for this user and stream."""
+    return {
+        "user_id": user_id,
+        "object_id": stream.object_id,
+        "stream": stream.name,
+        "now": utcnow(),
+    }
 
 
-def _shortcut_settles(shortcut: bool | ColumnElement[bool]) -> bool:
-    if isinstance(shortcut, bool):
-        return shortcut
-    return bool(db.session.scalar(select(shortcut)))
+def _shortcut_clause(kind: str) -> ColumnElement[bool]:
+    shortcut = _SHORTCUTS.get(kind)
+    if shortcut is None:
+        return false()
+    return shortcut(
+        bindparam("user_id", type_=Integer),
+        bindparam("object_id", type_=Integer),
+        bindparam("now", type_=DateTime),
+    )
+
+
+@cache
+def _shortcut_statement(kind: str) -> Select | None:
+    """Ask the kind's shortcut alone; built once per kind (``None``: the kind has none)."""
+    return select(_shortcut_clause(kind)) if kind in _SHORTCUTS else None
+
+
+@cache
+def _confirm_statement(kind: str, credential: str) -> Select:
+    """Ask the credential, the kind's shortcut and the stream's position; built once."""
+    return select(
+        _identity[f"{credential}_holds"](),
+        _shortcut_clause(kind),
+        last_seq_clause(bindparam("stream", type_=String)),
+    )
 
 
 def _user_loader(connection: Connection) -> Callable[[], Any]:
@@ -427,13 +482,12 @@ def _confirm(connection: Connection, stream: Stream) -> int:
     full check runs only when the shortcut does not settle it. The position is read after
     joining, so an event stored meanwhile reaches the socket or is counted in it.
     """
-    shortcut = _shortcut(connection.user_id, stream)
+    credential = connection.holds_parameters()
+    if credential is None:
+        raise _ended()
     holds, settled, seq = db.session.execute(
-        select(
-            connection.holds_clause(),
-            literal(shortcut) if isinstance(shortcut, bool) else shortcut,
-            last_seq_clause(stream.name),
-        )
+        _confirm_statement(stream.kind, connection.credential),
+        {**_parameters(connection.user_id, stream), **credential},
     ).one()
     if not holds:
         raise _ended()
