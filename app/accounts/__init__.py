@@ -16,7 +16,12 @@ def init_app(app: Flask) -> None:
         record_token_use,
         register_page_figure,
         session_caller,
+        session_holds,
+        session_parameters,
         token_caller,
+        token_holder,
+        token_holds,
+        token_parameters,
         user_for_token,
     )
     from app.accounts.signin import AccountError
@@ -29,7 +34,16 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     register_page_figure(NAMING_HEAD_FIGURE, naming_head_figure)
     register_token_user(user_for_token)
-    register_identity(session_caller=session_caller, token_caller=token_caller, user=active_user)
+    register_identity(
+        session_caller=session_caller,
+        token_caller=token_caller,
+        token_holder=token_holder,
+        session_holds=session_holds,
+        session_parameters=session_parameters,
+        token_holds=token_holds,
+        token_parameters=token_parameters,
+        user=active_user,
+    )
     register_department_options(all_departments)
     app.after_request(record_token_use)
     register_error_codes("accounts", AccountError)

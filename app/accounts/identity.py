@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask import current_app, g, has_request_context, request
@@ -21,8 +22,10 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     event,
+    exists,
     or_,
     select,
     update,
@@ -243,13 +246,29 @@ def _split_session_identity(identity: str) -> tuple[int, int, str] | None:
     return user_id, int(parts[1]), parts[2]
 
 
-def session_caller(identity: str) -> Caller | None:
-    """The active user of a live session cookie (``id:version:key``), or ``None``: one statement.
+def _live_session() -> ColumnElement[bool]:
+    """The conditions under which a session identity still signs its user in, as SQL.
 
-    The same conditions as :func:`load_session_user` (session version, active account,
-    session not ended, idled out or too old), asked of one row of ``user_sessions`` joined
-    to its user, for callers that need to know only *whether* the session still holds
-    and whose it is: a live socket checks this again and again.
+    The same as :func:`load_session_user` asks (session version, active account, session
+    not ended, idled out or too old), over ``user_sessions`` joined to ``users``, with
+    the bind parameters that :func:`session_parameters` gives.
+    """
+    return and_(
+        UserSession.user_id == User.id,
+        UserSession.key_hash == bindparam("session_key_hash"),
+        UserSession.user_id == bindparam("user_id"),
+        UserSession.ended_at.is_(None),
+        UserSession.last_seen_at >= bindparam("session_idle_since"),
+        UserSession.created_at >= bindparam("session_born_since"),
+        User.active.is_(True),
+        User.session_version == bindparam("session_version"),
+    )
+
+
+def session_parameters(identity: str) -> dict[str, Any] | None:
+    """The bind parameters of :func:`session_holds` for a session identity, or ``None``.
+
+    ``None`` for an identity that is not ``id:version:key``; ``user_id`` is the id it names.
     """
     parts = _split_session_identity(identity)
     if parts is None:
@@ -257,20 +276,100 @@ def session_caller(identity: str) -> Caller | None:
     user_id, version, key = parts
     config = current_app.config
     now = utcnow()
-    row = db.session.execute(
-        select(User.id, User.display_name)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.key_hash == secret_hash(key),
-            UserSession.user_id == user_id,
-            UserSession.ended_at.is_(None),
-            UserSession.last_seen_at >= now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-            UserSession.created_at >= now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
-            User.active.is_(True),
-            User.session_version == version,
-        )
-    ).first()
+    return {
+        "user_id": user_id,
+        "session_version": version,
+        "session_key_hash": secret_hash(key),
+        "session_idle_since": now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        "session_born_since": now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+    }
+
+
+@cache
+def _session_caller_statement() -> Select:
+    return select(User.id, User.display_name).where(_live_session())
+
+
+def session_caller(identity: str) -> Caller | None:
+    """The active user of a live session cookie (``id:version:key``), or ``None``: one statement.
+
+    The same conditions as :func:`load_session_user`, asked of one row of
+    ``user_sessions`` joined to its user, for callers that need to know only *whether*
+    the session still holds and whose it is: a live socket checks this again and again.
+    The statement is built once; each call only binds its values.
+    """
+    parameters = session_parameters(identity)
+    if parameters is None:
+        return None
+    row = db.session.execute(_session_caller_statement(), parameters).first()
     return Caller(row[0], row[1]) if row is not None else None
+
+
+@cache
+def session_holds() -> ColumnElement[bool]:
+    """Whether a session still signs in user ``user_id``, as an SQL truth value.
+
+    What :func:`session_caller` asks, with the bind parameters of
+    :func:`session_parameters`, for a statement that asks other things with it (a
+    socket's subscription also asks for the membership and the stream's position).
+    Built once.
+    """
+    return exists().where(_live_session())
+
+
+def _usable_token() -> ColumnElement[bool]:
+    """A usable token (bind parameters ``token_prefix`` and ``now``) of an active user."""
+    return and_(
+        ApiToken.user_id == User.id,
+        ApiToken.prefix == bindparam("token_prefix"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+        User.active.is_(True),
+    )
+
+
+def _token_parts(raw: object) -> list[str] | None:
+    parts = raw.split("_", 2) if isinstance(raw, str) else []
+    return parts if len(parts) == 3 and parts[0] == TOKEN_PREFIX else None
+
+
+def token_parameters(raw: str) -> dict[str, Any] | None:
+    """The bind parameters of :func:`token_holds` for a token, or ``None`` if malformed."""
+    parts = _token_parts(raw)
+    if parts is None:
+        return None
+    return {"token_prefix": parts[1], "token_hash": secret_hash(parts[2]), "now": utcnow()}
+
+
+@cache
+def token_holds() -> ColumnElement[bool]:
+    """Whether a token is still usable and user ``user_id``'s, as an SQL truth value.
+
+    What :func:`token_caller` asks, with the bind parameters of :func:`token_parameters`
+    and ``user_id``, for a statement that asks other things with it. Built once.
+    """
+    return exists().where(
+        _usable_token(),
+        ApiToken.secret_hash == bindparam("token_hash"),
+        User.id == bindparam("user_id"),
+    )
+
+
+class _TokenHolder(NamedTuple):
+    secret_hash: str
+    user_id: int
+    expires_at: datetime | None
+
+
+_TOKEN_HOLDERS: dict[str, _TokenHolder] = {}
+_TOKEN_HOLDERS_MAX = 10_000
+
+
+@cache
+def _token_caller_statement() -> Select:
+    return select(ApiToken.secret_hash, ApiToken.expires_at, User.id, User.display_name).where(
+        _usable_token()
+    )
 
 
 def token_caller(raw: str) -> Caller | None:
@@ -278,24 +377,36 @@ def token_caller(raw: str) -> Caller | None:
 
     The same conditions as :func:`user_for_token`, without building the token, the user,
     its department and its roles as objects, and without noting the use (a socket is not
-    a request).
+    a request). The statement is built once. Whose the token is, is remembered for
+    :func:`token_holder`.
     """
-    parts = (raw or "").split("_", 2) if isinstance(raw, str) else []
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    parameters = token_parameters(raw)
+    if parameters is None:
         return None
-    row = db.session.execute(
-        select(ApiToken.secret_hash, User.id, User.display_name)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.prefix == parts[1],
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
-            User.active.is_(True),
-        )
-    ).first()
-    if row is None or not hmac.compare_digest(row[0], secret_hash(parts[2])):
+    row = db.session.execute(_token_caller_statement(), parameters).first()
+    if row is None or not hmac.compare_digest(row[0], parameters["token_hash"]):
         return None
-    return Caller(row[1], row[2])
+    if len(_TOKEN_HOLDERS) >= _TOKEN_HOLDERS_MAX:
+        _TOKEN_HOLDERS.clear()
+    _TOKEN_HOLDERS[parameters["token_prefix"]] = _TokenHolder(row[0], row[2], row[1])
+    return Caller(row[2], row[3])
+
+
+def token_holder(raw: str) -> int | None:
+    """Whose a token was when this process last found it usable, if its secret matches.
+
+    Asks no statement: a token's secret and owner never change, so a match proves the
+    caller holds that token. Whether it is *still* usable (not revoked, the owner still
+    active) is not known here; a socket that connects with it checks that after joining
+    its room (:func:`token_caller` or :func:`token_holds`), which it must do anyway.
+    """
+    parts = _token_parts(raw)
+    holder = _TOKEN_HOLDERS.get(parts[1]) if parts is not None else None
+    if holder is None or (holder.expires_at is not None and holder.expires_at <= utcnow()):
+        return None
+    if not hmac.compare_digest(holder.secret_hash, secret_hash(parts[2])):
+        return None
+    return holder.user_id
 
 
 def active_user(user_id: int) -> User | None:

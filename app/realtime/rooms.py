@@ -35,17 +35,30 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    false,
+    select,
+)
 from sqlalchemy.engine import Engine
 
+from app.common import utcnow
 from app.errors import DomainError, Invalid, NotFound, Unauthorized
 from app.extensions import db, socketio
 from app.realtime import presence
-from app.realtime.streams import last_seq
+from app.realtime.streams import last_seq_clause
 
 logger = logging.getLogger(__name__)
 
@@ -56,27 +69,49 @@ STREAM_ID_MAX = 2**31 - 1
 _STREAM_PATTERN = re.compile(r"(?P<kind>[a-z]{1,32}):(?P<id>[1-9][0-9]{0,17})")
 
 StreamCheck = Callable[[Any, int], None]
-StreamShortcut = Callable[[int, int], bool]
+StreamShortcut = Callable[[BindParameter, BindParameter, BindParameter], ColumnElement[bool]]
 _STREAM_KINDS: dict[str, StreamCheck] = {}
 _SHORTCUTS: dict[str, StreamShortcut] = {}
 CallerLoader = Callable[[str], Any]
+HolderHint = Callable[[str], "int | None"]
+HoldsClause = Callable[[], ColumnElement[bool]]
+HoldsParameters = Callable[[str], "dict[str, Any] | None"]
 UserLoader = Callable[[int], Any]
 _identity: dict[str, Callable[..., Any]] = {}
 
 
 def register_identity(
-    *, session_caller: CallerLoader, token_caller: CallerLoader, user: UserLoader
+    *,
+    session_caller: CallerLoader,
+    token_caller: CallerLoader,
+    token_holder: HolderHint,
+    session_holds: HoldsClause,
+    session_parameters: HoldsParameters,
+    token_holds: HoldsClause,
+    token_parameters: HoldsParameters,
+    user: UserLoader,
 ) -> None:
     """Name how sockets are identified (accounts does).
 
     ``session_caller`` and ``token_caller`` turn a session identity or an API token into
     its holder, an object with ``user_id`` and ``display_name``, or ``None`` when it no
-    longer holds (signed out, revoked, expired, deactivated); each is one cheap statement,
-    asked at connect and again around every subscription. ``user(user_id)`` returns the
-    active user with what policy asks of them (roles), for the stream checks.
+    longer holds (signed out, revoked, expired, deactivated); each is one cheap statement.
+    ``token_holder(token)`` names, without a statement, the user a token was found to
+    belong to before in this process (``None`` if unknown or the secret does not match).
+    ``session_holds()`` and ``token_holds()`` give the same test as an SQL truth value
+    (built once, over bind parameters: ``user_id``, ``now`` and those that
+    ``session_parameters(identity)`` or ``token_parameters(token)`` give, ``None`` for a
+    malformed one), so a subscription asks it in the statement that asks the membership.
+    ``user(user_id)`` returns the active user with what policy asks of them (roles), for
+    the stream checks.
     """
     _identity["session"] = session_caller
     _identity["token"] = token_caller
+    _identity["token_holder"] = token_holder
+    _identity["session_holds"] = session_holds
+    _identity["session_parameters"] = session_parameters
+    _identity["token_holds"] = token_holds
+    _identity["token_parameters"] = token_parameters
     _identity["user"] = user
 
 
@@ -103,10 +138,12 @@ def stream_kind(
     """Register the check ``(user, object_id) -> None`` that lets a user follow ``kind:<id>``.
 
     The check raises ``NotFound`` (or ``Forbidden``) for a user who may not follow it.
-    ``shortcut(user_id, object_id) -> bool``, if given, is asked first, for a user whose
-    session or token was just found to hold: ``True`` means they may certainly follow
-    (e.g. a current member), and spares loading the user and the object; ``False`` leaves
-    the decision to the check.
+    ``shortcut(user_id, object_id, now)``, if given, is asked first: it receives bind
+    parameters and returns an SQL truth value over one row (e.g. "a current membership
+    exists"), built once and then only bound to each socket's values. True means they may
+    certainly follow, and spares loading the user and the object; false leaves the
+    decision to the check. Being SQL, it is asked together with the credential and the
+    stream's position in the one statement after joining.
     """
 
     def register(check: StreamCheck) -> StreamCheck:
@@ -137,7 +174,9 @@ def parse_stream(data: Any) -> Stream:
     return Stream(match["kind"], int(match["id"]))
 
 
-def _is_own_user_stream(user_id: int, stream_user_id: int) -> bool:
+def _is_own_user_stream(
+    user_id: BindParameter, stream_user_id: BindParameter, _now: BindParameter
+) -> ColumnElement[bool]:
     return user_id == stream_user_id
 
 
@@ -162,13 +201,28 @@ class Connection:
     streams: set[str] = field(default_factory=set)
     name: str = ""
 
+    def caller(self) -> Any:
+        """Who its session or token signs in now (one statement), or ``None``."""
+        if self.token is not None:
+            return _identity["token"](self.token)
+        return _identity["session"](self.session_identity or "")
+
     def holds(self) -> bool:
         """Whether its session or token still signs its user in (one statement)."""
-        if self.token is not None:
-            caller = _identity["token"](self.token)
-        else:
-            caller = _identity["session"](self.session_identity or "")
+        caller = self.caller()
         return caller is not None and caller.user_id == self.user_id
+
+    @property
+    def credential(self) -> str:
+        return "token" if self.token is not None else "session"
+
+    def holds_parameters(self) -> dict[str, Any] | None:
+        """The bind parameters of its credential's SQL test, ``None`` if it is malformed."""
+        if self.token is not None:
+            parameters = _identity["token_parameters"](self.token)
+        else:
+            parameters = _identity["session_parameters"](self.session_identity or "")
+        return None if parameters is None else {**parameters, "user_id": self.user_id}
 
 
 class _Registry:
@@ -229,13 +283,27 @@ class _Registry:
 _registry = _Registry()
 
 
+_TOKEN_REFUSED = "The API token is expired, revoked or not valid."  # noqa: S105 (a message)
+_ACCOUNT_REFUSED = "The account is no longer active."
+
+
 def _authenticate(auth: Any, session_user: Any) -> Connection:
+    """Whom the socket's token or session names, before it joins any room.
+
+    A token this process has seen before is recognised without a statement (its secret
+    matched the hash read then); whether it still holds is asked after joining.
+    """
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is not None:
-        caller = _identity["token"](token) if isinstance(token, str) else None
-        if caller is None:
-            raise ConnectionRefusedError("The API token is expired, revoked or not valid.")
-        return Connection(caller.user_id, token=token, name=caller.display_name)
+        if not isinstance(token, str):
+            raise ConnectionRefusedError(_TOKEN_REFUSED)
+        user_id = _identity["token_holder"](token)
+        if user_id is None:
+            caller = _identity["token"](token)
+            if caller is None:
+                raise ConnectionRefusedError(_TOKEN_REFUSED)
+            user_id = caller.user_id
+        return Connection(user_id, token=token)
     if session_user is not None and session_user.is_authenticated and session_user.active:
         return Connection(
             session_user.id,
@@ -301,9 +369,10 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
 
     ``auth`` is what the client sent (``{"token": ...}`` for API clients); otherwise
     ``session_user`` (Flask-Login's user of the handshake's session cookie) counts.
-    The session or token is checked once more after joining (one statement), so a
-    deactivation, sign-out or revocation that commits meanwhile cannot leave the socket
-    connected. Returns the user's id.
+    The session or token is checked after joining (one statement), so a deactivation,
+    sign-out or revocation that commits meanwhile cannot leave the socket connected; a
+    token this process already knows is not looked up before joining as well. Returns
+    the user's id.
 
     Raises:
         ConnectionRefusedError: no valid token or session, or the account is inactive.
@@ -313,9 +382,11 @@ def open_connection(sid: str, auth: Any, session_user: Any) -> int:
     _registry.add(sid, connection)
     socketio.server.enter_room(sid, user_room(connection.user_id), namespace=NAMESPACE)
     _end_read_snapshot()
-    if not connection.holds():
+    caller = connection.caller()
+    if caller is None or caller.user_id != connection.user_id:
         close_connection(sid)
-        raise ConnectionRefusedError("The account is no longer active.")
+        raise ConnectionRefusedError(_TOKEN_REFUSED if connection.token else _ACCOUNT_REFUSED)
+    connection.name = caller.display_name
     _start_background_work(current_app._get_current_object())
     return connection.user_id
 
@@ -351,35 +422,88 @@ def _require_follow(user_id: int, stream: Stream, load_user: Callable[[], Any]) 
     ``load_user`` gives the user with their roles; it is called only when the shortcut
     (one single-row query) does not settle it.
     """
-    shortcut = _SHORTCUTS.get(stream.kind)
-    if shortcut is not None and shortcut(user_id, stream.object_id):
-        return
-    _STREAM_KINDS[stream.kind](load_user(), stream.object_id)
+    statement = _shortcut_statement(stream.kind)
+    if statement is None or not db.session.scalar(statement, _parameters(user_id, stream)):
+        _STREAM_KINDS[stream.kind](load_user(), stream.object_id)
 
 
-def _check(connection: Connection | None, stream: Stream) -> None:
-    """Raise unless the connection's session or token holds and its user may follow ``stream``.
+def _parameters(user_id: int, stream: Stream) -> dict[str, Any]:
+    """The bind parameters of the statements below, for this user and stream."""
+    return {
+        "user_id": user_id,
+        "object_id": stream.object_id,
+        "stream": stream.name,
+        "now": utcnow(),
+    }
 
-    Two statements for a current member of a workspace: the credential, the membership.
-    """
-    if connection is None or not connection.holds():
-        raise _ended()
 
+def _shortcut_clause(kind: str) -> ColumnElement[bool]:
+    shortcut = _SHORTCUTS.get(kind)
+    if shortcut is None:
+        return false()
+    return shortcut(
+        bindparam("user_id", type_=Integer),
+        bindparam("object_id", type_=Integer),
+        bindparam("now", type_=DateTime),
+    )
+
+
+@cache
+def _shortcut_statement(kind: str) -> Select | None:
+    """Ask the kind's shortcut alone; built once per kind (``None``: the kind has none)."""
+    return select(_shortcut_clause(kind)) if kind in _SHORTCUTS else None
+
+
+@cache
+def _confirm_statement(kind: str, credential: str) -> Select:
+    """Ask the credential, the kind's shortcut and the stream's position; built once."""
+    return select(
+        _identity[f"{credential}_holds"](),
+        _shortcut_clause(kind),
+        last_seq_clause(bindparam("stream", type_=String)),
+    )
+
+
+def _user_loader(connection: Connection) -> Callable[[], Any]:
     def load_user() -> Any:
         user = _identity["user"](connection.user_id)
         if user is None:
             raise _ended()
         return user
 
-    _require_follow(connection.user_id, stream, load_user)
+    return load_user
+
+
+def _confirm(connection: Connection, stream: Stream) -> int:
+    """After joining: raise unless the credential holds and the user may follow ``stream``.
+
+    Returns the stream's last sequence number. For a current member that is one
+    statement asking the credential, the shortcut and the position together; the kind's
+    full check runs only when the shortcut does not settle it. The position is read after
+    joining, so an event stored meanwhile reaches the socket or is counted in it.
+    """
+    credential = connection.holds_parameters()
+    if credential is None:
+        raise _ended()
+    holds, settled, seq = db.session.execute(
+        _confirm_statement(stream.kind, connection.credential),
+        {**_parameters(connection.user_id, stream), **credential},
+    ).one()
+    if not holds:
+        raise _ended()
+    if not settled:
+        _STREAM_KINDS[stream.kind](_user_loader(connection)(), stream.object_id)
+    return seq
 
 
 def subscribe(sid: str, stream: Stream) -> int:
     """Let socket ``sid`` follow ``stream`` if its user may; return the stream's last seq.
 
-    Access (session or token, then the stream's check) is asked before the socket joins
-    the room and once more after, so a removal that commits while the socket joins cannot
-    leave it inside.
+    Whether the user may follow the stream is asked before the socket joins the room;
+    after joining, that again and whether the session or token still holds, in one
+    statement with the stream's position (:func:`_confirm`). So a removal or a
+    deactivation that commits while the socket joins cannot leave it inside, and a socket
+    whose credential ended is disconnected.
 
     Raises:
         Unauthorized: the socket is unknown, the session ended, the token was revoked
@@ -396,21 +520,21 @@ def subscribe(sid: str, stream: Stream) -> int:
                 count=MAX_STREAMS_PER_SOCKET,
             )
         )
-    _check(_registry.get(sid), stream)
+    connection = _registry.get(sid)
+    if connection is None:
+        raise _ended()
+    _require_follow(connection.user_id, stream, _user_loader(connection))
     _end_read_snapshot()
     socketio.server.enter_room(sid, stream.name, namespace=NAMESPACE)
     _registry.follow(sid, stream.name, True)
-    connection = _registry.get(sid)
     try:
-        _check(connection, stream)
+        seq = _confirm(connection, stream)
     except DomainError:
         _leave(sid, stream.name)
         raise
-    if connection is not None and presence.joined(
-        sid, stream.name, connection.user_id, connection.name
-    ):
+    if presence.joined(sid, stream.name, connection.user_id, connection.name):
         _presence_changed(stream.name)
-    return last_seq(stream.name)
+    return seq
 
 
 def unsubscribe(sid: str, stream: Stream) -> None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, case, cast, event, func, literal, select
+from sqlalchemy import ColumnElement, Text, case, cast, event, func, literal, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -231,7 +231,14 @@ def latest_events(stream: str, limit: int) -> tuple[list[Event], int]:
 
 
 def last_seq(stream: str) -> int:
-    return db.session.scalar(select(EventStream.last_seq).where(EventStream.stream == stream)) or 0
+    return db.session.scalar(select(last_seq_clause(stream)))
+
+
+def last_seq_clause(stream: str) -> ColumnElement[int]:
+    """The last sequence number of ``stream`` (0 before its first event), as SQL."""
+    return func.coalesce(
+        select(EventStream.last_seq).where(EventStream.stream == stream).scalar_subquery(), 0
+    )
 
 
 @event.listens_for(Session, "after_commit")

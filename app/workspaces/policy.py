@@ -12,11 +12,12 @@ workspace list and the workspace page agree (a test checks them on a matrix).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from app.accounts.acting import acting_for, deciders
 from app.common import utcnow
-from app.extensions import db
 from app.policy import has_role, rule
 from app.workspaces.models import (
     ANSWERING_FOR,
@@ -35,23 +36,18 @@ def current_membership(user, workspace):
     return membership if membership is not None and membership.is_current() else None
 
 
-def is_current_member(user_id: int, workspace_id: int) -> bool:
-    """Whether the user has an unexpired membership of the workspace: one single-row query.
+def is_current_member(user_id: Any, workspace_id: Any, now: Any) -> ColumnElement[bool]:
+    """Whether the user has a membership of the workspace unexpired at ``now``, as SQL.
 
     A current member may always view the workspace (:func:`_view`), so the live stream
-    asks this before loading the workspace and the user for the full rule.
+    asks this over one row before loading the workspace and the user for the full rule,
+    in the same statement as its other questions. The arguments are values or bind
+    parameters (the live stream builds its statements once).
     """
-    return (
-        db.session.scalar(
-            select(Membership.id)
-            .where(
-                Membership.workspace_id == workspace_id,
-                Membership.user_id == user_id,
-                or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
-            )
-            .limit(1)
-        )
-        is not None
+    return exists().where(
+        Membership.workspace_id == workspace_id,
+        Membership.user_id == user_id,
+        or_(Membership.expires_at.is_(None), Membership.expires_at > now),
     )
 
 

@@ -2,11 +2,13 @@
 
 Each Socket.IO handler runs in its own application context, as in production, so every
 pool checkout is counted (with ``pool_pre_ping`` each costs a round trip too). Connect
-and subscribe each check access again after joining a room; at PostgreSQL's READ
-COMMITTED every statement already sees what committed before it, so a handler keeps its
-one connection instead of committing between the checks (which handed the connection
-back and took another), and its reads run without BEGIN and ROLLBACK around them. It
-runs in a database of its own, never the suite's.
+and subscribe each check access after joining a room (connect: the token; subscribe:
+the token, the membership and the stream's position in one statement, after the
+membership alone before joining); at PostgreSQL's READ COMMITTED every statement already
+sees what committed before it, so a handler keeps its one connection instead of
+committing between the checks (which handed the connection back and took another), and
+its reads run without BEGIN and ROLLBACK around them. It runs in a database of its own,
+never the suite's.
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ class _Tally:
 def test_connect_and_subscribe_take_one_pooled_connection_each_and_no_transaction(pg_app, member):
     with pg_app.app_context():
         engine = db.engine
-    tally = _Tally()
+    socketio.test_client(pg_app, auth={"token": member["token"]}).disconnect()
+    tally = _Tally()  # counted from the token's second socket: the process knows whose it is
     event.listen(engine.pool, "checkout", tally.checkout)
     event.listen(engine, "before_cursor_execute", tally.statement)
     event.listen(engine, "commit", tally.commit)
@@ -94,6 +97,6 @@ def test_connect_and_subscribe_take_one_pooled_connection_each_and_no_transactio
         event.remove(engine, "commit", tally.commit)
 
     assert ack["ok"] is True, ack
-    assert connected == (1, 2, 0)
-    assert (tally.checkouts, tally.statements, tally.commits) == (2, 7, 0)
+    assert connected == (1, 1, 0)
+    assert (tally.checkouts, tally.statements, tally.commits) == (2, 3, 0)
     assert tally.levels == {"AUTOCOMMIT"}, "the handlers' reads run outside a transaction"

@@ -2,13 +2,14 @@
 
 After a restart every browser reconnects at once, so connecting and subscribing take a
 fixed handful of statements on plain columns, however many members the workspace has:
-connect checks the token (one statement), joins the user's room and checks it again;
-subscribe checks the token and the membership before joining and again after, then
-reads the stream's last sequence number. The checks after joining are what keeps a
-removal that commits while the socket joins from leaving it inside; the last tests make
-such a change commit at that very moment, without the announcement that would otherwise
-evict the socket (as when it comes from another process whose message is still on its
-way), and expect the socket turned away.
+connect joins the user's room and then checks the token (one statement; a token the
+process has not seen yet is also looked up before joining, to learn whose it is);
+subscribe checks the membership before joining, then, after joining, the token, the
+membership and the stream's last sequence number in one statement. The checks after
+joining are what keeps a removal that commits while the socket joins from leaving it
+inside; the last tests make such a change commit at that very moment, without the
+announcement that would otherwise evict the socket (as when it comes from another
+process whose message is still on its way), and expect the socket turned away.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ import pytest
 from flask import g
 from sqlalchemy import delete, update
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, User
+from app.common import utcnow
 from app.extensions import db, socketio
 from app.workspaces import service as workspaces
 from app.workspaces.models import Membership
 from tests.conftest import login
 from tests.factories import make_department, make_user
 
-CONNECT_STATEMENTS = 2
-SUBSCRIBE_STATEMENTS = 5
+FIRST_CONNECT_STATEMENTS = 2
+CONNECT_STATEMENTS = 1
+SUBSCRIBE_STATEMENTS = 2
 
 
 @pytest.fixture
@@ -57,12 +60,15 @@ def test_a_token_socket_connects_and_subscribes_in_a_fixed_number_of_statements(
 ):
     auth = token_auth(crowded["member"])
 
+    with count_queries() as first_connecting:
+        connect_socket(auth=auth)
     with count_queries() as connecting:
         socket = connect_socket(auth=auth)
     with count_queries() as subscribing:
         ack = socket.subscribe(crowded["stream"])
 
     assert socket.connected and ack["ok"] is True
+    assert first_connecting.count == FIRST_CONNECT_STATEMENTS, first_connecting.statements
     assert connecting.count == CONNECT_STATEMENTS, connecting.statements
     assert subscribing.count == SUBSCRIBE_STATEMENTS, subscribing.statements
     assert not any("workspace_departments" in s for s in subscribing.statements), (
@@ -82,6 +88,28 @@ def test_a_browser_socket_subscribes_in_the_same_statements(
 
     assert ack["ok"] is True
     assert subscribing.count == SUBSCRIBE_STATEMENTS, subscribing.statements
+
+
+def test_a_token_revoked_since_the_process_last_saw_it_is_refused(
+    crowded, connect_socket, token_auth
+):
+    auth = token_auth(crowded["member"])
+    assert connect_socket(auth=auth).connected
+    prefix = auth["token"].split("_")[1]
+    db.session.execute(
+        update(ApiToken).where(ApiToken.prefix == prefix).values(revoked_at=utcnow())
+    )
+    db.session.commit()
+
+    assert not connect_socket(auth=auth).connected
+
+
+def test_a_known_token_with_a_wrong_secret_is_refused(crowded, connect_socket, token_auth):
+    auth = token_auth(crowded["member"])
+    assert connect_socket(auth=auth).connected
+    forged = auth["token"][:-4] + ("aaaa" if not auth["token"].endswith("aaaa") else "bbbb")
+
+    assert not connect_socket(auth={"token": forged}).connected
 
 
 def test_someone_who_is_not_a_member_still_gets_the_full_check(crowded, connect_socket, token_auth):
