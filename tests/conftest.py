@@ -24,6 +24,35 @@ from app.extensions import limiter
 from tests import factories
 from tests.services import require_postgres
 
+PASSES = ("sqlite", "postgres")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``make test``, leave out the tests that the other pass runs.
+
+    ``make test`` runs the suite twice, side by side, and names each run in ``TEST_PASS``.
+    A test marked ``one_pass(name)`` does not depend on the database of the pass (it makes
+    its own, or none), so running it twice would only repeat it: it runs in the pass
+    ``name`` alone. Without ``TEST_PASS`` (a bare ``pytest``, ``make test-sqlite``) every
+    test runs.
+    """
+    current = os.environ.get("TEST_PASS", "")
+    if current and current not in PASSES:
+        raise pytest.UsageError(f"TEST_PASS={current!r}: expected one of {PASSES}")
+    kept, left_out = [], []
+    for item in items:
+        marker = item.get_closest_marker("one_pass")
+        if marker is None:
+            kept.append(item)
+            continue
+        (home,) = marker.args
+        if home not in PASSES:
+            raise pytest.UsageError(f"{item.nodeid}: one_pass({home!r}), expected one of {PASSES}")
+        (kept if not current or home == current else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")

@@ -16,6 +16,8 @@ import pytest
 from tests.realtime.catchup_client import CatchUpClient, wait_for
 from tests.realtime.processes import api_token, prepare_instance, start_app
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 
 @pytest.fixture(scope="module", params=["threading", "gevent"])
 def server(request, tmp_path_factory):

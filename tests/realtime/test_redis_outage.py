@@ -18,7 +18,7 @@ import pytest
 from tests.realtime.catchup_client import CatchUpClient, wait_for
 from tests.realtime.processes import Api, api_token, prepare_instance, start_app, start_redis
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
 
 OUTAGE_SECONDS = 3.0
 ACTION_PAUSE = 0.1

@@ -18,7 +18,7 @@ from tests.realtime.catchup_client import CatchUpClient, wait_for
 from tests.realtime.processes import Api, api_token, prepare_instance, start_app
 from tests.services import require_redis
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
 
 
 @pytest.fixture(scope="module", params=["threading", "gevent"])
