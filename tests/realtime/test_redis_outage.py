@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.realtime.catchup_client import CatchUpClient, wait_for
-from tests.realtime.processes import Api, api_token, prepare_instance, start_app, start_redis
+from tests.realtime.processes import Api, api_token, copy_instance, start_app, start_redis
 
 pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
 
@@ -26,9 +26,9 @@ WATCHERS = ("dsd.head", "dsd.deputy", "td.head", "td.officer", "police.officer")
 
 
 @pytest.fixture
-def outage_setup(tmp_path):
+def outage_setup(tmp_path, demo_instance):
     redis_server = start_redis(tmp_path)
-    env = prepare_instance(tmp_path)
+    env = copy_instance(demo_instance, tmp_path)
     started = []
     try:
         started.append(start_app("process-a", env, redis_server.url, tmp_path))
