@@ -9,7 +9,9 @@ is ``endorsed`` with the owner's approval in and the dpo's still missing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from app.notifications.models import Notification
 from app.realtime import events_after
 from app.sharing import service
 from app.sharing.models import DataRequest
+from tests.conftest import rolled_back_connection, savepoint_for_one_test, session_joined_to
 from tests.factories import make_membership
 from tests.request_world import REPORT_COLUMNS, request_world, scope, snapshot
 
@@ -118,25 +121,54 @@ def _audit_names() -> list[str]:
     return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-@pytest.mark.parametrize("person", PEOPLE)
-@pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("state", STATES)
-def test_state_machine_matrix(db, state, action, person):
-    w = request_world()
-    request = bring_to(w, state)
-    before = snapshot(request.id)
-    audit_before = len(_audit_names())
-    expected = LEGAL.get((state, action, person))
-    if expected is None:
-        with pytest.raises(DomainError):
-            perform(action, getattr(w, person), request.id)
-        assert snapshot(request.id) == before
-        return
-    perform(action, getattr(w, person), request.id)
-    db.session.expire_all()
-    assert db.session.get(DataRequest, request.id).status == expected
-    names = _audit_names()[audit_before:]
-    assert f"data_request.{_past(action)}" in names
+@pytest.fixture(scope="class")
+def state_world(request, app) -> Iterator[tuple]:
+    """A request world with its request brought into ``request.param``, built once per state.
+
+    Building it (twenty people, a workspace, three datasets, the request's way through the
+    services) costs far more than the action under test, and all 63 (action, person) tests
+    of a state start from the same world: they run on top of it, each in a SAVEPOINT rolled
+    back at its end (see tests/conftest.py).
+    """
+    with app.app_context(), rolled_back_connection() as connection:
+        with session_joined_to(connection):
+            w = request_world()
+            built = bring_to(w, request.param)
+            keys = {name: (type(obj), obj.id) for name, obj in vars(w).items()}
+            request_id = built.id
+        yield connection, request.param, keys, request_id
+
+
+@pytest.fixture
+def in_state(app, state_world) -> Iterator[tuple]:
+    """``(state, world, request)`` of :func:`state_world`, loaded in this test's session."""
+    connection, state, keys, request_id = state_world
+    with savepoint_for_one_test(app, connection):
+        w = SimpleNamespace(**{name: db.session.get(*key) for name, key in keys.items()})
+        yield state, w, db.session.get(DataRequest, request_id)
+
+
+class TestStateMachine:
+    """The matrix of (state, action, person), grouped by state to share its world."""
+
+    @pytest.mark.parametrize("person", PEOPLE)
+    @pytest.mark.parametrize("action", ACTIONS)
+    @pytest.mark.parametrize("state_world", STATES, indirect=True)
+    def test_state_machine_matrix(self, in_state, action, person):
+        state, w, request = in_state
+        before = snapshot(request.id)
+        audit_before = len(_audit_names())
+        expected = LEGAL.get((state, action, person))
+        if expected is None:
+            with pytest.raises(DomainError):
+                perform(action, getattr(w, person), request.id)
+            assert snapshot(request.id) == before
+            return
+        perform(action, getattr(w, person), request.id)
+        db.session.expire_all()
+        assert db.session.get(DataRequest, request.id).status == expected
+        names = _audit_names()[audit_before:]
+        assert f"data_request.{_past(action)}" in names
 
 
 def _past(action: str) -> str:
