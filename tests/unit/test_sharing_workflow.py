@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -139,13 +138,22 @@ def state_world(request, app) -> Iterator[tuple]:
         yield connection, request.param, keys, request_id
 
 
+class LoadedOnUse:
+    """A world's rows by name, each loaded in the current session when first asked for."""
+
+    def __init__(self, keys: dict[str, tuple]) -> None:
+        self._keys = keys
+
+    def __getattr__(self, name: str):
+        return db.session.get(*self._keys[name])
+
+
 @pytest.fixture
 def in_state(app, state_world) -> Iterator[tuple]:
-    """``(state, world, request)`` of :func:`state_world`, loaded in this test's session."""
+    """``(state, world, request)`` of :func:`state_world`, in this test's session."""
     connection, state, keys, request_id = state_world
     with savepoint_for_one_test(app, connection):
-        w = SimpleNamespace(**{name: db.session.get(*key) for name, key in keys.items()})
-        yield state, w, db.session.get(DataRequest, request_id)
+        yield state, LoadedOnUse(keys), db.session.get(DataRequest, request_id)
 
 
 class TestStateMachine:
