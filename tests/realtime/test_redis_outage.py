@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.realtime.catchup_client import CatchUpClient, wait_for
+from tests.realtime.catchup_client import CatchUpClient, close_all, wait_for
 from tests.realtime.processes import Api, api_token, copy_instance, start_app, start_redis
 
 pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
@@ -140,5 +140,4 @@ def test_every_client_ends_with_every_event_after_a_redis_outage(outage_setup):
             assert dropped, "no message was lost during the outage; the test proved nothing"
             assert client.connected
     finally:
-        for client in clients:
-            client.close()
+        close_all(clients)

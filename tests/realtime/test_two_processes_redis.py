@@ -14,7 +14,7 @@ import requests
 
 from app.demo import DEMO_PASSWORD
 from tests.conftest import _csrf_from
-from tests.realtime.catchup_client import CatchUpClient, wait_for
+from tests.realtime.catchup_client import CatchUpClient, close_all, wait_for
 from tests.realtime.processes import Api, api_token, copy_instance, start_app
 from tests.services import require_redis
 
@@ -42,8 +42,7 @@ def cluster(request, tmp_path_factory, demo_instance):
 def clients():
     opened: list[CatchUpClient] = []
     yield opened
-    for client in opened:
-        client.close()
+    close_all(opened)
 
 
 def _client_on(app, username: str, streams: dict[str, str], opened: list) -> CatchUpClient:
