@@ -69,19 +69,23 @@ format: install-test
 	$(BIN)/ruff check --fix .
 
 # Lint, then the whole suite on SQLite and on PostgreSQL, side by side (each pass's output is
-# printed when it ends; its JUnit report is in build/test-reports/).
+# printed when it ends; its JUnit report is in build/test-reports/). With both passes run,
+# a test marked `one_pass` runs in the pass it names only (TEST_PASS, see tests/conftest.py);
+# `make test-sqlite` or `make test-postgres` alone runs every test.
 test: lint
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres BOTH_PASSES=1
 
 test-sqlite: install-test
 	@mkdir -p $(REPORTS)
 	@echo "== Test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(if $(BOTH_PASSES),TEST_PASS=sqlite) \
+		$(BIN)/pytest --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)
 
 test-postgres: install-test
 	@mkdir -p $(REPORTS)
 	@echo "== Test suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="
-	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) \
+	$(if $(BOTH_PASSES),TEST_PASS=postgres) \
+		TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) \
 		$(BIN)/pytest --junitxml=$(REPORTS)/postgres.xml $(PYTEST_ARGS)
 
 migrate: install

@@ -7,6 +7,8 @@ run the whole suite on PostgreSQL; its ``public`` schema is dropped and migrated
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,35 @@ from app.extensions import db as _db
 from app.extensions import limiter
 from tests import factories
 from tests.services import require_postgres
+
+PASSES = ("sqlite", "postgres")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``make test``, leave out the tests that the other pass runs.
+
+    ``make test`` runs the suite twice, side by side, and names each run in ``TEST_PASS``.
+    A test marked ``one_pass(name)`` does not depend on the database of the pass (it makes
+    its own, or none), so running it twice would only repeat it: it runs in the pass
+    ``name`` alone. Without ``TEST_PASS`` (a bare ``pytest``, ``make test-sqlite``) every
+    test runs.
+    """
+    current = os.environ.get("TEST_PASS", "")
+    if current and current not in PASSES:
+        raise pytest.UsageError(f"TEST_PASS={current!r}: expected one of {PASSES}")
+    kept, left_out = [], []
+    for item in items:
+        marker = item.get_closest_marker("one_pass")
+        if marker is None:
+            kept.append(item)
+            continue
+        (home,) = marker.args
+        if home not in PASSES:
+            raise pytest.UsageError(f"{item.nodeid}: one_pass({home!r}), expected one of {PASSES}")
+        (kept if not current or home == current else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -91,23 +122,57 @@ def db(app):
     Services call ``commit()``; here that only releases a SAVEPOINT, so every test
     starts from the migrated, empty database.
     """
+    with app.app_context(), rolled_back_connection() as connection:
+        limiter.reset()
+        _forget_audit_checkpoints(app)
+        with session_joined_to(connection):
+            yield _db
+
+
+@contextmanager
+def rolled_back_connection() -> Iterator[sa.Connection]:
+    """A connection in a transaction that is rolled back, whatever was committed on it."""
+    connection = _db.engine.connect()
+    outer = connection.begin()
+    try:
+        yield connection
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def session_joined_to(connection: sa.Connection) -> Iterator[None]:
+    """Make ``db.session`` work on ``connection``, its commits releasing SAVEPOINTs only."""
+    original = _db.session
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=original.registry.scopefunc,
+    )
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        _db.session = original
+
+
+@contextmanager
+def savepoint_for_one_test(app, connection: sa.Connection) -> Iterator[None]:
+    """Run a test on ``connection`` in a SAVEPOINT rolled back at its end.
+
+    For data built once for many tests (in a :func:`rolled_back_connection`): each test
+    starts from that data as if it had just been built, as the ``db`` fixture's tests start
+    from an empty database.
+    """
     with app.app_context():
-        connection = _db.engine.connect()
-        outer = connection.begin()
-        original = _db.session
-        _db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-            scopefunc=original.registry.scopefunc,
-        )
+        savepoint = connection.begin_nested()
         limiter.reset()
         _forget_audit_checkpoints(app)
         try:
-            yield _db
+            with session_joined_to(connection):
+                yield
         finally:
-            _db.session.remove()
-            _db.session = original
-            outer.rollback()
-            connection.close()
+            savepoint.rollback()
 
 
 def _forget_audit_checkpoints(app) -> None:

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from app.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 LANGUAGES = {"en": "en", "zh-HK": "zh-Hant", "zh-CN": "zh-Hans"}

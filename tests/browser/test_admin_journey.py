@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in_through_form
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 NEW_USERNAME = "kelvin.lau"
 NEW_PASSWORD = "harbour-crossing-2031"

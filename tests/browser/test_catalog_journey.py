@@ -11,7 +11,7 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 LIVE_TIMEOUT_MS = 10_000
 _names = itertools.count(1)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in_through_form
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 
 CHANGE_LANGUAGE = re.compile("^(Change language|切換語言|切换语言)$")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from app.demo import DEMO_PASSWORD, FLOOD_RESPONSE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 LIVE_TIMEOUT_MS = 5_000
 _titles = itertools.count(1)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_live_workspace import Api, _department_id, _user_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 LIVE_TIMEOUT_MS = 5_000
 _names = itertools.count(1)

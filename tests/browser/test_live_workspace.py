@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from app.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 LIVE_TIMEOUT_MS = 5_000
 EITB = "Economy and Information Technology Bureau"

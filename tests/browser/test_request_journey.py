@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass("sqlite")]
 
 LIVE_TIMEOUT_MS = 5_000
 WORKSPACE = "Flood response: Typhoon season 2026"

@@ -24,6 +24,8 @@ from schemathesis.specs.openapi.checks import (
 from app.extensions import db as database
 from tests.factories import make_department, make_region, make_user, make_workspace
 
+pytestmark = pytest.mark.one_pass("postgres")
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -38,10 +38,15 @@ user with their roles, the bell and the navigation's request counts as scalar
 subqueries), which leaves five for the page's own lists."""
 
 
-def _people(db, department, count: int, prefix: str) -> list[User]:
-    users = make_officers(department.id, count, prefix)
+def _people(db, department, count: int, prefix: str) -> list[int]:
+    """Ids of ``count`` new officers of ``department``.
+
+    Ids, not the users: the commit expires them, and reading each one's id again would
+    cost a SELECT per person.
+    """
+    ids = [user.id for user in make_officers(department.id, count, prefix)]
     db.session.commit()
-    return users
+    return ids
 
 
 def _workspaces_involving(db, head, count: int, start: int) -> None:
@@ -50,26 +55,26 @@ def _workspaces_involving(db, head, count: int, start: int) -> None:
     other = make_department()
     inviters = _people(db, other, count, f"inviter{start}_")
     now = utcnow()
-    for n, inviter in enumerate(inviters):
+    for n, inviter_id in enumerate(inviters):
         workspace = Workspace(
             name=f"Bulk workspace {start + n}",
             purpose="Counting statements.",
             owner_department_id=other.id,
             ends_on=now.date() + timedelta(days=30),
-            created_by_id=inviter.id,
+            created_by_id=inviter_id,
             created_at=now,
         )
         workspace.participations = [
             WorkspaceDepartment(
-                department_id=other.id, status="accepted", invited_by_id=inviter.id
+                department_id=other.id, status="accepted", invited_by_id=inviter_id
             ),
             WorkspaceDepartment(
                 department_id=head.department_id,
                 status="declined",
-                invited_by_id=inviter.id,
-                responded_by_id=inviter.id,
-                responded_on_behalf_of_id=inviter.id,
-                withdrawn_by_id=inviter.id,
+                invited_by_id=inviter_id,
+                responded_by_id=inviter_id,
+                responded_on_behalf_of_id=inviter_id,
+                withdrawn_by_id=inviter_id,
                 responded_at=now,
             ),
         ]
@@ -83,11 +88,11 @@ def _members(db, workspace, count: int, start: int) -> None:
     db.session.add_all(
         Membership(
             workspace_id=workspace.id,
-            user_id=person.id,
+            user_id=person_id,
             role="member",
-            added_by_id=person.id,
+            added_by_id=person_id,
         )
-        for person in people
+        for person_id in people
     )
     db.session.commit()
 

@@ -20,7 +20,7 @@ from app.audit.service import verify_chain
 from app.extensions import db, migrate
 from tests.services import drop_postgres_database, fresh_postgres_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.one_pass("postgres")]
 
 REFUSED = [
     "UPDATE audit_entries SET actor_name = 'someone.else' WHERE seq = 2",

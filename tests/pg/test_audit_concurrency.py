@@ -20,7 +20,7 @@ from tests.concurrency import run_writers_in_step
 from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.one_pass("postgres")]
 
 THREADS = 8
 APPENDS = 25

@@ -22,7 +22,7 @@ from tests.case_world import build_world
 from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.one_pass("postgres")]
 
 CREATORS = 6
 

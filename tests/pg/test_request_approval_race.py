@@ -24,7 +24,7 @@ from app.sharing.models import DataRequest
 from tests.second_app import second_app
 from tests.services import fresh_postgres_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.one_pass("postgres")]
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,20 @@ class CatchUpClient:
                 self._catch_up(log)
 
 
+def close_all(clients: list[CatchUpClient]) -> None:
+    """Close the clients at once, each in a thread of its own.
+
+    On the threading server (``python wsgi.py``) with a message queue, a socket that
+    subscribed to a stream answers the client's closing handshake only when the client gives
+    up waiting for it, after 3 s: one after the other, five clients took 15 s.
+    """
+    closing = [threading.Thread(target=client.close) for client in clients]
+    for thread in closing:
+        thread.start()
+    for thread in closing:
+        thread.join()
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, step: float = 0.05) -> bool:
     """Poll ``condition`` until it holds or ``timeout`` seconds pass; return whether it held."""
     deadline = time.monotonic() + timeout

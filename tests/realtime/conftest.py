@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.extensions import socketio
+from tests.realtime.processes import prepare_instance
 
 
 class SocketClient:
@@ -56,3 +59,15 @@ def token_auth(make_token):
         return {"token": header.removeprefix("Bearer ")}
 
     return _auth
+
+
+@pytest.fixture(scope="session")
+def demo_instance(tmp_path_factory) -> Path:
+    """An instance folder migrated and seeded with the demo data, once per run.
+
+    Tests that start app processes take a copy of it (``copy_instance``) instead of
+    migrating and seeding their own, which costs two app start-ups each.
+    """
+    prepared = tmp_path_factory.mktemp("demo-instance")
+    prepare_instance(prepared)
+    return prepared

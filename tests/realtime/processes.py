@@ -1,6 +1,8 @@
 """Real app processes for the scale-out tests: ``python wsgi.py`` sharing one database.
 
-:func:`prepare_instance` migrates and seeds a SQLite file in a temporary folder;
+:func:`prepare_instance` migrates and seeds a SQLite file in a temporary folder, and
+:func:`copy_instance` gives another folder a copy of it (the ``demo_instance`` fixture of
+tests/realtime/conftest.py prepares one per run: migrating and seeding start the app twice);
 :func:`start_app` serves it on a free port with a given ``SOCKETIO_MESSAGE_QUEUE``;
 :func:`start_redis` runs a private redis-server (never the shared one) that a test may
 stop and start again.
@@ -81,6 +83,18 @@ def prepare_instance(instance_dir: Path) -> dict[str, str]:
         if result.returncode != 0:
             pytest.fail(f"flask {' '.join(args)} failed:\n{_tail(log)}", pytrace=False)
     return env
+
+
+def copy_instance(prepared: Path, instance_dir: Path) -> dict[str, str]:
+    """Copy a folder made by :func:`prepare_instance` into ``instance_dir``; return its environment.
+
+    The copy is as fresh as a new one (database, stored uploads and audit checkpoints) and
+    shares nothing with the original.
+    """
+    shutil.copytree(
+        prepared, instance_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log")
+    )
+    return base_environment(instance_dir)
 
 
 @dataclass

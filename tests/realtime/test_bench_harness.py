@@ -17,6 +17,8 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import fanout  # noqa: E402
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 
 @pytest.fixture
 def baseline_server(tmp_path):

@@ -14,13 +14,15 @@ import sqlite3
 import pytest
 
 from tests.realtime.catchup_client import CatchUpClient, wait_for
-from tests.realtime.processes import api_token, prepare_instance, start_app
+from tests.realtime.processes import api_token, copy_instance, start_app
+
+pytestmark = pytest.mark.one_pass("sqlite")
 
 
 @pytest.fixture(scope="module", params=["threading", "gevent"])
-def server(request, tmp_path_factory):
+def server(request, tmp_path_factory, demo_instance):
     instance = tmp_path_factory.mktemp(f"sweep-{request.param}")
-    env = {**prepare_instance(instance), "REALTIME_RECHECK_SECONDS": "1"}
+    env = {**copy_instance(demo_instance, instance), "REALTIME_RECHECK_SECONDS": "1"}
     app = start_app(f"sweep-{request.param}", env, "", instance, request.param)
     yield app, instance / "bridgework.sqlite"
     app.stop()

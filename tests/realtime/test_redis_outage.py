@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.realtime.catchup_client import CatchUpClient, wait_for
-from tests.realtime.processes import Api, api_token, prepare_instance, start_app, start_redis
+from tests.realtime.catchup_client import CatchUpClient, close_all, wait_for
+from tests.realtime.processes import Api, api_token, copy_instance, start_app, start_redis
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
 
 OUTAGE_SECONDS = 3.0
 ACTION_PAUSE = 0.1
@@ -26,9 +26,9 @@ WATCHERS = ("dsd.head", "dsd.deputy", "td.head", "td.officer", "police.officer")
 
 
 @pytest.fixture
-def outage_setup(tmp_path):
+def outage_setup(tmp_path, demo_instance):
     redis_server = start_redis(tmp_path)
-    env = prepare_instance(tmp_path)
+    env = copy_instance(demo_instance, tmp_path)
     started = []
     try:
         started.append(start_app("process-a", env, redis_server.url, tmp_path))
@@ -140,5 +140,4 @@ def test_every_client_ends_with_every_event_after_a_redis_outage(outage_setup):
             assert dropped, "no message was lost during the outage; the test proved nothing"
             assert client.connected
     finally:
-        for client in clients:
-            client.close()
+        close_all(clients)

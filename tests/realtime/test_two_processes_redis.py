@@ -14,19 +14,19 @@ import requests
 
 from app.demo import DEMO_PASSWORD
 from tests.conftest import _csrf_from
-from tests.realtime.catchup_client import CatchUpClient, wait_for
-from tests.realtime.processes import Api, api_token, prepare_instance, start_app
+from tests.realtime.catchup_client import CatchUpClient, close_all, wait_for
+from tests.realtime.processes import Api, api_token, copy_instance, start_app
 from tests.services import require_redis
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.one_pass("sqlite")]
 
 
 @pytest.fixture(scope="module", params=["threading", "gevent"])
-def cluster(request, tmp_path_factory):
+def cluster(request, tmp_path_factory, demo_instance):
     """Processes A and B on one SQLite file and one Redis, as development or production runs."""
     queue = require_redis()
     instance = tmp_path_factory.mktemp("two-processes")
-    env = prepare_instance(instance)
+    env = copy_instance(demo_instance, instance)
     a = start_app("process-a", env, queue, instance, request.param)
     try:
         b = start_app("process-b", env, queue, instance, request.param)
@@ -42,8 +42,7 @@ def cluster(request, tmp_path_factory):
 def clients():
     opened: list[CatchUpClient] = []
     yield opened
-    for client in opened:
-        client.close()
+    close_all(opened)
 
 
 def _client_on(app, username: str, streams: dict[str, str], opened: list) -> CatchUpClient:

@@ -11,6 +11,9 @@ import ast
 from pathlib import Path
 
 import grimp
+import pytest
+
+pytestmark = pytest.mark.one_pass("sqlite")
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 CONF_PATH = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 

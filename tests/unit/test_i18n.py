@@ -13,6 +13,8 @@ from werkzeug.datastructures import LanguageAccept
 
 from app.i18n import format_day, format_moment, locale_for_tag, locale_from_header
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 
 @pytest.mark.parametrize(
     ("tag", "locale"),

@@ -22,6 +22,8 @@ from flask_migrate import Migrate, downgrade, upgrade
 from app.extensions import db, migrate
 from tests.services import drop_postgres_database, fresh_postgres_database
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 
 @contextmanager
 def migration_app(url: str) -> Iterator[Flask]:

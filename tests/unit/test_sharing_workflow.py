@@ -9,6 +9,7 @@ is ``endorsed`` with the owner's approval in and the dpo's still missing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from app.notifications.models import Notification
 from app.realtime import events_after
 from app.sharing import service
 from app.sharing.models import DataRequest
+from tests.conftest import rolled_back_connection, savepoint_for_one_test, session_joined_to
 from tests.factories import make_membership
 from tests.request_world import REPORT_COLUMNS, request_world, scope, snapshot
 
@@ -118,25 +120,63 @@ def _audit_names() -> list[str]:
     return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-@pytest.mark.parametrize("person", PEOPLE)
-@pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("state", STATES)
-def test_state_machine_matrix(db, state, action, person):
-    w = request_world()
-    request = bring_to(w, state)
-    before = snapshot(request.id)
-    audit_before = len(_audit_names())
-    expected = LEGAL.get((state, action, person))
-    if expected is None:
-        with pytest.raises(DomainError):
-            perform(action, getattr(w, person), request.id)
-        assert snapshot(request.id) == before
-        return
-    perform(action, getattr(w, person), request.id)
-    db.session.expire_all()
-    assert db.session.get(DataRequest, request.id).status == expected
-    names = _audit_names()[audit_before:]
-    assert f"data_request.{_past(action)}" in names
+@pytest.fixture(scope="class")
+def state_world(request, app) -> Iterator[tuple]:
+    """A request world with its request brought into ``request.param``, built once per state.
+
+    Building it (twenty people, a workspace, three datasets, the request's way through the
+    services) costs far more than the action under test, and all 63 (action, person) tests
+    of a state start from the same world: they run on top of it, each in a SAVEPOINT rolled
+    back at its end (see tests/conftest.py).
+    """
+    with app.app_context(), rolled_back_connection() as connection:
+        with session_joined_to(connection):
+            w = request_world()
+            built = bring_to(w, request.param)
+            keys = {name: (type(obj), obj.id) for name, obj in vars(w).items()}
+            request_id = built.id
+        yield connection, request.param, keys, request_id
+
+
+class LoadedOnUse:
+    """A world's rows by name, each loaded in the current session when first asked for."""
+
+    def __init__(self, keys: dict[str, tuple]) -> None:
+        self._keys = keys
+
+    def __getattr__(self, name: str):
+        return db.session.get(*self._keys[name])
+
+
+@pytest.fixture
+def in_state(app, state_world) -> Iterator[tuple]:
+    """``(state, world, request)`` of :func:`state_world`, in this test's session."""
+    connection, state, keys, request_id = state_world
+    with savepoint_for_one_test(app, connection):
+        yield state, LoadedOnUse(keys), db.session.get(DataRequest, request_id)
+
+
+class TestStateMachine:
+    """The matrix of (state, action, person), grouped by state to share its world."""
+
+    @pytest.mark.parametrize("person", PEOPLE)
+    @pytest.mark.parametrize("action", ACTIONS)
+    @pytest.mark.parametrize("state_world", STATES, indirect=True)
+    def test_state_machine_matrix(self, in_state, action, person):
+        state, w, request = in_state
+        before = snapshot(request.id)
+        audit_before = len(_audit_names())
+        expected = LEGAL.get((state, action, person))
+        if expected is None:
+            with pytest.raises(DomainError):
+                perform(action, getattr(w, person), request.id)
+            assert snapshot(request.id) == before
+            return
+        perform(action, getattr(w, person), request.id)
+        db.session.expire_all()
+        assert db.session.get(DataRequest, request.id).status == expected
+        names = _audit_names()[audit_before:]
+        assert f"data_request.{_past(action)}" in names
 
 
 def _past(action: str) -> str:

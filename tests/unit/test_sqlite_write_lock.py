@@ -17,6 +17,8 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from tests.second_app import second_app
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 
 @pytest.fixture
 def file_app(app, tmp_path):

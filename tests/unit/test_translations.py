@@ -19,6 +19,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+pytestmark = pytest.mark.one_pass("sqlite")
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "app" / "templates"
 TRANSLATIONS = ROOT / "app" / "translations"

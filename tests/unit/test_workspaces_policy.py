@@ -9,6 +9,7 @@ allowed actions must be exactly the expected one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from app.extensions import db as _db
 from app.policy import can, known_actions
 from app.workspaces.models import Workspace, WorkspaceStatus
 from app.workspaces.policy import involved_clause, is_involved
+from tests.conftest import rolled_back_connection, savepoint_for_one_test, session_joined_to
 from tests.factories import (
     make_department,
     make_membership,
@@ -118,11 +120,45 @@ def allowed_actions(user, world) -> set[str]:
     return allowed
 
 
-@pytest.mark.parametrize("state", ["active", "archived", "ended"])
-@pytest.mark.parametrize("person", sorted(ACTIVE))
-def test_workspace_policy_matrix(db, state, person):
-    world = build(state)
-    assert allowed_actions(world["people"][person], world) == EXPECTED[state][person]
+@pytest.fixture(scope="class")
+def state_world(request, app) -> Iterator[tuple]:
+    """``build(request.param)`` once for the 18 people of that state, committed.
+
+    Each test runs on top of it in a SAVEPOINT rolled back at its end (see
+    tests/conftest.py), as if the world had been built for it alone.
+    """
+    with app.app_context(), rolled_back_connection() as connection:
+        with session_joined_to(connection):
+            world = build(request.param)
+            _db.session.commit()
+            keys = {
+                name: (type(row), row.id)
+                for name, row in {**world["people"], **world}.items()
+                if name not in ("people", "anonymous")
+            }
+        yield connection, request.param, keys
+
+
+@pytest.fixture
+def world_in_state(app, state_world) -> Iterator[tuple]:
+    """``(state, keys)`` of :func:`state_world`, for a test running on top of it."""
+    connection, state, keys = state_world
+    with savepoint_for_one_test(app, connection):
+        yield state, keys
+
+
+class TestWorkspacePolicy:
+    """The matrix of people x the workspace's state, grouped by state to share its world."""
+
+    @pytest.mark.parametrize("state_world", ["active", "archived", "ended"], indirect=True)
+    @pytest.mark.parametrize("person", sorted(ACTIVE))
+    def test_workspace_policy_matrix(self, world_in_state, person):
+        state, keys = world_in_state
+        world = {
+            name: _db.session.get(*keys[name]) for name in ("workspace", "pending", "accepted")
+        }
+        user = AnonymousUserMixin() if person == "anonymous" else _db.session.get(*keys[person])
+        assert allowed_actions(user, world) == EXPECTED[state][person]
 
 
 def test_matrix_covers_every_workspace_action():
