@@ -24,7 +24,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from case_volume import build_cases
+from sqlalchemy import func, select, text
 
 DEMO_PASSWORD = "bridgework-demo"  # noqa: S105 (the documented demo password)
 DEPARTMENTS = 20
@@ -34,7 +35,6 @@ EVENTS = 20_000
 NOTIFICATIONS = 5_000
 AUDIT_ENTRIES = 50_000
 DATASETS = 300
-CASES = 200  # all in the measured workspace: its board and case list
 MEMBERS = (5, 20)
 BENCH_WORKSPACE_MEMBERS = 20
 BENCH_WORKSPACE_EVENTS = 600
@@ -48,13 +48,14 @@ def _services() -> SimpleNamespace:
     from app.accounts.models import Department, Region, User
     from app.audit.models import AuditEntry
     from app.cases import service as cases
+    from app.cases.models import Case, CaseComment, CaseCounter, case_assignees, case_departments
     from app.catalog import service as catalog
     from app.common import utcnow
     from app.extensions import db
     from app.notifications.models import Notification
-    from app.realtime.models import Event
+    from app.realtime.models import Event, EventStream
     from app.workspaces import service as workspaces
-    from app.workspaces.models import Membership, Workspace
+    from app.workspaces.models import Membership, Workspace, WorkspaceDepartment
 
     return SimpleNamespace(
         db=db,
@@ -64,6 +65,13 @@ def _services() -> SimpleNamespace:
         Region=Region,
         Notification=Notification,
         Event=Event,
+        EventStream=EventStream,
+        Case=Case,
+        CaseComment=CaseComment,
+        CaseCounter=CaseCounter,
+        case_assignees=case_assignees,
+        case_departments=case_departments,
+        WorkspaceDepartment=WorkspaceDepartment,
         AuditEntry=AuditEntry,
         Workspace=Workspace,
         Membership=Membership,
@@ -78,6 +86,8 @@ def _services() -> SimpleNamespace:
         update_workspace=workspaces.update_workspace,
         create_dataset=catalog.create_dataset,
         create_case=cases.create_case,
+        update_case=cases.update_case,
+        add_comment=cases.add_comment,
     )
 
 
@@ -107,7 +117,6 @@ class _Plan:
     events: int
     audit_entries: int
     datasets: int
-    cases: int
 
     @classmethod
     def at(cls, scale: float) -> _Plan:
@@ -117,7 +126,6 @@ class _Plan:
             events=round(EVENTS * scale),
             audit_entries=round(AUDIT_ENTRIES * scale),
             datasets=max(20, round(DATASETS * scale)),
-            cases=max(20, round(CASES * scale)),
         )
 
 
@@ -173,8 +181,8 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
     _sign_ins(s, rng, plan.audit_entries)
     log(f"  audit entries ({time.monotonic() - started:.0f} s)")
     _datasets(s, rng, officers, plan.datasets)
-    _cases(s, rng, lead, bench_workspace, plan.cases)
-    log(f"  {plan.datasets} datasets, {plan.cases} cases ({time.monotonic() - started:.0f} s)")
+    log(f"  {plan.datasets} datasets ({time.monotonic() - started:.0f} s)")
+    measured_case = build_cases(s, rng, scale, lead, bench_workspace, log)
 
     personas = {
         "head": Persona("dsd.head", DEMO_PASSWORD),
@@ -190,9 +198,16 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
         user.must_change_password = False
         persona.token = s.create_token(user, name="http benchmark")[1]
     s.db.session.commit()
+    # Planner statistics, as a database in use has them (autovacuum may not have run yet).
+    s.db.session.execute(text("ANALYZE"))
+    s.db.session.commit()
     return BenchData(
         personas=personas,
-        ids={"workspace_id": bench_workspace, "cases_workspace_id": bench_workspace},
+        ids={
+            "workspace_id": bench_workspace,
+            "cases_workspace_id": bench_workspace,
+            "case_id": measured_case,
+        },
         counts=_counts(s),
         seconds=time.monotonic() - started,
     )
@@ -213,18 +228,6 @@ def _datasets(s, rng: random.Random, officers: dict[int, list], count: int) -> N
                 {"name": "measured_at", "type": "datetime", "sensitivity": "none"},
                 {"name": "level_m", "type": "decimal", "sensitivity": "none"},
             ],
-        )
-
-
-def _cases(s, rng: random.Random, lead, workspace_id: int, count: int) -> None:
-    """Cases opened by the lead of the measured workspace, for its board and case list."""
-    for number in range(count):
-        s.create_case(
-            lead,
-            workspace_id,
-            title=f"Benchmark case {number + 1}",
-            description="Opened for the read benchmark.",
-            priority=rng.choice(["low", "normal", "high"]),
         )
 
 
@@ -371,4 +374,12 @@ def _counts(s) -> dict[str, int]:
         "workspace_events": _workspace_events(s, None),
         "notifications": count(s.Notification),
         "audit_entries": count(s.AuditEntry),
+        "cases": count(s.Case),
+        "case_workspaces": s.db.session.scalar(select(func.count(s.Case.workspace_id.distinct())))
+        or 0,
+        "timeline_entries": s.db.session.scalar(
+            select(func.count()).select_from(s.Event).where(s.Event.stream.like("case:%"))
+        )
+        or 0,
+        "case_comments": count(s.CaseComment),
     }

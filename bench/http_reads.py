@@ -122,6 +122,8 @@ READS: list[Read] = [
         "api",
         "cases",
     ),
+    Read("My cases page", "/cases/", "lead", "page", "cases"),
+    Read("case page", "/cases/{case_id}", "lead", "page", "cases"),
 ]
 
 BARE_PATH = "/rows"
