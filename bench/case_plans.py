@@ -24,7 +24,6 @@ import re
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from fanout import DEFAULT_POSTGRES  # noqa: E402
-from http_data import BenchData, Persona, build  # noqa: E402
+from http_data import BenchData, build, load_kept, save_kept  # noqa: E402
 from http_reads import (  # noqa: E402
     READS,
     SignedInClients,
@@ -113,43 +112,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the plans to this file")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    kept = json.loads((args.reuse or args.drop).read_text()) if args.reuse or args.drop else None
     if args.drop:
-        postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{kept["database"]}" WITH (FORCE)')
+        database = load_kept(args.drop)[0]
+        postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="bridgework-plans-"))
-    if kept:
-        env, database = kept["env"], kept["database"]
-        data = BenchData(
-            personas={k: Persona(**v) for k, v in kept["personas"].items()},
-            ids=kept["ids"],
-            counts=kept["counts"],
-        )
+    if args.reuse:
+        database, env, data = load_kept(args.reuse)
     else:
         env, database = prepare_database(workdir, admin_url)
     env = {**env, "INSTANCE_DIR": str(workdir / "instance")}
-    keep = bool(kept)
+    keep = bool(args.reuse)
     app = None
     try:
         app = in_process_app(env)
-        if not kept:
+        if not args.reuse:
             with app.app_context():
                 data = build(args.scale, log=lambda m: print(m, flush=True))
             print(f"  built in {data.seconds:.0f} s: {data.counts}", flush=True)
         if args.keep:
-            args.keep.parent.mkdir(parents=True, exist_ok=True)
-            args.keep.write_text(
-                json.dumps(
-                    {
-                        "database": database,
-                        "env": env,
-                        "personas": {k: asdict(v) for k, v in data.personas.items()},
-                        "ids": data.ids,
-                        "counts": data.counts,
-                    },
-                    indent=2,
-                )
-            )
+            save_kept(args.keep, database, env, data)
             keep = True
         results = report(app, data, args.only, args.top)
         if args.json:

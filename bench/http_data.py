@@ -16,11 +16,13 @@ a service into a submodule is a one-line change here.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -211,6 +213,32 @@ def build(scale: float, log=print, seed: int = 13) -> BenchData:
         counts=_counts(s),
         seconds=time.monotonic() - started,
     )
+
+
+def save_kept(path: Path, database: str, env: dict[str, str], data: BenchData) -> None:
+    """Describe a built database in ``path``, so a later run can use it without building."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    described = {
+        "database": database,
+        "env": env,
+        "personas": {name: asdict(persona) for name, persona in data.personas.items()},
+        "ids": data.ids,
+        "counts": data.counts,
+        "seconds": data.seconds,
+    }
+    path.write_text(json.dumps(described, indent=2))
+
+
+def load_kept(path: Path) -> tuple[str, dict[str, str], BenchData]:
+    """The database name, app environment and :class:`BenchData` that ``path`` describes."""
+    described = json.loads(path.read_text())
+    data = BenchData(
+        personas={name: Persona(**values) for name, values in described["personas"].items()},
+        ids=described["ids"],
+        counts=described["counts"],
+        seconds=described.get("seconds", 0.0),
+    )
+    return described["database"], described["env"], data
 
 
 def _datasets(s, rng: random.Random, officers: dict[int, list], count: int) -> None:
