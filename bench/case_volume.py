@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 CASE_WORKSPACES = 200
 CASES = 20_000
@@ -156,17 +156,27 @@ def build_cases(s, rng: random.Random, scale: float, lead, workspace_id: int, lo
 
 
 def _writers(s, workspace_id: int) -> list:
-    """The workspace's current leads and members (who may open and change cases)."""
+    """The workspace's people who may open and change cases."""
     return list(
         s.db.session.scalars(
             select(s.User)
             .join(s.Membership, s.Membership.user_id == s.User.id)
             .where(
                 s.Membership.workspace_id == workspace_id,
-                s.Membership.role.in_(("lead", "member")),
+                _writing(s),
             )
             .order_by(s.User.id)
         )
+    )
+
+
+def _writing(s):
+    """SQL: a membership whose person may open and change cases (current lead or member,
+    active), as the services check it."""
+    return and_(
+        s.Membership.role.in_(("lead", "member")),
+        or_(s.Membership.expires_at.is_(None), s.Membership.expires_at > s.utcnow()),
+        s.User.active.is_(True),
     )
 
 
@@ -284,7 +294,7 @@ def _places(s, exclude: int, count: int) -> list[Place]:
         )
         .join(s.User, s.User.id == s.Membership.user_id)
         .join(s.Department, s.Department.id == s.User.department_id)
-        .where(s.Membership.role.in_(("lead", "member")))
+        .where(_writing(s))
         .order_by(s.Membership.workspace_id, s.User.id)
     ).all()
     departments: dict[int, dict[int, tuple[str, str]]] = {}
@@ -686,16 +696,22 @@ class _BulkWriter:
             {"stream": stream, "seq": seq, "type": name, "payload": payload, "created_at": at}
         )
 
+    def _upsert(self, model):
+        """An "insert or update" of ``model`` in the database's own dialect."""
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        dialect = self.s.db.session.get_bind().dialect.name
+        return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+
     def _flush_events(self) -> None:
         """Insert the queued events and set their streams' last sequence numbers."""
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
         s = self.s
         if self.events:
             s.db.session.execute(insert(s.Event), self.events)
             self.events = []
         if self.touched:
-            upsert = postgresql_insert(s.EventStream).values(
+            upsert = self._upsert(s.EventStream).values(
                 [{"stream": name, "last_seq": self.last_seq[name]} for name in sorted(self.touched)]
             )
             s.db.session.execute(
@@ -708,15 +724,13 @@ class _BulkWriter:
 
     def _save_counters(self, places: list[Place]) -> None:
         """Each workspace's case counter: its prefix and the last number handed out."""
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
         rows = [
             {"workspace_id": p.id, "prefix": p.prefix, "last_number": p.next_number - 1}
             for p in places
             if p.next_number > 1
         ]
         if rows:
-            upsert = postgresql_insert(self.s.CaseCounter).values(rows)
+            upsert = self._upsert(self.s.CaseCounter).values(rows)
             self.s.db.session.execute(
                 upsert.on_conflict_do_update(
                     index_elements=[self.s.CaseCounter.workspace_id],
