@@ -122,6 +122,7 @@ READS: list[Read] = [
         "api",
         "cases",
     ),
+    Read("GET /api/v1/cases (every workspace)", "/api/v1/cases", "auditor", "api", "cases"),
     Read("My cases page", "/cases/", "lead", "page", "cases"),
     Read("case page", "/cases/{case_id}", "lead", "page", "cases"),
 ]
