@@ -66,7 +66,7 @@ from fanout import (  # noqa: E402
     percentile,
     running,
 )
-from http_data import BenchData, build  # noqa: E402
+from http_data import BenchData, build, load_kept  # noqa: E402
 
 USER_AGENT = "bridgework-http-bench"
 WRK_TIMEOUT_S = 5
@@ -122,6 +122,9 @@ READS: list[Read] = [
         "api",
         "cases",
     ),
+    Read("GET /api/v1/cases (every workspace)", "/api/v1/cases", "auditor", "api", "cases"),
+    Read("My cases page", "/cases/", "lead", "page", "cases"),
+    Read("case page", "/cases/{case_id}", "lead", "page", "cases"),
 ]
 
 BARE_PATH = "/rows"
@@ -649,6 +652,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-requests", type=int, default=40)
     parser.add_argument("--skip-load", action="store_true", help="build, count, profile all")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="use the database that bench/case_plans.py --keep described in this file "
+        "(no build; the database is kept)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.duration, args.rounds = 0.05, 3.0, 1
@@ -670,15 +679,22 @@ def main(argv: list[str] | None = None) -> int:
     if loader is load_with_threads:
         log("  wrk not found: using the Python load generator (apt-get install -y wrk)")
     admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    env, database = prepare_database(workdir, admin_url)
+    if args.reuse:
+        database, env, data = load_kept(args.reuse)
+        env = {**env, "INSTANCE_DIR": str(workdir / "instance")}
+    else:
+        env, database = prepare_database(workdir, admin_url)
     result: dict[str, Any] = {"scale": args.scale, "duration_s": args.duration}
     ok = False
     app = None
     try:
         app = in_process_app(env)
-        log(f"Building the database {database} at scale {args.scale:g} ...")
-        with app.app_context():
-            data = build(args.scale, log=lambda m: log(m))
+        if args.reuse:
+            log(f"Using the database {database} that {args.reuse} describes")
+        else:
+            log(f"Building the database {database} at scale {args.scale:g} ...")
+            with app.app_context():
+                data = build(args.scale, log=lambda m: log(m))
         log(f"  built in {data.seconds:.0f} s: {data.counts}")
         result["counts"] = data.counts
         result["build_s"] = data.seconds
@@ -761,7 +777,8 @@ def main(argv: list[str] | None = None) -> int:
 
             with app.app_context():
                 db.engine.dispose()
-        postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if not args.reuse:
+            postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(result, indent=2, default=str))
