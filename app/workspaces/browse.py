@@ -301,7 +301,7 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    if not is_current_member(actor.id, workspace_id):
+    if not db.session.scalar(select(is_current_member(actor.id, workspace_id, utcnow()))):
         get_workspace(actor, workspace_id)
     stream = workspace_stream(workspace_id)
     return {
