@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, request
 
 from app.security import trust_proxies
+from tests.second_app import second_app
 
 
 def _address_seen(trusted: int, forwarded_for: str) -> str:
@@ -42,22 +43,15 @@ def test_only_the_configured_number_of_proxies_is_believed(trusted, forwarded_fo
     assert _address_seen(trusted, forwarded_for) == seen
 
 
-def test_the_app_believes_its_proxy_when_told_to(tmp_path):
-    from app import create_app
-
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}",
-            "TRUSTED_PROXIES": 1,
-        }
-    )
-    seen = []
-    app.before_request(lambda: seen.append(request.remote_addr) and None)
-    app.test_client().get(
-        "/login",
-        headers={"X-Forwarded-For": "203.0.113.9"},
-        environ_base={"REMOTE_ADDR": "10.0.0.254"},
-    )
+def test_the_app_believes_its_proxy_when_told_to(app, tmp_path):
+    """Built beside the suite's app (``app``), which keeps its socket server."""
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}"}
+    with second_app({**config, "TRUSTED_PROXIES": 1}) as proxied:
+        seen = []
+        proxied.before_request(lambda: seen.append(request.remote_addr) and None)
+        proxied.test_client().get(
+            "/login",
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            environ_base={"REMOTE_ADDR": "10.0.0.254"},
+        )
     assert seen == ["203.0.113.9"]
