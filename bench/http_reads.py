@@ -690,12 +690,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app = in_process_app(env)
         if args.reuse:
-            log(f"Using the database {database} that {args.reuse} describes")
+            log(f"Using the database {database} that {args.reuse} describes: {data.counts}")
         else:
             log(f"Building the database {database} at scale {args.scale:g} ...")
             with app.app_context():
                 data = build(args.scale, log=lambda m: log(m))
-        log(f"  built in {data.seconds:.0f} s: {data.counts}")
+            log(f"  built in {data.seconds:.0f} s: {data.counts}")
         result["counts"] = data.counts
         result["build_s"] = data.seconds
         recorded = record_statements(app, data, reads)
