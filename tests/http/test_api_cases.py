@@ -11,6 +11,7 @@ from app.cases import service
 from app.cases.models import Case
 from app.extensions import db as _db
 from tests.case_world import build_world
+from tests.factories import make_user
 
 API = "/api/v1"
 
@@ -55,6 +56,25 @@ def test_open_read_and_list_cases(client, world, make_token):
     ).get_json()
     assert [item["key"] for item in listed["items"]] == ["FLOOD-1"] and listed["total"] == 1
     assert client.get(f"{API}/cases?status=closed", headers=headers).get_json()["total"] == 0
+
+
+def test_every_workspaces_list_counts_apart_on_every_page(client, world, make_token):
+    """Without a workspace, the total is counted in a statement of its own: right on a
+    full page, on the last, past the end, and with a filter."""
+    people = world["people"]
+    lead = make_token(people["lead"])
+    for _ in range(5):
+        assert _create(client, lead, world).status_code == 201
+    auditor = make_token(make_user("auditor"))
+    for query, total, shown in (
+        ("per_page=2", 5, 2),
+        ("per_page=2&page=3", 5, 1),
+        ("per_page=2&page=4", 5, 0),
+        ("status=closed", 0, 0),
+    ):
+        for headers in (lead, auditor):
+            body = client.get(f"{API}/cases?{query}", headers=headers).get_json()
+            assert (body["total"], len(body["items"])) == (total, shown), query
 
 
 def test_oversight_gets_metadata_without_the_description(client, world, make_token):
