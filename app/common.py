@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from flask import g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, event, func, literal, select
+from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.extensions import db
@@ -18,6 +20,38 @@ from app.security import INT64_MAX
 
 MAX_PAGE = 2**31 - 1
 """The last page anyone may ask for: its offset must fit the database's 64-bit integers."""
+
+
+class RequestMemo:
+    """What one request read and may read again, while the database session is unchanged.
+
+    :meth:`values` is ``None`` outside a request and while the session holds unflushed
+    changes; everything remembered is forgotten on any flush, commit or rollback, since
+    the database may then answer otherwise.
+    """
+
+    _keys: set[str] = set()
+
+    def __init__(self, name: str) -> None:
+        self.key = f"bridgework_memo_{name}"
+        RequestMemo._keys.add(self.key)
+
+    def values(self) -> dict | None:
+        if not has_request_context():
+            return None
+        session = db.session
+        if session.new or session.dirty or session.deleted:
+            return None
+        return g.setdefault(self.key, {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_request_memos(session, *_args) -> None:
+    if has_app_context():
+        for key in RequestMemo._keys:
+            g.pop(key, None)
 
 
 def utcnow() -> datetime:

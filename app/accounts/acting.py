@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, has_app_context, has_request_context
-from sqlalchemy import ColumnElement, event, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, lazyload
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.accounts.identity import page_figures
 from app.accounts.models import Delegation, Role, User, UserRole
-from app.common import utcnow
+from app.common import RequestMemo, utcnow
 from app.extensions import db
 
 
@@ -79,7 +78,7 @@ def acts_for_own_department(user_id, on=None) -> ColumnElement[bool]:
     )
 
 
-_MEMO_KEY = "bridgework_naming_heads"
+_NAMING_HEADS = RequestMemo("naming_heads")
 
 
 def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
@@ -93,7 +92,7 @@ def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
     the same request counts. One changed by another request meanwhile counts from the
     reader's next request.
     """
-    memo = _request_memo()
+    memo = _NAMING_HEADS.values()
     key = (deputy_id, department_id, on)
     if memo is not None and key in memo:
         return memo[key]
@@ -119,23 +118,6 @@ def _naming_head(deputy_id: int, department_id: int, on: date) -> User | None:
     if memo is not None:
         memo[key] = head
     return head
-
-
-def _request_memo() -> dict | None:
-    if not has_request_context():
-        return None
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        return None
-    return g.setdefault(_MEMO_KEY, {})
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_naming_heads(session, *_args) -> None:
-    if has_app_context():
-        g.pop(_MEMO_KEY, None)
 
 
 def _named_by_an_active_head():

@@ -24,16 +24,15 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    event,
     exists,
     or_,
     select,
     update,
 )
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User, UserSession
-from app.common import utcnow
+from app.common import RequestMemo, utcnow
 from app.extensions import db
 
 TOKEN_PREFIX = "bw"  # noqa: S105 (a label, not a secret)
@@ -61,7 +60,7 @@ PageFigure = Callable[[ColumnElement[int], ColumnElement[date]], ColumnElement[A
 expression (it may use the ``users`` row)."""
 
 _PAGE_FIGURES: dict[str, PageFigure] = {}
-_FIGURES_KEY = "bridgework_page_figures"
+_FIGURES = RequestMemo("page_figures")
 _SIGNED_IN_USER = bindparam("signed_in_user_id", type_=Integer)
 _TODAY = bindparam("today", type_=Date)
 _KEY_HASH = bindparam("session_key_hash", type_=String)
@@ -113,23 +112,8 @@ def page_figures(user_id: int | None) -> dict[str, Any] | None:
     changes, and once it has flushed, committed or rolled back since (the figures may be
     stale then): the caller asks the database itself.
     """
-    if not has_request_context():
-        return None
-    held = g.get(_FIGURES_KEY)
-    if held is None or held[0] != user_id:
-        return None
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        return None
-    return held[1]
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_page_figures(session, *_args) -> None:
-    if has_request_context():
-        g.pop(_FIGURES_KEY, None)
+    memo = _FIGURES.values()
+    return memo.get(user_id) if memo is not None and user_id is not None else None
 
 
 def _renders_a_page() -> bool:
@@ -168,7 +152,9 @@ def load_session_user(identity: str) -> User | None:
         return None
     user.session_key = key
     if figures:
-        g.setdefault(_FIGURES_KEY, (user.id, dict(zip(figures, found[2:], strict=True))))
+        memo = _FIGURES.values()
+        if memo is not None:
+            memo.setdefault(user.id, dict(zip(figures, found[2:], strict=True)))
     if has_request_context() and utcnow() - record.last_seen_at > SESSION_SEEN_RESOLUTION:
         g.setdefault(_SEEN_KEY, record.id)
     return user
