@@ -86,14 +86,14 @@ _DECIDED_BY = (
 )
 
 
-def _named(relationship):
+def _named(relationship, *, roles=lazyload):
     """The people a department's part names, joined to it (the page shows their names):
     without this each one was a statement, then another for their roles. Anything else
-    about them still loads if asked."""
+    about them still loads if asked; ``roles=joinedload`` brings their roles too."""
     return joinedload(relationship).options(
         load_only(User.id, User.username, User.display_name, User.active),
         lazyload(User.department),
-        lazyload(User.role_links),
+        roles(User.role_links),
     )
 
 
@@ -118,22 +118,22 @@ def load_workspace(
             defaultload(Workspace.created_by).lazyload(User.role_links),
             joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
         )
-    stmt = (
-        select(Workspace)
-        .where(Workspace.id == workspace_id)
-        .options(
-            undefer(Workspace.member_count),
-            defaultload(Workspace.created_by).lazyload(User.role_links),
-        )
-    )
     if lock:
         # A change may check or touch any membership (last lead, notifications): load them
         # all, and refresh everything it loads (so no partial users over the actor's). Two
         # statements: the locked workspace with its departments and the people who decided
         # them (whom the response names), then its members with their users and roles.
+        # Refreshing a person resets their roles, and the actor is often one of them (the
+        # creator): their roles come in the same statement, not in one more after it.
         stmt = (
-            stmt.options(
-                joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .options(
+                undefer(Workspace.member_count),
+                defaultload(Workspace.created_by).joinedload(User.role_links),
+                joinedload(Workspace.participations).options(
+                    *(_named(by, roles=joinedload) for by in _DECIDED_BY)
+                ),
             )
             .with_for_update(of=Workspace)
             .execution_options(populate_existing=True)
@@ -145,8 +145,14 @@ def load_workspace(
                 .joinedload(User.role_links)
             )
     else:
-        stmt = stmt.options(
-            selectinload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY))
+        stmt = (
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .options(
+                undefer(Workspace.member_count),
+                defaultload(Workspace.created_by).lazyload(User.role_links),
+                selectinload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
+            )
         )
     workspace = db.session.scalars(stmt).unique().first()
     if workspace is not None:

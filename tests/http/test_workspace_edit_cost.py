@@ -55,3 +55,15 @@ def test_editing_a_workspace_does_not_load_its_members(client, db, count_queries
 
     assert len(many) == len(few), many
     assert [s for s in many if _loads_every_member(s)] == []
+
+
+def test_the_lead_s_roles_come_with_the_locked_workspace(client, db, count_queries, make_token):
+    """The locked load refreshes the people it names, the creating lead among them; their
+    roles come in that statement rather than being read again before the policy check."""
+    lead = make_user("officer")
+    workspace = make_workspace(lead)
+    headers = make_token(lead)
+    _edit(client, headers, workspace.id, "The first event creates the stream.", count_queries)
+    statements = _edit(client, headers, workspace.id, "A second edit.", count_queries)
+
+    assert [s for s in statements if s.startswith("SELECT user_roles.")] == []
