@@ -30,6 +30,8 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from pytz import all_timezones_set
 
 from app.config import ConfigError
@@ -64,7 +66,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Flask-Babel's own callables find the request's catalog anew for every string (several
     # context look-ups and the locale's name each time): a page of 300 strings paid more
-    # for that than for the rest of its template. These find it once per request and locale.
+    # for that than for the rest of its template. These find it once per request and locale;
+    # they serve the templates that see no render context (macros imported without it).
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: request_catalog().ugettext(string),
         ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
@@ -83,6 +86,7 @@ def init_app(app: Flask) -> None:
         current_timezone=current_timezone,
         live_text=live_text,
     )
+    app.context_processor(_render_gettext)
 
 
 _CATALOG_KEY = "bridgework_catalog"
@@ -104,6 +108,60 @@ def request_catalog() -> NullTranslations:
     translations = get_translations()
     setattr(g, _CATALOG_KEY, (locale, translations))
     return translations
+
+
+def _render_gettext() -> dict:
+    """The gettext functions of one rendering, bound to the catalog of the request's locale.
+
+    A template looks ``_`` and ``gettext`` up in its render context before the environment's
+    globals, so these serve every string of the page and the templates it includes: the
+    catalog is found once per rendering (under the locale in force when it starts, so
+    ``force_locale`` around a rendering applies) instead of once per string.
+    """
+    callables = template_gettext(request_catalog())
+    return {"_": callables["gettext"], **callables}
+
+
+def template_gettext(catalog: NullTranslations) -> dict:
+    """Jinja's "newstyle" gettext functions over ``catalog``, with the same results.
+
+    As Jinja's own: the translation is marked safe where the template autoescapes, and the
+    keyword arguments are formatted into it (and so escaped); ``num`` and ``context`` are
+    arguments too. A translation with no arguments and no ``%`` is returned as it is,
+    which is what formatting it with no arguments would give.
+    """
+
+    def finish(context, text: str, variables: dict) -> str:
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        if variables or "%" in text:
+            return text % variables
+        return text
+
+    @pass_context
+    def gettext(__context, __string: str, **variables) -> str:
+        return finish(__context, catalog.ugettext(__string), variables)
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+        variables.setdefault("num", __num)
+        return finish(__context, catalog.ungettext(__singular, __plural, __num), variables)
+
+    @pass_context
+    def pgettext(__context, __string_ctx: str, __string: str, **variables) -> str:
+        variables.setdefault("context", __string_ctx)
+        return finish(__context, catalog.upgettext(__string_ctx, __string), variables)
+
+    @pass_context
+    def npgettext(
+        __context, __string_ctx: str, __singular: str, __plural: str, __num: int, **variables
+    ) -> str:
+        variables.setdefault("context", __string_ctx)
+        variables.setdefault("num", __num)
+        text = catalog.unpgettext(__string_ctx, __singular, __plural, __num)
+        return finish(__context, text, variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
 # Choosing the language ---------------------------------------------------------------------

@@ -106,3 +106,46 @@ def test_templates_translate_in_the_language_in_force_at_each_string(app):
         assert template.render() == "Sign out"  # the request's language holds until refreshed
         refresh()
         assert template.render() == "登出"
+
+
+def test_rendered_templates_translate_in_the_language_of_each_rendering(app):
+    """``render_template_string`` binds its strings to the catalog in force when it starts."""
+    from flask import render_template_string
+
+    source = "{{ _('Sign out') }}|{% trans %}Sign out{% endtrans %}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-HK"}):
+        refresh()
+        assert render_template_string(source) == "登出|登出"
+        with force_locale("zh_Hans"):
+            assert render_template_string(source) == "退出登录|退出登录"
+        with force_locale("en"):
+            assert render_template_string(source) == "Sign out|Sign out"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ _('Sign out') }}",
+        "{{ _('100%% sure') }}",
+        "{{ _('Hello %(name)s', name=name) }}",
+        "{{ gettext('Hello %(name)s', name=name) }}",
+        "{% trans %}Hello {{ name }}{% endtrans %}",
+        "{{ ngettext('%(num)s item', '%(num)s items', 1) }}",
+        "{{ ngettext('%(num)s item for %(name)s', '%(num)s items for %(name)s', 3, name=name) }}",
+        "{% trans count=2 %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %}",
+        "{{ pgettext('menu', 'Open %(name)s', name=name) }}",
+        "{{ npgettext('menu', '%(num)s file', '%(num)s files', 2) }}",
+        "{% autoescape false %}{{ _('Hello %(name)s', name=name) }}{% endautoescape %}",
+    ],
+)
+def test_rendered_templates_format_and_escape_as_jinja_does(app, source):
+    """The per-rendering functions give what Jinja's own newstyle gettext gives, escaping
+    included: the arguments are escaped, the translation is not, ``%%`` becomes ``%``."""
+    from flask import render_template_string
+
+    name = "<b>Ann</b> & co"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        expected = app.jinja_env.from_string(source).render(name=name)  # environment globals
+        assert render_template_string(source, name=name) == expected
+    assert "<b>" not in expected or "autoescape false" in source
