@@ -133,7 +133,8 @@ def template_gettext(catalog: NullTranslations) -> dict:
 
     def finish(context, text: str, variables: dict) -> str:
         if context.eval_ctx.autoescape:
-            text = Markup(text)
+            # A catalog's text (the template's own words), never user text: as Jinja does.
+            text = Markup(text)  # noqa: S704
         if variables or "%" in text:
             return text % variables
         return text
