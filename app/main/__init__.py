@@ -44,7 +44,8 @@ def _remembered_urls() -> dict:
 @bp.get("/")
 @login_required
 def index():
-    cards = cards_for(current_user)
+    # The user itself, not the proxy: each provider reads several of its attributes.
+    cards = cards_for(current_user._get_current_object())
     refresh_on = sorted({prefix for card in cards for prefix in card.refresh_on})
     return render_template("main/index.html", cards=cards, refresh_on=refresh_on)
 

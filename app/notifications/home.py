@@ -28,6 +28,7 @@ def unread_card(user: User) -> Card | None:
         .limit(CARD_ROWS)
     )
     locale = current_locale()
+    unread_link = url_for("notifications.index", unread="1")
     return Card(
         key="notifications",
         title=_("Unread notifications"),
@@ -35,7 +36,7 @@ def unread_card(user: User) -> Card | None:
         items=[
             CardItem(
                 text=n.subject_in(locale),
-                href=url_for("notifications.index", unread="1"),
+                href=unread_link,
                 meta=format_moment(n.created_at),
             )
             for n in latest
