@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
         current_timezone=current_timezone,
         live_text=live_text,
     )
-    app.context_processor(_render_gettext)
+    app.context_processor(_rendering_helpers)
 
 
 _CATALOG_KEY = "bridgework_catalog"
@@ -110,16 +110,38 @@ def request_catalog() -> NullTranslations:
     return translations
 
 
-def _render_gettext() -> dict:
-    """The gettext functions of one rendering, bound to the catalog of the request's locale.
+def _rendering_helpers() -> dict:
+    """Translating and formatting functions of one rendering, bound to the request's
+    language and time zone.
 
-    A template looks ``_`` and ``gettext`` up in its render context before the environment's
-    globals, so these serve every string of the page and the templates it includes: the
-    catalog is found once per rendering (under the locale in force when it starts, so
-    ``force_locale`` around a rendering applies) instead of once per string.
+    A template looks its names up in its render context before the environment's globals,
+    so these serve the page and the templates it includes (not macros imported without
+    context, which keep the globals, with the same results): the catalog, the language
+    and the zone are found once per rendering, under the language in force when it starts
+    (so ``force_locale`` around a rendering applies), instead of once per string or time.
     """
     callables = template_gettext(request_catalog())
-    return {"_": callables["gettext"], **callables}
+    locale = current_locale()
+    zone = get_timezone()
+    lang = locale.replace("_", "-")
+
+    def format_moment(value: datetime, seconds: bool = False) -> str:
+        return _moment(value, locale, zone, seconds)
+
+    def format_day(value: date) -> str:
+        if isinstance(value, datetime):
+            value = to_user_timezone(value).date()
+        return _day(value, locale)
+
+    return {
+        "_": callables["gettext"],
+        **callables,
+        "format_moment": format_moment,
+        "format_day": format_day,
+        "current_locale": lambda: locale,
+        "html_lang": lambda: lang,
+        "current_timezone": lambda: str(zone),
+    }
 
 
 def template_gettext(catalog: NullTranslations) -> dict:
@@ -294,7 +316,7 @@ def _pattern(locale: str, seconds: bool) -> str:
 
 def format_moment(value: datetime, seconds: bool = False) -> str:
     """A stored (naive UTC) time in the reader's language and time zone."""
-    return _moment(value, get_locale() or Locale.parse(DEFAULT_LOCALE), get_timezone(), seconds)
+    return _moment(value, current_locale(), get_timezone(), seconds)
 
 
 def format_day(value: date) -> str:
@@ -304,21 +326,25 @@ def format_day(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return _day(value, get_locale() or Locale.parse(DEFAULT_LOCALE))
+    return _day(value, current_locale())
 
 
 # A moment's text depends only on the moment, the language and the zone, and pages show the
 # same moments again and again (an activity feed, a list's dates): formatting one with Babel
 # takes about as long as rendering the rest of its table row, so the texts are remembered.
 @lru_cache(maxsize=8192)
-def _moment(value: datetime, locale: Locale, zone: tzinfo, seconds: bool) -> str:
-    pattern = _pattern(str(locale), seconds)
-    return dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
+def _moment(value: datetime, locale: str, zone: tzinfo, seconds: bool) -> str:
+    pattern = _pattern(locale, seconds)
+    return dates.format_datetime(value, pattern, tzinfo=zone, locale=_parsed(locale))
 
 
 @lru_cache(maxsize=4096)
-def _day(value: date, locale: Locale) -> str:
-    return dates.format_date(value, _day_pattern(str(locale)), locale=locale)
+def _day(value: date, locale: str) -> str:
+    return dates.format_date(value, _day_pattern(locale), locale=_parsed(locale))
+
+
+_parsed = cache(Locale.parse)
+"""The babel ``Locale`` of a locale identifier, parsed once."""
 
 
 @cache

@@ -149,3 +149,30 @@ def test_rendered_templates_format_and_escape_as_jinja_does(app, source):
         expected = app.jinja_env.from_string(source).render(name=name)  # environment globals
         assert render_template_string(source, name=name) == expected
     assert "<b>" not in expected or "autoescape false" in source
+
+
+def test_rendered_templates_format_times_and_name_the_language_as_the_globals_do(app):
+    """The per-rendering helpers give what the environment's globals give, in the
+    language and zone in force when the rendering starts."""
+    from flask import render_template_string
+
+    source = (
+        "{{ html_lang() }}|{{ current_locale() }}|{{ current_timezone() }}|"
+        "{{ format_moment(moment) }}|{{ format_moment(moment, seconds=True) }}|"
+        "{{ format_day(day) }}|{{ format_day(moment) }}"
+    )
+    values = {"moment": datetime(2026, 7, 1, 23, 30, 5), "day": date(2026, 3, 1)}
+    london = SimpleNamespace(is_authenticated=True, locale="zh_Hant", timezone="Europe/London")
+    with app.test_request_context("/"), patch("app.i18n.current_user", london):
+        refresh()
+        rendered = render_template_string(source, **values)
+        assert rendered == app.jinja_env.from_string(source).render(**values)
+        assert rendered == (
+            "zh-Hant|zh_Hant|Europe/London|2026年7月2日 00:30|2026年7月2日 00:30:05|"
+            "2026年3月1日|2026年7月2日"
+        )
+        with force_locale("en"):
+            assert render_template_string(source, **values) == (
+                "en|en|Europe/London|Jul 2, 2026, 00:30|Jul 2, 2026, 00:30:05|"
+                "Mar 1, 2026|Jul 2, 2026"
+            )
