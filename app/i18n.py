@@ -144,14 +144,22 @@ def _rendering_helpers() -> dict:
     }
 
 
+_PLAIN_TEXTS = 4096
+"""How many argument-free translations one catalog's functions remember (templates name
+their strings literally, so this bounds a memory that never needs to grow past it)."""
+
+
+@lru_cache(maxsize=16)
 def template_gettext(catalog: NullTranslations) -> dict:
     """Jinja's "newstyle" gettext functions over ``catalog``, with the same results.
 
     As Jinja's own: the translation is marked safe where the template autoescapes, and the
     keyword arguments are formatted into it (and so escaped); ``num`` and ``context`` are
     arguments too. A translation with no arguments and no ``%`` is returned as it is,
-    which is what formatting it with no arguments would give.
+    which is what formatting it with no arguments would give. Made once per catalog, and
+    ``gettext`` remembers its marked texts without arguments: most of a page's strings.
     """
+    plain: dict[str, str] = {}
 
     def finish(context, text: str, variables: dict) -> str:
         if context.eval_ctx.autoescape:
@@ -163,7 +171,14 @@ def template_gettext(catalog: NullTranslations) -> dict:
 
     @pass_context
     def gettext(__context, __string: str, **variables) -> str:
-        return finish(__context, catalog.ugettext(__string), variables)
+        if variables or not __context.eval_ctx.autoescape:
+            return finish(__context, catalog.ugettext(__string), variables)
+        text = plain.get(__string)
+        if text is None:
+            text = finish(__context, catalog.ugettext(__string), variables)
+            if len(plain) < _PLAIN_TEXTS:
+                plain[__string] = text
+        return text
 
     @pass_context
     def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
