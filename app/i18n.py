@@ -99,7 +99,7 @@ def request_catalog() -> NullTranslations:
     (an action rendering its text in every language) and ``refresh()`` (a language just
     changed) get the right catalog: either hands Flask-Babel another locale object.
     """
-    locale = get_locale()
+    locale = kept_locale()
     if locale is None:  # outside a request: Flask-Babel's untranslated fallback
         return get_translations()
     cached = g.get(_CATALOG_KEY)
@@ -122,7 +122,7 @@ def _rendering_helpers() -> dict:
     """
     callables = template_gettext(request_catalog())
     locale = current_locale()
-    zone = get_timezone()
+    zone = kept_timezone()
     lang = locale.replace("_", "-")
 
     def format_moment(value: datetime, seconds: bool = False) -> str:
@@ -266,14 +266,41 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+_BABEL_STATE = "_flask_babel"
+
+
+def kept_locale() -> Locale | None:
+    """What Flask-Babel's ``get_locale()`` answers, read where it keeps its answer.
+
+    ``get_locale()`` looks its per-request namespace up on ``g`` three times on every call
+    (a page asked it hundreds of times). Once it has chosen, it keeps the locale on that
+    namespace, where ``force_locale()`` and ``refresh()`` change or drop it: reading it
+    there gives the same answer. While nothing is kept, ``get_locale()`` decides.
+    """
+    try:
+        kept = getattr(g.get(_BABEL_STATE), "babel_locale", None)
+    except RuntimeError:  # no application context, where get_locale() answers None
+        return None
+    return kept if kept is not None else get_locale()
+
+
+def kept_timezone() -> tzinfo:
+    """What Flask-Babel's ``get_timezone()`` answers, read as :func:`kept_locale` reads."""
+    try:
+        kept = getattr(g.get(_BABEL_STATE), "babel_tzinfo", None)
+    except RuntimeError:
+        kept = None
+    return kept if kept is not None else get_timezone()
+
+
 def current_locale() -> str:
     """The request's locale identifier: ``en``, ``zh_Hant`` or ``zh_Hans``."""
-    return str(get_locale() or DEFAULT_LOCALE)
+    return str(kept_locale() or DEFAULT_LOCALE)
 
 
 def current_timezone() -> str:
     """The name of the time zone the request's times are shown in, e.g. Asia/Hong_Kong."""
-    return str(get_timezone())
+    return str(kept_timezone())
 
 
 def html_lang() -> str:
@@ -331,7 +358,7 @@ def _pattern(locale: str, seconds: bool) -> str:
 
 def format_moment(value: datetime, seconds: bool = False) -> str:
     """A stored (naive UTC) time in the reader's language and time zone."""
-    return _moment(value, current_locale(), get_timezone(), seconds)
+    return _moment(value, current_locale(), kept_timezone(), seconds)
 
 
 def format_day(value: date) -> str:

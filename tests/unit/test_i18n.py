@@ -176,3 +176,29 @@ def test_rendered_templates_format_times_and_name_the_language_as_the_globals_do
                 "en|en|Europe/London|Jul 2, 2026, 00:30|Jul 2, 2026, 00:30:05|"
                 "Mar 1, 2026|Jul 2, 2026"
             )
+
+
+def test_the_kept_language_and_zone_follow_force_locale_and_refresh(app):
+    """current_locale() and current_timezone() read Flask-Babel's kept answer: the same as
+    get_locale() and get_timezone() before it is chosen, under force_locale and after
+    refresh()."""
+    from flask_babel import get_locale, get_timezone
+
+    from app.i18n import current_locale, current_timezone, kept_locale, kept_timezone
+
+    assert kept_locale() is None  # no application context, as get_locale()
+    with app.test_request_context("/", headers={"Accept-Language": "zh-HK"}):
+        refresh()
+        assert current_locale() == "zh_Hant" and kept_locale() is get_locale()
+        assert current_timezone() == "Asia/Hong_Kong" and kept_timezone() is get_timezone()
+        with force_locale("zh_Hans"):
+            assert current_locale() == "zh_Hans" and kept_locale() is get_locale()
+        assert current_locale() == "zh_Hant"
+        session["locale"] = "en"
+        assert current_locale() == "zh_Hant"  # the request's language holds until refreshed
+        refresh()
+        assert current_locale() == "en"
+        london = SimpleNamespace(is_authenticated=True, locale="en", timezone="Europe/London")
+        with patch("app.i18n.current_user", london):
+            refresh()
+            assert current_timezone() == "Europe/London" and kept_timezone() is get_timezone()
