@@ -30,6 +30,8 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from pytz import all_timezones_set
 
 from app.config import ConfigError
@@ -64,7 +66,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Flask-Babel's own callables find the request's catalog anew for every string (several
     # context look-ups and the locale's name each time): a page of 300 strings paid more
-    # for that than for the rest of its template. These find it once per request and locale.
+    # for that than for the rest of its template. These find it once per request and locale;
+    # they serve the templates that see no render context (macros imported without it).
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: request_catalog().ugettext(string),
         ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
@@ -83,6 +86,7 @@ def init_app(app: Flask) -> None:
         current_timezone=current_timezone,
         live_text=live_text,
     )
+    app.context_processor(_rendering_helpers)
 
 
 _CATALOG_KEY = "bridgework_catalog"
@@ -95,7 +99,7 @@ def request_catalog() -> NullTranslations:
     (an action rendering its text in every language) and ``refresh()`` (a language just
     changed) get the right catalog: either hands Flask-Babel another locale object.
     """
-    locale = get_locale()
+    locale = kept_locale()
     if locale is None:  # outside a request: Flask-Babel's untranslated fallback
         return get_translations()
     cached = g.get(_CATALOG_KEY)
@@ -104,6 +108,98 @@ def request_catalog() -> NullTranslations:
     translations = get_translations()
     setattr(g, _CATALOG_KEY, (locale, translations))
     return translations
+
+
+def _rendering_helpers() -> dict:
+    """Translating and formatting functions of one rendering, bound to the request's
+    language and time zone.
+
+    A template looks its names up in its render context before the environment's globals,
+    so these serve the page and the templates it includes (not macros imported without
+    context, which keep the globals, with the same results): the catalog, the language
+    and the zone are found once per rendering, under the language in force when it starts
+    (so ``force_locale`` around a rendering applies), instead of once per string or time.
+    """
+    callables = template_gettext(request_catalog())
+    locale = current_locale()
+    zone = kept_timezone()
+    lang = locale.replace("_", "-")
+
+    def format_moment(value: datetime, seconds: bool = False) -> str:
+        return _moment(value, locale, zone, seconds)
+
+    def format_day(value: date) -> str:
+        if isinstance(value, datetime):
+            value = to_user_timezone(value).date()
+        return _day(value, locale)
+
+    return {
+        "_": callables["gettext"],
+        **callables,
+        "format_moment": format_moment,
+        "format_day": format_day,
+        "current_locale": lambda: locale,
+        "html_lang": lambda: lang,
+        "current_timezone": lambda: str(zone),
+    }
+
+
+_PLAIN_TEXTS = 4096
+"""How many argument-free translations one catalog's functions remember (templates name
+their strings literally, so this bounds a memory that never needs to grow past it)."""
+
+
+@lru_cache(maxsize=16)
+def template_gettext(catalog: NullTranslations) -> dict:
+    """Jinja's "newstyle" gettext functions over ``catalog``, with the same results.
+
+    As Jinja's own: the translation is marked safe where the template autoescapes, and the
+    keyword arguments are formatted into it (and so escaped); ``num`` and ``context`` are
+    arguments too. A translation with no arguments and no ``%`` is returned as it is,
+    which is what formatting it with no arguments would give. Made once per catalog, and
+    ``gettext`` remembers its marked texts without arguments: most of a page's strings.
+    """
+    plain: dict[str, str] = {}
+
+    def finish(context, text: str, variables: dict) -> str:
+        if context.eval_ctx.autoescape:
+            # A catalog's text (the template's own words), never user text: as Jinja does.
+            text = Markup(text)  # noqa: S704
+        if variables or "%" in text:
+            return text % variables
+        return text
+
+    @pass_context
+    def gettext(__context, __string: str, **variables) -> str:
+        if variables or not __context.eval_ctx.autoescape:
+            return finish(__context, catalog.ugettext(__string), variables)
+        text = plain.get(__string)
+        if text is None:
+            text = finish(__context, catalog.ugettext(__string), variables)
+            if len(plain) < _PLAIN_TEXTS:
+                plain[__string] = text
+        return text
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+        variables.setdefault("num", __num)
+        return finish(__context, catalog.ungettext(__singular, __plural, __num), variables)
+
+    @pass_context
+    def pgettext(__context, __string_ctx: str, __string: str, **variables) -> str:
+        variables.setdefault("context", __string_ctx)
+        return finish(__context, catalog.upgettext(__string_ctx, __string), variables)
+
+    @pass_context
+    def npgettext(
+        __context, __string_ctx: str, __singular: str, __plural: str, __num: int, **variables
+    ) -> str:
+        variables.setdefault("context", __string_ctx)
+        variables.setdefault("num", __num)
+        text = catalog.unpgettext(__string_ctx, __singular, __plural, __num)
+        return finish(__context, text, variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
 # Choosing the language ---------------------------------------------------------------------
@@ -170,14 +266,41 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+_BABEL_STATE = "_flask_babel"
+
+
+def kept_locale() -> Locale | None:
+    """What Flask-Babel's ``get_locale()`` answers, read where it keeps its answer.
+
+    ``get_locale()`` looks its per-request namespace up on ``g`` three times on every call
+    (a page asked it hundreds of times). Once it has chosen, it keeps the locale on that
+    namespace, where ``force_locale()`` and ``refresh()`` change or drop it: reading it
+    there gives the same answer. While nothing is kept, ``get_locale()`` decides.
+    """
+    try:
+        kept = getattr(g.get(_BABEL_STATE), "babel_locale", None)
+    except RuntimeError:  # no application context, where get_locale() answers None
+        return None
+    return kept if kept is not None else get_locale()
+
+
+def kept_timezone() -> tzinfo:
+    """What Flask-Babel's ``get_timezone()`` answers, read as :func:`kept_locale` reads."""
+    try:
+        kept = getattr(g.get(_BABEL_STATE), "babel_tzinfo", None)
+    except RuntimeError:
+        kept = None
+    return kept if kept is not None else get_timezone()
+
+
 def current_locale() -> str:
     """The request's locale identifier: ``en``, ``zh_Hant`` or ``zh_Hans``."""
-    return str(get_locale() or DEFAULT_LOCALE)
+    return str(kept_locale() or DEFAULT_LOCALE)
 
 
 def current_timezone() -> str:
     """The name of the time zone the request's times are shown in, e.g. Asia/Hong_Kong."""
-    return str(get_timezone())
+    return str(kept_timezone())
 
 
 def html_lang() -> str:
@@ -235,7 +358,7 @@ def _pattern(locale: str, seconds: bool) -> str:
 
 def format_moment(value: datetime, seconds: bool = False) -> str:
     """A stored (naive UTC) time in the reader's language and time zone."""
-    return _moment(value, get_locale() or Locale.parse(DEFAULT_LOCALE), get_timezone(), seconds)
+    return _moment(value, current_locale(), kept_timezone(), seconds)
 
 
 def format_day(value: date) -> str:
@@ -245,21 +368,25 @@ def format_day(value: date) -> str:
     """
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return _day(value, get_locale() or Locale.parse(DEFAULT_LOCALE))
+    return _day(value, current_locale())
 
 
 # A moment's text depends only on the moment, the language and the zone, and pages show the
 # same moments again and again (an activity feed, a list's dates): formatting one with Babel
 # takes about as long as rendering the rest of its table row, so the texts are remembered.
 @lru_cache(maxsize=8192)
-def _moment(value: datetime, locale: Locale, zone: tzinfo, seconds: bool) -> str:
-    pattern = _pattern(str(locale), seconds)
-    return dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
+def _moment(value: datetime, locale: str, zone: tzinfo, seconds: bool) -> str:
+    pattern = _pattern(locale, seconds)
+    return dates.format_datetime(value, pattern, tzinfo=zone, locale=_parsed(locale))
 
 
 @lru_cache(maxsize=4096)
-def _day(value: date, locale: Locale) -> str:
-    return dates.format_date(value, _day_pattern(str(locale)), locale=locale)
+def _day(value: date, locale: str) -> str:
+    return dates.format_date(value, _day_pattern(locale), locale=_parsed(locale))
+
+
+_parsed = cache(Locale.parse)
+"""The babel ``Locale`` of a locale identifier, parsed once."""
 
 
 @cache

@@ -78,6 +78,16 @@ def register_page_figure(name: str, figure: PageFigure) -> None:
     _PAGE_FIGURES[name] = figure
 
 
+_SESSION_COLUMNS = (
+    UserSession.id,
+    UserSession.ended_at,
+    UserSession.last_seen_at,
+    UserSession.created_at,
+)
+"""What a request needs of its server-side session: whether it is live, and its id to note
+its use. Columns rather than the row: loading it as an object cost more than reading it."""
+
+
 def _session_statement(figures: dict[str, PageFigure]) -> Select:
     """The session's statement with ``figures``, built once for each set of figures.
 
@@ -91,7 +101,7 @@ def _session_statement(figures: dict[str, PageFigure]) -> Select:
         statement = (
             select(
                 User,
-                UserSession,
+                *_SESSION_COLUMNS,
                 *(
                     figure(_SIGNED_IN_USER, _TODAY).label(f"figure_{name}")
                     for name, figure in known
@@ -147,28 +157,32 @@ def load_session_user(identity: str) -> User | None:
     found = db.session.execute(_session_statement(figures), parameters).unique().first()
     if found is None:
         return None
-    user, record = found[0], found[1]
-    if not user.active or user.session_version != version or not _is_live(record):
+    user, session_id, ended_at, last_seen_at, created_at = found[:5]
+    if (
+        not user.active
+        or user.session_version != version
+        or not _is_live(ended_at, last_seen_at, created_at)
+    ):
         return None
     user.session_key = key
     if figures:
         memo = _FIGURES.values()
         if memo is not None:
-            memo.setdefault(user.id, dict(zip(figures, found[2:], strict=True)))
-    if has_request_context() and utcnow() - record.last_seen_at > SESSION_SEEN_RESOLUTION:
-        g.setdefault(_SEEN_KEY, record.id)
+            memo.setdefault(user.id, dict(zip(figures, found[5:], strict=True)))
+    if has_request_context() and utcnow() - last_seen_at > SESSION_SEEN_RESOLUTION:
+        g.setdefault(_SEEN_KEY, session_id)
     return user
 
 
-def _is_live(record: UserSession) -> bool:
+def _is_live(ended_at: datetime | None, last_seen_at: datetime, created_at: datetime) -> bool:
     """Whether a server-side session has neither ended nor idled or aged past its limits."""
-    if record.ended_at is not None:
+    if ended_at is not None:
         return False
     config = current_app.config
     now = utcnow()
-    if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+    if now - last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
         return False
-    return now - record.created_at <= timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
+    return now - created_at <= timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
 
 
 def session_end_reason(identity: str | None) -> str:

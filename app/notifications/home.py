@@ -11,14 +11,14 @@ from app.extensions import db
 from app.i18n import current_locale, format_moment
 from app.main.cards import Card, CardItem
 from app.notifications.models import Notification
-from app.notifications.service import unread_count
+from app.notifications.service import bell
 from app.policy import is_signed_in
 
 CARD_ROWS = 5
 
 
 def unread_card(user: User) -> Card | None:
-    """The unread count and the latest unread notifications (two queries)."""
+    """The unread count (the bell's) and the latest unread notifications (one query)."""
     if not is_signed_in(user):
         return None
     latest = db.session.scalars(
@@ -28,14 +28,15 @@ def unread_card(user: User) -> Card | None:
         .limit(CARD_ROWS)
     )
     locale = current_locale()
+    unread_link = url_for("notifications.index", unread="1")
     return Card(
         key="notifications",
         title=_("Unread notifications"),
-        count=unread_count(user),
+        count=bell(user).unread,  # read with the signed-in user when it can be
         items=[
             CardItem(
                 text=n.subject_in(locale),
-                href=url_for("notifications.index", unread="1"),
+                href=unread_link,
                 meta=format_moment(n.created_at),
             )
             for n in latest

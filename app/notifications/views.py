@@ -22,7 +22,7 @@ def _bell():
 def _request_bell():
     """The bell, asked of the database once per request however often a page shows it."""
     if "notification_bell" not in g:
-        g.notification_bell = service.bell(current_user)
+        g.notification_bell = service.bell(current_user._get_current_object())
     return g.notification_bell
 
 

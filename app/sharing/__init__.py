@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
         from flask import g
 
         if "request_counts" not in g:
-            g.request_counts = request_counts(current_user)
+            # The user itself: through the proxy, each attribute read is a look-up.
+            g.request_counts = request_counts(current_user._get_current_object())
         return g.request_counts
 
     app.jinja_env.globals["request_counts"] = counts_for_viewer

@@ -71,33 +71,33 @@ def workspaces_card(user: User) -> Card | None:
         .group_by(Event.stream)
         .subquery()
     )
+    # Columns, not entities: the card shows a name and the latest event, and loading
+    # workspaces would bring their owner department and creator (joined) and the
+    # creators' roles (one more statement) along.
     rows = db.session.execute(
-        select(Workspace, Event)
+        select(Workspace.id, Workspace.name, Event.seq, Event.created_at, Event.payload)
         .where(involved_clause(user))
         .outerjoin(latest, latest.c.stream == stream)
         .outerjoin(Event, (Event.stream == latest.c.stream) & (Event.seq == latest.c.seq))
         .order_by(func.coalesce(Event.created_at, Workspace.created_at).desc(), Workspace.id)
     ).all()
+    latest_event = _("%(when)s: %(what)s")  # formatted below, once per workspace
     return Card(
         key="workspaces",
         title=_("Your workspaces"),
         count=len(rows),
         items=[
             CardItem(
-                text=workspace.name,
-                href=workspace_path(workspace.id),
-                meta=_(
-                    "%(when)s: %(what)s",
-                    when=format_moment(event.created_at),
-                    what=live_text(event.payload),
-                )
-                if event is not None
+                text=name,
+                href=workspace_path(workspace_id),
+                meta=latest_event % {"when": format_moment(created_at), "what": live_text(payload)}
+                if seq is not None
                 else None,
-                stream=f"workspace:{workspace.id}",
-                last_seq=event.seq if event is not None else 0,
-                catch_up_url=url_for("api.workspace_events", workspace_id=workspace.id),
+                stream=f"workspace:{workspace_id}",
+                last_seq=seq if seq is not None else 0,
+                catch_up_url=url_for("api.workspace_events", workspace_id=workspace_id),
             )
-            for workspace, event in rows[:CARD_ROWS]
+            for workspace_id, name, seq, created_at, payload in rows[:CARD_ROWS]
         ],
         empty=_("You take part in no workspace yet."),
         more_href=url_for("workspaces.index"),

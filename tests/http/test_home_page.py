@@ -112,3 +112,24 @@ def test_the_session_probe_tells_a_deactivated_person_why(client, db):
 def test_the_session_probe_of_a_stranger_says_only_signed_out(client, db):
     state = client.get("/session").get_json()
     assert state["signed_in"] is False and state["reason"] == "signed_out"
+
+
+def test_an_officers_home_page_reads_three_statements_and_counts_unread_as_the_bell(
+    client, db, count_queries
+):
+    """The session (with the header's figures), the workspaces card and the unread list:
+    the unread count is the bell's, read with the session."""
+    w = flood_world()
+    service.add_member(w.lead, w.id, user_id=w.td_officer.id)
+    for n in range(3):
+        make_notification(w.td_officer, subject=f"Subject {n}")
+    login(client, w.td_officer)
+    client.get("/")
+    with count_queries() as home:
+        page = text(client.get("/"))
+    assert home.count == 3
+    unread = card_count(page, "notifications")
+    assert f'<span class="bell-count" data-unread="{unread}">{unread}</span>' in page
+    assert card_count(page, "workspaces") == 1
+    latest = r'data-last-seq="[1-9]\d*"[^>]*><a href="/workspaces/\d+">[^<]+</a><br>'
+    assert re.search(latest + r'<span class="muted meta">[^<]+: [^<]*added User', page)

@@ -106,3 +106,99 @@ def test_templates_translate_in_the_language_in_force_at_each_string(app):
         assert template.render() == "Sign out"  # the request's language holds until refreshed
         refresh()
         assert template.render() == "登出"
+
+
+def test_rendered_templates_translate_in_the_language_of_each_rendering(app):
+    """``render_template_string`` binds its strings to the catalog in force when it starts."""
+    from flask import render_template_string
+
+    source = "{{ _('Sign out') }}|{% trans %}Sign out{% endtrans %}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-HK"}):
+        refresh()
+        assert render_template_string(source) == "登出|登出"
+        with force_locale("zh_Hans"):
+            assert render_template_string(source) == "退出登录|退出登录"
+        with force_locale("en"):
+            assert render_template_string(source) == "Sign out|Sign out"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ _('Sign out') }}",
+        "{{ _('100%% sure') }}",
+        "{{ _('Hello %(name)s', name=name) }}",
+        "{{ gettext('Hello %(name)s', name=name) }}",
+        "{% trans %}Hello {{ name }}{% endtrans %}",
+        "{{ ngettext('%(num)s item', '%(num)s items', 1) }}",
+        "{{ ngettext('%(num)s item for %(name)s', '%(num)s items for %(name)s', 3, name=name) }}",
+        "{% trans count=2 %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %}",
+        "{{ pgettext('menu', 'Open %(name)s', name=name) }}",
+        "{{ npgettext('menu', '%(num)s file', '%(num)s files', 2) }}",
+        "{% autoescape false %}{{ _('Hello %(name)s', name=name) }}{% endautoescape %}",
+    ],
+)
+def test_rendered_templates_format_and_escape_as_jinja_does(app, source):
+    """The per-rendering functions give what Jinja's own newstyle gettext gives, escaping
+    included: the arguments are escaped, the translation is not, ``%%`` becomes ``%``."""
+    from flask import render_template_string
+
+    name = "<b>Ann</b> & co"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        expected = app.jinja_env.from_string(source).render(name=name)  # environment globals
+        assert render_template_string(source, name=name) == expected
+    assert "<b>" not in expected or "autoescape false" in source
+
+
+def test_rendered_templates_format_times_and_name_the_language_as_the_globals_do(app):
+    """The per-rendering helpers give what the environment's globals give, in the
+    language and zone in force when the rendering starts."""
+    from flask import render_template_string
+
+    source = (
+        "{{ html_lang() }}|{{ current_locale() }}|{{ current_timezone() }}|"
+        "{{ format_moment(moment) }}|{{ format_moment(moment, seconds=True) }}|"
+        "{{ format_day(day) }}|{{ format_day(moment) }}"
+    )
+    values = {"moment": datetime(2026, 7, 1, 23, 30, 5), "day": date(2026, 3, 1)}
+    london = SimpleNamespace(is_authenticated=True, locale="zh_Hant", timezone="Europe/London")
+    with app.test_request_context("/"), patch("app.i18n.current_user", london):
+        refresh()
+        rendered = render_template_string(source, **values)
+        assert rendered == app.jinja_env.from_string(source).render(**values)
+        assert rendered == (
+            "zh-Hant|zh_Hant|Europe/London|2026年7月2日 00:30|2026年7月2日 00:30:05|"
+            "2026年3月1日|2026年7月2日"
+        )
+        with force_locale("en"):
+            assert render_template_string(source, **values) == (
+                "en|en|Europe/London|Jul 2, 2026, 00:30|Jul 2, 2026, 00:30:05|"
+                "Mar 1, 2026|Jul 2, 2026"
+            )
+
+
+def test_the_kept_language_and_zone_follow_force_locale_and_refresh(app):
+    """current_locale() and current_timezone() read Flask-Babel's kept answer: the same as
+    get_locale() and get_timezone() before it is chosen, under force_locale and after
+    refresh()."""
+    from flask_babel import get_locale, get_timezone
+
+    from app.i18n import current_locale, current_timezone, kept_locale, kept_timezone
+
+    assert kept_locale() is None  # no application context, as get_locale()
+    with app.test_request_context("/", headers={"Accept-Language": "zh-HK"}):
+        refresh()
+        assert current_locale() == "zh_Hant" and kept_locale() is get_locale()
+        assert current_timezone() == "Asia/Hong_Kong" and kept_timezone() is get_timezone()
+        with force_locale("zh_Hans"):
+            assert current_locale() == "zh_Hans" and kept_locale() is get_locale()
+        assert current_locale() == "zh_Hant"
+        session["locale"] = "en"
+        assert current_locale() == "zh_Hant"  # the request's language holds until refreshed
+        refresh()
+        assert current_locale() == "en"
+        london = SimpleNamespace(is_authenticated=True, locale="en", timezone="Europe/London")
+        with patch("app.i18n.current_user", london):
+            refresh()
+            assert current_timezone() == "Europe/London" and kept_timezone() is get_timezone()
