@@ -202,6 +202,7 @@ def update_department(department_id: int, body: dict):
     response=schemas.UserSchema(),
     paginated=True,
     errors=(403,),
+    plain_caller=True,
 )
 def list_users(query: dict):
     return service.list_users(

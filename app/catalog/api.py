@@ -24,6 +24,7 @@ TAG = "Catalog"
     query=schemas.DatasetListQuerySchema(),
     response=schemas.DatasetSchema(),
     paginated=True,
+    plain_caller=True,
 )
 def list_datasets(query: dict):
     return service.list_datasets(api_user(), **query)

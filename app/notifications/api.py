@@ -16,6 +16,7 @@ TAG = "Notifications"
     query=schemas.NotificationListQuerySchema(),
     response=schemas.NotificationSchema(),
     paginated="keyset",
+    plain_caller=True,
 )
 def list_notifications(query: dict):
     """Paged by ``cursor`` (from ``next_cursor``/``prev_cursor``) at the same cost at any
