@@ -24,7 +24,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.dumping import dump
-from app.common import KeysetPage
+from app.common import AnsweredPage, KeysetPage
 from app.errors import Invalid, Unauthorized
 from app.extensions import csrf
 from app.security import INT32_MAX, INT64_MAX
@@ -215,8 +215,10 @@ def page_envelope(page, schema: Schema) -> dict:
     A list paged by key (:class:`~app.common.KeysetPage`) adds the cursors of the next
     (older) and previous (newer) pages, and whether ``total`` stopped at the cap.
     """
+    answered = isinstance(page, AnsweredPage) or (isinstance(page, KeysetPage) and page.answered)
+    items = page.items if answered else dump(schema, page.items, many=True)
     envelope = {
-        "items": dump(schema, page.items, many=True),
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
