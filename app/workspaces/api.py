@@ -24,7 +24,7 @@ TAG = "Workspaces"
     plain_caller=True,
 )
 def list_workspaces(query: dict):
-    return service.list_workspaces(api_user(), **query)
+    return service.list_workspace_answers(api_user(), **query)
 
 
 @endpoint(
