@@ -27,7 +27,7 @@ TAG = "Catalog"
     plain_caller=True,
 )
 def list_datasets(query: dict):
-    return service.list_datasets(api_user(), **query)
+    return service.list_dataset_answers(api_user(), **query)
 
 
 @endpoint(
