@@ -32,6 +32,7 @@ from app.accounts.models import Department, Region, User
 from app.cases.access import (
     BOARD_COLUMN_LIMIT,
     board_stream,
+    case_list_access,
     case_stream,
     visible_case,
     workspace_for_cases,
@@ -310,9 +311,9 @@ def list_cases(
     filters.check()
     stmt = _filtered(_rows_stmt(with_description=with_description), filters)
     if workspace_id is not None:
-        workspace = workspace_for_cases(actor, workspace_id)
-        stmt = stmt.where(Case.workspace_id == workspace.id)
-        readable: Any = literal(participation_role(actor, workspace) is not None)
+        takes_part = case_list_access(actor, workspace_id)
+        stmt = stmt.where(Case.workspace_id == workspace_id)
+        readable: Any = literal(takes_part)
     elif oversees(actor):
         readable = Case.workspace_id.in_(participant_workspaces(actor))
     else:
