@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from importlib import import_module
+from inspect import iscoroutinefunction
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import lazy_gettext
+from flask_limiter import Limiter
 
 from app import security, sqlite  # noqa: F401  (sqlite: connection hooks)
 from app.config import load_config
@@ -16,12 +20,32 @@ from app.jsontext import SplicingJSONProvider
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class Bridgework(Flask):
+    """Flask, asking once per view and hook whether it is a coroutine function.
+
+    Flask asks it of every hook and the view on every request (``ensure_sync``); with a
+    dozen hooks that was a tenth of a light API request's Python calls, for an answer
+    that never changes.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        known = self._synchronous.get(func)
+        if known is None:
+            known = self.async_to_sync(func) if iscoroutinefunction(func) else func
+            self._synchronous[func] = known
+        return known
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build an app: settings, extensions, blueprints, commands, error pages, headers.
 
     Nothing here touches the database; the schema comes from ``flask db upgrade``.
     """
-    app = Flask(__name__, instance_path=None)
+    app = Bridgework(__name__, instance_path=None)
     app.json = SplicingJSONProvider(app)
     app.config.update(load_config(config))
     _ensure_instance_dir(app)
@@ -34,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+    drop_idle_limiter_hooks(app, limiter)
     return app
 
 
@@ -67,6 +92,32 @@ def register_extensions(app: Flask) -> None:
         # None lets Engine.IO accept only the app's own origin; a list names the others.
         cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"] or None,
     )
+
+
+def drop_idle_limiter_hooks(app: Flask, limiter: Limiter) -> None:
+    """Take Flask-Limiter's request hooks off again while no route has a limit.
+
+    The limiter is the store of the sign-in counters (app.accounts.signin), which ask
+    it directly; no route, blueprint or default limit is declared, yet its hooks looked
+    for limits, and for headers to add, on every request. Should a limit be declared,
+    the hooks stay and enforce it.
+    """
+    manager = limiter.limit_manager
+    if (
+        manager.application_limits
+        or manager.default_limits
+        or any(manager._decorated_limits.values())  # noqa: SLF001 (no public reader)
+        or any(manager._blueprint_limits.values())  # noqa: SLF001
+    ):
+        return
+
+    def is_limiters(hook) -> bool:
+        if isinstance(hook, partial):
+            return bool(hook.args) and hook.args[0] is limiter
+        return getattr(hook, "__self__", None) is limiter
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        hooks[None] = [hook for hook in hooks.get(None, []) if not is_limiters(hook)]
 
 
 def _migrations_dir() -> Path:

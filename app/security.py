@@ -124,8 +124,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response):
-        for name, value in security_headers(app):
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        headers.extend([(n, v) for n, v in security_headers(app) if n.lower() not in present])
         if request.path.startswith("/api/") or _signed_in_page():
             response.headers["Cache-Control"] = "no-store"
         return response

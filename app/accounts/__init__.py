@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         token_holder,
         token_holds,
         token_parameters,
+        token_user,
         user_for_token,
     )
     from app.accounts.signin import AccountError
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     register_page_figure(NAMING_HEAD_FIGURE, naming_head_figure)
-    register_token_user(user_for_token)
+    register_token_user(user_for_token, token_user)
     register_identity(
         session_caller=session_caller,
         token_caller=token_caller,

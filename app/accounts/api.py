@@ -202,9 +202,10 @@ def update_department(department_id: int, body: dict):
     response=schemas.UserSchema(),
     paginated=True,
     errors=(403,),
+    plain_caller=True,
 )
 def list_users(query: dict):
-    return service.list_users(
+    return service.list_user_answers(
         api_user(),
         search=query.get("q"),
         department_id=query.get("department_id"),

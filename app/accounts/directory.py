@@ -10,13 +10,23 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import ApiToken, Department, Region, Role, User, UserRole
 from app.accounts.passwords import hash_password, password_problems
 from app.accounts.signin import end_all_sessions
 from app.actions import action
-from app.common import Page, name_problem, paginate, text_matches, utcnow
+from app.common import (
+    AnsweredPage,
+    Page,
+    iso_utc,
+    name_problem,
+    paginate,
+    paginate_rows,
+    text_matches,
+    utcnow,
+)
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.policy import can, require
@@ -57,7 +67,17 @@ def list_users(
     per_page: int = 25,
 ) -> Page:
     require(actor, "user.list")
-    stmt = select(User).order_by(User.username)
+    stmt = _users_matching(select(User), search, department_id, role, active)
+    return paginate(stmt.order_by(User.username), page, per_page)
+
+
+def _users_matching(
+    stmt: Select,
+    search: str | None,
+    department_id: int | None,
+    role: str | None,
+    active: bool | None,
+) -> Select:
     if search:
         text = search.strip()
         stmt = stmt.where(
@@ -73,7 +93,95 @@ def list_users(
         stmt = stmt.where(User.role_links.any(UserRole.role == role))
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
-    return paginate(stmt, page, per_page)
+    return stmt
+
+
+_PARENT = aliased(Department)
+_ROLE_NAMES = (
+    select(func.aggregate_strings(UserRole.role, " "))
+    .where(UserRole.user_id == User.id)
+    .scalar_subquery()
+)
+_USER_ROWS = (
+    select(
+        User.id,
+        User.username,
+        User.display_name,
+        User.email,
+        User.active,
+        User.last_login_at,
+        User.created_at,
+        _ROLE_NAMES,
+        Department.id,
+        Department.code,
+        Department.name,
+        Department.region_id,
+        Department.parent_id,
+        Department.created_at,
+        Region.code,
+        Region.name,
+        Region.jurisdiction,
+        Region.created_at,
+        _PARENT.code,
+        _PARENT.name,
+    )
+    .join(Department, Department.id == User.department_id)
+    .join(Region, Region.id == Department.region_id)
+    .outerjoin(_PARENT, _PARENT.id == Department.parent_id)
+    .order_by(User.username)
+)
+"""A user as ``UserSchema`` shows them, with department, region, parent and roles, by
+username: built once, so that a list without filters reuses its cache key."""
+
+
+def _user_answer(row) -> dict:
+    """A row of :data:`_USER_ROWS` as ``UserSchema`` dumps its user."""
+    parent_id = row[12]
+    return {
+        "id": row[0],
+        "username": row[1],
+        "display_name": row[2],
+        "email": row[3],
+        "department_id": row[8],
+        "department": {
+            "id": row[8],
+            "code": row[9],
+            "name": row[10],
+            "region_id": row[11],
+            "region": {
+                "id": row[11],
+                "code": row[14],
+                "name": row[15],
+                "jurisdiction": row[16],
+                "created_at": iso_utc(row[17]),
+            },
+            "parent_id": parent_id,
+            "parent": None
+            if parent_id is None
+            else {"id": parent_id, "code": row[18], "name": row[19]},
+            "created_at": iso_utc(row[13]),
+        },
+        "roles": sorted(row[7].split(" ")) if row[7] else [],
+        "active": row[4],
+        "last_login_at": iso_utc(row[5]),
+        "created_at": iso_utc(row[6]),
+    }
+
+
+def list_user_answers(
+    actor: User,
+    *,
+    search: str | None = None,
+    department_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> AnsweredPage:
+    """:func:`list_users` as the API answers it, read as plain columns in one statement."""
+    require(actor, "user.list")
+    stmt = _users_matching(_USER_ROWS, search, department_id, role, active)
+    return paginate_rows(stmt, _user_answer, page, per_page)
 
 
 def _check_roles(roles, fields: dict) -> list[str]:

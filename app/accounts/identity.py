@@ -25,13 +25,14 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     or_,
     select,
     update,
 )
 from sqlalchemy.orm import joinedload
 
-from app.accounts.models import ApiToken, User, UserSession
+from app.accounts.models import ApiToken, Role, User, UserRole, UserSession
 from app.common import RequestMemo, utcnow
 from app.extensions import db
 
@@ -227,6 +228,94 @@ def user_for_token(raw: str) -> User | None:
     ):
         g.setdefault(_USED_KEY, token.id)
     return token.user
+
+
+class TokenUser:
+    """The owner of a usable API token as a read needs them: plain columns, no ORM object.
+
+    What the policy rules, the list queries and the locale selector ask of a user (id,
+    department, roles, language and time zone), read in the token's own statement. A
+    view that changes things, or reads the user's relationships, gets the ORM ``User``
+    of :func:`user_for_token` instead (see ``endpoint(plain_caller=...)`` in app.api).
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    active = True
+    """Only an active user's token is usable, so its owner is active."""
+
+    def __init__(
+        self,
+        id: int,  # noqa: A002 (the user's id, as ``User.id``)
+        username: str,
+        display_name: str,
+        department_id: int,
+        locale: str | None,
+        timezone: str | None,
+        role_names: frozenset[str],
+    ) -> None:
+        self.id = id
+        self.username = username
+        self.display_name = display_name
+        self.department_id = department_id
+        self.locale = locale
+        self.timezone = timezone
+        self.role_names = role_names
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(name) for name in self.role_names}
+
+    def has_role(self, role: Role | str) -> bool:
+        return role in self.role_names
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+_ROLE_NAMES = (
+    select(func.aggregate_strings(UserRole.role, " "))
+    .where(UserRole.user_id == User.id)
+    .scalar_subquery()
+)
+
+
+@cache
+def _token_user_statement() -> Select:
+    return select(
+        ApiToken.id,
+        ApiToken.secret_hash,
+        ApiToken.last_used_at,
+        User.id,
+        User.username,
+        User.display_name,
+        User.department_id,
+        User.locale,
+        User.timezone,
+        _ROLE_NAMES,
+    ).where(_usable_token())
+
+
+def token_user(raw: str) -> TokenUser | None:
+    """The active owner of a usable token as a :class:`TokenUser`, or ``None``; notes the use.
+
+    The same rules as :func:`user_for_token` (the token neither revoked nor expired, its
+    secret matching, its owner active) and the same noting of its use for
+    :func:`record_token_use`, in one statement of plain columns, roles included.
+    """
+    parameters = token_parameters(raw)
+    if parameters is None:
+        return None
+    row = db.session.execute(_token_user_statement(), parameters).first()
+    if row is None or not hmac.compare_digest(row[1], parameters["token_hash"]):
+        return None
+    token_id, last_used_at, now = row[0], row[2], parameters["now"]
+    if has_request_context() and (
+        last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION
+    ):
+        g.setdefault(_USED_KEY, token_id)
+    roles = frozenset(row[9].split(" ")) if row[9] else frozenset()
+    return TokenUser(row[3], row[4], row[5], row[6], row[7], row[8], roles)
 
 
 class Caller(NamedTuple):

@@ -45,13 +45,13 @@ def _require_own_password():
     The initial password was seen by someone else, so nothing else of the site (pages or
     API) opens until its owner has chosen their own.
     """
+    if request.path.startswith("/api/"):
+        return None
     if (
         current_user.is_authenticated
         and current_user.must_change_password
         and request.endpoint not in _BEFORE_NEW_PASSWORD
     ):
-        if request.path.startswith("/api/"):
-            return None
         return redirect(url_for("accounts.change_password"))
     return None
 

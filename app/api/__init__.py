@@ -24,7 +24,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.dumping import dump
-from app.common import KeysetPage
+from app.common import AnsweredPage, KeysetPage
 from app.errors import Invalid, Unauthorized
 from app.extensions import csrf
 from app.security import INT32_MAX, INT64_MAX
@@ -63,20 +63,27 @@ def _bearer_token() -> str | None:
 _token_user: dict[str, Callable[[str], Any]] = {}
 
 
-def register_token_user(load: Callable[[str], Any]) -> None:
-    """Name how a bearer token becomes its active user, or ``None`` (accounts does)."""
+def register_token_user(load: Callable[[str], Any], plain: Callable[[str], Any]) -> None:
+    """Name how a bearer token becomes its active user, or ``None`` (accounts does).
+
+    ``load`` gives the user as a model; ``plain`` gives what a read needs of them (id,
+    department, roles, language) as plain values, for endpoints declared with
+    ``plain_caller=True``. Both enforce the same rules and note the token's use alike.
+    """
     _token_user["load"] = load
+    _token_user["plain"] = plain
 
 
-def authenticate_request():
+def authenticate_request(plain: bool = False):
     """The user behind this API request, or ``Unauthorized``.
 
     A bearer token is enough on its own. Without one, the browser session counts, but
-    writes must then carry the CSRF token (header ``X-CSRFToken``), as forms do.
+    writes must then carry the CSRF token (header ``X-CSRFToken``), as forms do. With
+    ``plain``, a token's user comes as plain values (the session's user is already loaded).
     """
     raw = _bearer_token()
     if raw is not None:
-        user = _token_user["load"](raw)
+        user = _token_user["plain" if plain else "load"](raw)
         if user is None:
             raise Unauthorized(_("The API token is missing, expired, revoked or not valid."))
         return user
@@ -208,8 +215,10 @@ def page_envelope(page, schema: Schema) -> dict:
     A list paged by key (:class:`~app.common.KeysetPage`) adds the cursors of the next
     (older) and previous (newer) pages, and whether ``total`` stopped at the cap.
     """
+    answered = isinstance(page, AnsweredPage) or (isinstance(page, KeysetPage) and page.answered)
+    items = page.items if answered else dump(schema, page.items, many=True)
     envelope = {
-        "items": dump(schema, page.items, many=True),
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
@@ -236,6 +245,7 @@ def endpoint(
     paginated: bool | Literal["keyset"] = False,
     errors: tuple[int, ...] = (),
     files: tuple[str, ...] = (),
+    plain_caller: bool = False,
 ) -> Callable:
     """Declare an API route; the view receives ``body=`` and/or ``query=`` when declared.
 
@@ -248,6 +258,8 @@ def endpoint(
     ``errors`` lists the statuses the operation may answer besides 401 and 422, for the
     OpenAPI document. ``files`` names the file fields of a ``multipart/form-data`` body,
     which the view reads itself (the document describes them; nothing is loaded for it).
+    ``plain_caller`` says the view's service reads only the caller's id, department,
+    roles and language: a token's user is then read as plain values, not as a model.
     """
     operation = Operation(
         rule, method, summary, tag, body, query, response, status, auth, paginated, list(errors)
@@ -261,7 +273,7 @@ def endpoint(
         @wraps(view)
         def wrapper(**kwargs):
             if auth:
-                g.api_user = authenticate_request()
+                g.api_user = authenticate_request(plain_caller)
             if query is not None:
                 kwargs["query"] = _load(query, request.args.to_dict(), EXCLUDE, "query string")
             if body is not None:

@@ -25,6 +25,7 @@ TAG = "Cases"
     response=schemas.CaseSchema(),
     paginated=True,
     errors=(404,),
+    plain_caller=True,
 )
 def list_cases(query: dict):
     workspace_id = query.pop("workspace", None)

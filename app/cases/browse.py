@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
@@ -21,6 +32,7 @@ from app.accounts.models import Department, Region, User
 from app.cases.access import (
     BOARD_COLUMN_LIMIT,
     board_stream,
+    case_list_access,
     case_stream,
     visible_case,
     workspace_for_cases,
@@ -136,7 +148,9 @@ def _filtered(stmt: Select, filters: CaseFilters) -> Select:
 _creator = aliased(User, name="creator")
 
 
+@cache
 def _rows_stmt(*, with_description: bool) -> Select:
+    """The columns of a case row, joined; built once for each shape (filters add to it)."""
     columns = [
         Case.id,
         Case.workspace_id,
@@ -225,11 +239,14 @@ def _page_of_rows(stmt: Select, page: int, per_page: int, *, count_apart: bool =
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
-def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
-    """Fill in every row's departments and assignees: one statement for the whole page."""
-    by_id = {row.id: row for row in rows}
-    if not by_id:
-        return
+@cache
+def _departments_and_assignees() -> Select:
+    """The departments and assignees of the cases ``case_ids`` (a parameter), by name.
+
+    Built once: putting the union together again for every page, and working out its
+    cache key, cost more Python than running it.
+    """
+    case_ids = bindparam("case_ids", expanding=True)
     departments = (
         select(
             case_departments.c.case_id.label("case_id"),
@@ -239,7 +256,7 @@ def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
             Department.name.label("name"),
         )
         .join(Department, Department.id == case_departments.c.department_id)
-        .where(case_departments.c.case_id.in_(by_id))
+        .where(case_departments.c.case_id.in_(case_ids))
     )
     assignees = (
         select(
@@ -250,11 +267,19 @@ def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
             User.display_name,
         )
         .join(User, User.id == case_assignees.c.user_id)
-        .where(case_assignees.c.case_id.in_(by_id))
+        .where(case_assignees.c.case_id.in_(case_ids))
     )
     both = union_all(departments, assignees).subquery()
+    return select(both).order_by(both.c.name, both.c.ref_id)
+
+
+def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
+    """Fill in every row's departments and assignees: one statement for the whole page."""
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
     for case_id, kind, ref_id, code, name in db.session.execute(
-        select(both).order_by(both.c.name, both.c.ref_id)
+        _departments_and_assignees(), {"case_ids": list(by_id)}
     ):
         row = by_id[case_id]
         if kind == "department":
@@ -286,9 +311,9 @@ def list_cases(
     filters.check()
     stmt = _filtered(_rows_stmt(with_description=with_description), filters)
     if workspace_id is not None:
-        workspace = workspace_for_cases(actor, workspace_id)
-        stmt = stmt.where(Case.workspace_id == workspace.id)
-        readable: Any = literal(participation_role(actor, workspace) is not None)
+        takes_part = case_list_access(actor, workspace_id)
+        stmt = stmt.where(Case.workspace_id == workspace_id)
+        readable: Any = literal(takes_part)
     elif oversees(actor):
         readable = Case.workspace_id.in_(participant_workspaces(actor))
     else:

@@ -24,9 +24,10 @@ TAG = "Catalog"
     query=schemas.DatasetListQuerySchema(),
     response=schemas.DatasetSchema(),
     paginated=True,
+    plain_caller=True,
 )
 def list_datasets(query: dict):
-    return service.list_datasets(api_user(), **query)
+    return service.list_dataset_answers(api_user(), **query)
 
 
 @endpoint(

@@ -16,11 +16,12 @@ TAG = "Notifications"
     query=schemas.NotificationListQuerySchema(),
     response=schemas.NotificationSchema(),
     paginated="keyset",
+    plain_caller=True,
 )
 def list_notifications(query: dict):
     """Paged by ``cursor`` (from ``next_cursor``/``prev_cursor``) at the same cost at any
     depth; ``page`` still works. A malformed cursor is a 400."""
-    return service.list_notifications(api_user(), **query)
+    return service.list_notification_answers(api_user(), **query)
 
 
 @endpoint(

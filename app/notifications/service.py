@@ -18,9 +18,10 @@ from sqlalchemy import Integer, String, cast, func, insert, literal, literal_col
 from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
 from app.actions import action
-from app.common import Cursor, KeysetPage, keyset_paginate, utcnow
+from app.common import Cursor, KeysetPage, iso_utc, keyset_paginate, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.i18n import current_locale
 from app.notifications.models import Notification
 from app.policy import is_signed_in, require
 from app.realtime import encoded_messages_after, last_seq, publish, publishing_together
@@ -201,6 +202,66 @@ def list_notifications(
         stmt = stmt.where(Notification.read_at.is_(None))
     return keyset_paginate(
         stmt, Notification.id, cursor=Cursor.parse(cursor), page=page, per_page=per_page
+    )
+
+
+def _in_language(part: str, locale: str, english):
+    """SQL: the notification's ``part`` in ``locale``, English when it has none in it
+    (what :meth:`Notification.subject_in` and ``text_in`` answer)."""
+    rendering = Notification.translations[(part, locale)].as_string()
+    return func.coalesce(func.nullif(rendering, ""), english)
+
+
+def _notification_answer(row) -> dict:
+    """A row of :func:`list_notification_answers` as ``NotificationSchema`` dumps it."""
+    return {
+        "id": row[0],
+        "kind": row[1],
+        "subject": row[2],
+        "text": row[3],
+        "link": row[4],
+        "read": row[5] is not None,
+        "read_at": iso_utc(row[5]),
+        "created_at": iso_utc(row[6]),
+    }
+
+
+def list_notification_answers(
+    actor: User,
+    *,
+    unread: bool = False,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> KeysetPage:
+    """:func:`list_notifications` as the API answers it: plain columns, in the reader's language.
+
+    The subject and text are picked from the translations by the database, so no row's
+    translations are decoded here.
+
+    Raises:
+        BadCursor: ``cursor`` is not one a page hands out.
+    """
+    require(actor, "notification.read")
+    locale = current_locale()
+    stmt = select(
+        Notification.id,
+        Notification.kind,
+        _in_language("subject", locale, Notification.subject),
+        _in_language("text", locale, Notification.text),
+        Notification.link,
+        Notification.read_at,
+        Notification.created_at,
+    ).where(Notification.user_id == actor.id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return keyset_paginate(
+        stmt,
+        Notification.id,
+        cursor=Cursor.parse(cursor),
+        page=page,
+        per_page=per_page,
+        shape=_notification_answer,
     )
 
 

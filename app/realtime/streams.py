@@ -14,9 +14,22 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, case, cast, event, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    event,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -182,11 +195,19 @@ def encoded_messages_after(
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return messages_after(stream, after, limit)
+    parameters = {"stream": stream, "after": after, "limit": min(max(limit, 1), MAX_CATCH_UP)}
+    return JsonText(db.session.scalar(_encoded_messages(), parameters))
+
+
+@cache
+def _encoded_messages() -> Select:
+    """The statement of :func:`encoded_messages_after`, built once (its stream, ``after``
+    and ``limit`` are parameters): building it cost more Python than running it."""
     rows = (
         select(Event.stream, Event.seq, Event.type, Event.payload, Event.created_at)
-        .where(Event.stream == stream, Event.seq > after)
+        .where(Event.stream == bindparam("stream"), Event.seq > bindparam("after"))
         .order_by(Event.seq)
-        .limit(min(max(limit, 1), MAX_CATCH_UP))
+        .limit(bindparam("limit"))
         .subquery()
     )
     message = func.json_build_object(
@@ -204,7 +225,7 @@ def encoded_messages_after(
     listed = func.coalesce(
         cast(func.json_agg(aggregate_order_by(message, rows.c.seq)), Text), literal("[]")
     )
-    return JsonText(db.session.scalar(select(listed).select_from(rows)))
+    return select(listed).select_from(rows)
 
 
 def _iso_utc(moment):
@@ -231,7 +252,12 @@ def latest_events(stream: str, limit: int) -> tuple[list[Event], int]:
 
 
 def last_seq(stream: str) -> int:
-    return db.session.scalar(select(last_seq_clause(stream)))
+    return db.session.scalar(_last_seq(), {"stream": stream})
+
+
+@cache
+def _last_seq() -> Select:
+    return select(last_seq_clause(bindparam("stream", type_=String)))
 
 
 def last_seq_clause(stream: str) -> ColumnElement[int]:

@@ -21,9 +21,10 @@ TAG = "Workspaces"
     response=schemas.WorkspaceSchema(),
     paginated=True,
     errors=(403,),
+    plain_caller=True,
 )
 def list_workspaces(query: dict):
-    return service.list_workspaces(api_user(), **query)
+    return service.list_workspace_answers(api_user(), **query)
 
 
 @endpoint(
@@ -188,6 +189,7 @@ def remove_member(workspace_id: int, user_id: int):
     query=EventsQuerySchema(),
     response=EventBatchSchema(),
     errors=(404,),
+    plain_caller=True,
 )
 def workspace_events(workspace_id: int, query: dict):
     return service.workspace_events(api_user(), workspace_id, query["after"])

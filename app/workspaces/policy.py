@@ -12,9 +12,10 @@ workspace list and the workspace page agree (a test checks them on a matrix).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 
 from app.accounts.acting import acting_for, deciders
 from app.common import utcnow
@@ -70,18 +71,48 @@ def is_involved(user, workspace) -> bool:
 
 def involved_clause(user):
     """SQL condition on ``Workspace`` true exactly where :func:`is_involved` is."""
+    acting = acting_for(user, user.department_id) is not None
+    return _involved(user.id, utcnow(), user.department_id if acting else None)
+
+
+def _involved(user_id: Any, now: Any, deciding_for: Any) -> ColumnElement[bool]:
+    """:func:`involved_clause` of values or bind parameters; ``deciding_for`` is the
+    department the user heads or deputises for, or ``None``."""
     mine = select(Membership.workspace_id).where(
-        Membership.user_id == user.id,
-        or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
+        Membership.user_id == user_id,
+        or_(Membership.expires_at.is_(None), Membership.expires_at > now),
     )
     clause = Workspace.id.in_(mine)
-    if acting_for(user, user.department_id) is not None:
+    if deciding_for is not None:
         involved = select(WorkspaceDepartment.workspace_id).where(
-            WorkspaceDepartment.department_id == user.department_id,
+            WorkspaceDepartment.department_id == deciding_for,
             WorkspaceDepartment.status.in_([status.value for status in _INVOLVED]),
         )
         clause = or_(clause, Workspace.id.in_(involved))
     return clause
+
+
+@cache
+def involved_holds(deciding: bool) -> ColumnElement[bool]:
+    """:func:`involved_clause` with the user as bind parameters, built once for each shape.
+
+    The parameters are what :func:`involved_parameters` gives; ``deciding`` says
+    whether the user decides for their department (the clause then has a second part).
+    """
+    return _involved(
+        bindparam("involved_user_id"),
+        bindparam("involved_now"),
+        bindparam("involved_department_id") if deciding else None,
+    )
+
+
+def involved_parameters(user) -> tuple[bool, dict[str, Any]]:
+    """The shape of :func:`involved_holds` for ``user`` and its bind parameters."""
+    deciding = acting_for(user, user.department_id) is not None
+    parameters = {"involved_user_id": user.id, "involved_now": utcnow()}
+    if deciding:
+        parameters["involved_department_id"] = user.department_id
+    return deciding, parameters
 
 
 def invitation_deciders(department_id: int) -> list:

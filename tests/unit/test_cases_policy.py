@@ -11,7 +11,9 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from app.cases import service
+from app.cases.access import case_list_access, workspace_for_cases
 from app.cases.policy import participant_workspaces, participation_role
+from app.errors import NotFound
 from app.extensions import db as _db
 from app.policy import can, known_actions
 from tests.case_world import build_world, deactivate, department_leaves
@@ -81,3 +83,23 @@ def test_the_list_clause_agrees_with_the_rule(db):
             continue
         in_sql = world["workspace"].id in set(_db.session.scalars(participant_workspaces(person)))
         assert in_sql == (participation_role(person, world["workspace"]) is not None), name
+
+
+@pytest.mark.parametrize("state", ["active", "department_left"])
+def test_the_case_list_access_agrees_with_workspace_for_cases(db, state):
+    world, _case = _world(state)
+    workspace = world["workspace"]
+    with pytest.raises(NotFound):
+        case_list_access(world["people"].pop("anonymous"), workspace.id)
+    for name, person in world["people"].items():
+        try:
+            loaded = workspace_for_cases(person, workspace.id)
+        except NotFound:
+            with pytest.raises(NotFound):
+                case_list_access(person, workspace.id)
+            continue
+        takes_part = participation_role(person, loaded) is not None
+        assert case_list_access(person, workspace.id) is takes_part, name
+    for missing in (workspace.id + 1000, "1", True, None):
+        with pytest.raises(NotFound):
+            case_list_access(world["people"]["admin"], missing)
