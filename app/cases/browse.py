@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import Row, Select, String, func, literal, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
@@ -504,8 +504,8 @@ class CasePage:
     may_read: bool
     may_write: bool
     role: str | None
-    timeline: list[Event]
-    comments: list[CaseComment]
+    timeline: list[Row]
+    comments: list[Row]
     attachments: list[CaseAttachment]
     links: list[CaseLink]
     last_seq: int
@@ -526,22 +526,8 @@ def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
     stream = case_stream(case.id)
     timeline, comments, attachments, links = [], [], [], []
     if may_read:
-        timeline = list(
-            db.session.scalars(
-                select(Event)
-                .where(Event.stream == stream)
-                .order_by(Event.seq.desc())
-                .limit(TIMELINE_SIZE)
-            )
-        )
-        comments = list(
-            db.session.scalars(
-                select(CaseComment)
-                .where(CaseComment.case_id == case.id)
-                .order_by(CaseComment.id)
-                .limit(COMMENTS_SIZE)
-            )
-        )
+        timeline = _timeline(stream)
+        comments = _comments(case.id)
         attachments = list(
             db.session.scalars(
                 select(CaseAttachment)
@@ -563,6 +549,38 @@ def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
         # Sequence numbers are contiguous: the newest event's is the stream's last.
         last_seq=(timeline[0].seq if timeline else last_seq(stream)) if may_read else 0,
         assignable=assignable_members(case.workspace) if may_write and for_edit else [],
+    )
+
+
+def _timeline(stream: str) -> list[Row]:
+    """The newest timeline entries of a case, newest first: ``seq``, ``type``,
+    ``created_at`` and ``payload`` of each (plain rows, no ORM objects)."""
+    return list(
+        db.session.execute(
+            select(Event.seq, Event.type, Event.created_at, Event.payload)
+            .where(Event.stream == stream)
+            .order_by(Event.seq.desc())
+            .limit(TIMELINE_SIZE)
+        )
+    )
+
+
+def _comments(case_id: int) -> list[Row]:
+    """The case's first comments, oldest first: ``id``, ``created_at``, ``body`` and the
+    author's ``author_name`` of each (plain rows)."""
+    return list(
+        db.session.execute(
+            select(
+                CaseComment.id,
+                CaseComment.created_at,
+                CaseComment.body,
+                User.display_name.label("author_name"),
+            )
+            .join(User, User.id == CaseComment.author_id)
+            .where(CaseComment.case_id == case_id)
+            .order_by(CaseComment.id)
+            .limit(COMMENTS_SIZE)
+        )
     )
 
 

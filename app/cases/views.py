@@ -23,7 +23,7 @@ from app.cases.forms import (
     LinkForm,
     MoveForm,
 )
-from app.cases.markup import BoardCards, CaseRows, CaseWords
+from app.cases.markup import BoardCards, CaseEntries, CaseRows, CaseWords
 from app.errors import Conflict, Forbidden, form_status, run_form
 from app.forms import id_choices
 
@@ -245,6 +245,7 @@ def _page(case_id: int, failed=None, **bound):
         forms=forms,
         failed=failed,
         max_kib=service.max_bytes() // 1024,
+        entries=CaseEntries(),
     ), status
 
 
