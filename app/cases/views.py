@@ -8,9 +8,12 @@ user's, with the user's edit ready to be saved again on top of the current versi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.cases import service
 from app.cases.forms import (
@@ -26,6 +29,7 @@ from app.cases.forms import (
 from app.cases.markup import BoardCards, CaseEntries, CaseRows, CaseWords
 from app.errors import Conflict, Forbidden, form_status, run_form
 from app.forms import id_choices
+from app.i18n import current_locale
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -60,16 +64,43 @@ def _filters(form: CaseFilterForm) -> service.CaseFilters:
 
 def _filter_form(options: service.ListOptions | None) -> CaseFilterForm:
     form = CaseFilterForm(formdata=request.args)
+    texts = _filter_texts(current_locale())
     if options is not None:
         form.assignee_id.choices = id_choices(
-            options.assignees, _("Anyone"), lambda u: u.display_name
+            options.assignees, texts["anyone"], lambda u: u.display_name
         )
-        form.department_id.choices = id_choices(options.departments, _("Any department"))
-        form.region_id.choices = id_choices(options.regions, _("Any region"))
+        form.department_id.choices = id_choices(options.departments, texts["any_department"])
+        form.region_id.choices = id_choices(options.regions, texts["any_region"])
     else:
         for name in ("assignee_id", "department_id", "region_id"):
             del form[name]
+    for field in form:
+        field.label.text = texts["labels"][field.name]
+        if field.name in texts["choices"]:
+            field.choices = list(texts["choices"][field.name])
     return form
+
+
+@lru_cache(maxsize=8)
+def _filter_texts(locale: str) -> dict:
+    """The filter form's labels and fixed choices in ``locale``, the request's language.
+
+    They are lazy strings, translated anew each time a widget reads them (several times
+    an option): that was about a sixth of a list page's calls. Translated once per
+    language instead.
+    """
+    form = CaseFilterForm(formdata=None)
+    return {
+        "labels": {field.name: str(field.label.text) for field in form},
+        "choices": {
+            field.name: tuple(SelectChoice(c.value, str(c.label)) for c in field.choices)
+            for field in form
+            if field.type == "SelectField" and field.choices
+        },
+        "anyone": _("Anyone"),
+        "any_department": _("Any department"),
+        "any_region": _("Any region"),
+    }
 
 
 @bp.get("/")

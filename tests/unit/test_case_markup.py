@@ -27,3 +27,31 @@ def test_escape_text_matches_markupsafe(text):
 def test_escape_text_takes_every_character_markupsafe_escapes():
     every = "".join(chr(code) for code in range(0x250))
     assert escape_text(every) == str(escape(every))
+
+
+def test_plain_select_writes_what_wtforms_writes(app):
+    """The case forms' selects give WTForms' own HTML, attributes and escaping included."""
+    from wtforms import Form, SelectField
+    from wtforms.fields.choices import SelectChoice
+    from wtforms.widgets import Select
+
+    from app.cases.forms import PlainSelect
+
+    choices = [
+        SelectChoice("", "Any <one>"),
+        SelectChoice(3, 'Team "A" & B'),
+        SelectChoice("x'y", "x'y"),
+        SelectChoice("empty", ""),
+    ]
+
+    class Plain(Form):
+        pick = SelectField(choices=choices, widget=PlainSelect(), validate_choice=False)
+
+    class Stock(Form):
+        pick = SelectField(choices=choices, widget=Select(), validate_choice=False)
+
+    for data in ({}, {"pick": "3"}, {"pick": "x'y"}):
+        with app.test_request_context():
+            plain, stock = Plain(data=data), Stock(data=data)
+            for extra in ({}, {"aria-invalid": "true", "aria-describedby": 'a "b"'}):
+                assert str(plain.pick(**extra)) == str(stock.pick(**extra))
