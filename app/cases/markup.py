@@ -19,7 +19,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -67,20 +67,49 @@ def _around(pattern: str, name: str) -> tuple[str, str]:
     return escape_text(before), escape_text(after)
 
 
+@lru_cache(maxsize=8)
+def _vocabulary(locale: str) -> dict[str, Any]:
+    """The case pages' fixed words in ``locale``, the request's language.
+
+    They depend on the language alone, and asking the catalog costs dozens of calls a
+    word, so they are looked up once per language rather than once a page.
+    """
+    return {
+        "status": {value: str(label) for value, label in service.STATUS_LABELS.items()},
+        "priority": {
+            "low": _("Low"),
+            "normal": _("Normal"),
+            "high": _("High"),
+            "urgent": _("Urgent"),
+        },
+        "overdue": _("Overdue"),
+        "nobody": _("Nobody yet"),
+        "due": _around(_("Due %(due)s"), "due"),
+        "move_to": _around(_("Move %(key)s to"), "key"),
+        "move": _("Move"),
+        "labels": Markup(render_template("cases/_labels.html")),  # noqa: S704 (autoescaped)
+    }
+
+
+def labels_script(locale: str) -> Markup:
+    """The ``case-labels`` data block the live script reads, in ``locale``."""
+    return _vocabulary(locale)["labels"]
+
+
 class CaseWords:
     """The words, links and day formats of the case lists and the board, once a page."""
 
     def __init__(self) -> None:
         self.locale = current_locale()
-        self.status = {value: str(label) for value, label in service.STATUS_LABELS.items()}
-        self.priority = {
-            "low": _("Low"),
-            "normal": _("Normal"),
-            "high": _("High"),
-            "urgent": _("Urgent"),
-        }
-        self.overdue = _("Overdue")
-        self.nobody = _("Nobody yet")
+        words = _vocabulary(self.locale)
+        self.status = words["status"]
+        self.priority = words["priority"]
+        self.overdue = words["overdue"]
+        self.nobody = words["nobody"]
+        self.due_around = words["due"]
+        self.move_to_around = words["move_to"]
+        self.move = words["move"]
+        self.labels = words["labels"]
         # Links are built once with a placeholder id, which each case's id replaces.
         self.show_url = _split_url("cases.show")
         # Escaped once: a value's label, or the value itself when it has none.
@@ -135,12 +164,12 @@ class BoardCards:
         self.overdue = escape_text(words.overdue)
         self.nobody = f'<span class="muted">{escape_text(words.nobody)}</span>'
         self.priority_class = _Memo(escape_text)
-        due_before, due_after = _around(_("Due %(due)s"), "due")
+        due_before, due_after = words.due_around
         self.due = _Memo(lambda value: f"{due_before}{words.day_html[value]}{due_after}")
         if can_write:
             self.move = _split_url("cases.move")
-            self.move_to = _around(_("Move %(key)s to"), "key")
-            self.move_word = escape_text(_("Move"))
+            self.move_to = words.move_to_around
+            self.move_word = escape_text(words.move)
             self.token = escape_text(generate_csrf())
             self.options = _Memo(self._status_options)
 

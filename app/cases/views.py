@@ -26,9 +26,9 @@ from app.cases.forms import (
     LinkForm,
     MoveForm,
 )
-from app.cases.markup import BoardCards, CaseEntries, CaseRows, CaseWords
+from app.cases.markup import BoardCards, CaseEntries, CaseRows, CaseWords, labels_script
 from app.errors import Conflict, Forbidden, form_status, run_form
-from app.forms import id_choices
+from app.forms import Form, id_choices
 from app.i18n import current_locale
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -64,43 +64,48 @@ def _filters(form: CaseFilterForm) -> service.CaseFilters:
 
 def _filter_form(options: service.ListOptions | None) -> CaseFilterForm:
     form = CaseFilterForm(formdata=request.args)
-    texts = _filter_texts(current_locale())
     if options is not None:
-        form.assignee_id.choices = id_choices(
-            options.assignees, texts["anyone"], lambda u: u.display_name
-        )
-        form.department_id.choices = id_choices(options.departments, texts["any_department"])
-        form.region_id.choices = id_choices(options.regions, texts["any_region"])
+        anyone, any_department, any_region = _filter_words(current_locale())
+        form.assignee_id.choices = id_choices(options.assignees, anyone, lambda u: u.display_name)
+        form.department_id.choices = id_choices(options.departments, any_department)
+        form.region_id.choices = id_choices(options.regions, any_region)
     else:
         for name in ("assignee_id", "department_id", "region_id"):
             del form[name]
-    for field in form:
-        field.label.text = texts["labels"][field.name]
-        if field.name in texts["choices"]:
-            field.choices = list(texts["choices"][field.name])
-    return form
+    return _in_language(form)
 
 
 @lru_cache(maxsize=8)
-def _filter_texts(locale: str) -> dict:
-    """The filter form's labels and fixed choices in ``locale``, the request's language.
+def _filter_words(locale: str) -> tuple[str, str, str]:
+    """The empty choices of the filters with options, in ``locale`` (the request's)."""
+    return _("Anyone"), _("Any department"), _("Any region")
 
-    They are lazy strings, translated anew each time a widget reads them (several times
-    an option): that was about a sixth of a list page's calls. Translated once per
-    language instead.
+
+def _in_language(form: Form) -> Form:
+    """``form`` with its labels and fixed choices in the reader's language, as plain text.
+
+    They are lazy strings, which ask the catalog anew each time a widget reads them
+    (several times an option): that was a sixth of a list page's calls.
     """
-    form = CaseFilterForm(formdata=None)
-    return {
-        "labels": {field.name: str(field.label.text) for field in form},
-        "choices": {
-            field.name: tuple(SelectChoice(c.value, str(c.label)) for c in field.choices)
-            for field in form
-            if field.type == "SelectField" and field.choices
-        },
-        "anyone": _("Anyone"),
-        "any_department": _("Any department"),
-        "any_region": _("Any region"),
+    labels, choices = _form_texts(type(form), current_locale())
+    for field in form:
+        field.label.text = labels[field.name]
+        if field.name in choices:
+            field.choices = list(choices[field.name])
+    return form
+
+
+@lru_cache(maxsize=32)
+def _form_texts(form_class: type[Form], locale: str) -> tuple[dict, dict]:
+    """The labels and fixed choices of ``form_class``'s fields in ``locale``, once a language."""
+    form = form_class(formdata=None)
+    labels = {field.name: str(field.label.text) for field in form}
+    choices = {
+        field.name: tuple(SelectChoice(c.value, str(c.label)) for c in field.choices)
+        for field in form
+        if field.type == "SelectField" and field.choices
     }
+    return labels, choices
 
 
 @bp.get("/")
@@ -269,6 +274,8 @@ def _page(case_id: int, failed=None, **bound):
         "link": LinkForm(formdata=None),
         **bound,
     }
+    for form in forms.values():
+        _in_language(form)
     status = form_status(failed) if failed is not None else 200
     return render_template(
         "cases/show.html",
@@ -277,6 +284,7 @@ def _page(case_id: int, failed=None, **bound):
         failed=failed,
         max_kib=service.max_bytes() // 1024,
         entries=CaseEntries(),
+        labels=labels_script(current_locale()),
     ), status
 
 
