@@ -39,14 +39,9 @@ def escape_text(value: Any) -> str:
     return str(value).translate(_HTML_ESCAPES)
 
 
-@lru_cache(maxsize=4096)
-def _formatted_day(locale: str, value: date) -> Markup:
-    """A day as the ``day`` macro shows it, in ``locale`` (which is the request's).
-
-    Formatting a day in Babel first matches a date skeleton, which is slow; a day's text
-    depends only on the language, so it is kept.
-    """
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value))
+def _day_html(value: date) -> str:
+    """A day as the ``day`` macro shows it, in the request's language."""
+    return str(Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value)))
 
 
 class _Memo(dict):
@@ -69,11 +64,13 @@ def _around(pattern: str, name: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _vocabulary(locale: str) -> dict[str, Any]:
-    """The case pages' fixed words in ``locale``, the request's language.
+    """The case pages' fixed words and days in ``locale``, the request's language.
 
     They depend on the language alone, and asking the catalog costs dozens of calls a
     word, so they are looked up once per language rather than once a page.
     """
+    day_html = _Memo(_day_html)
+    due_before, due_after = _around(_("Due %(due)s"), "due")
     return {
         "status": {value: str(label) for value, label in service.STATUS_LABELS.items()},
         "priority": {
@@ -84,7 +81,9 @@ def _vocabulary(locale: str) -> dict[str, Any]:
         },
         "overdue": _("Overdue"),
         "nobody": _("Nobody yet"),
-        "due": _around(_("Due %(due)s"), "due"),
+        # Days as lists and cards show them: a page shows hundreds, a year has 365.
+        "day_html": day_html,
+        "due_html": _Memo(lambda value: f"{due_before}{day_html[value]}{due_after}"),
         "move_to": _around(_("Move %(key)s to"), "key"),
         "move": _("Move"),
         "labels": Markup(render_template("cases/_labels.html")),  # noqa: S704 (autoescaped)
@@ -106,7 +105,7 @@ class CaseWords:
         self.priority = words["priority"]
         self.overdue = words["overdue"]
         self.nobody = words["nobody"]
-        self.due_around = words["due"]
+        self.due_html = words["due_html"]
         self.move_to_around = words["move_to"]
         self.move = words["move"]
         self.labels = words["labels"]
@@ -115,7 +114,7 @@ class CaseWords:
         # Escaped once: a value's label, or the value itself when it has none.
         self.status_html = _Memo(lambda value: escape_text(self.status.get(value, value)))
         self.priority_html = _Memo(lambda value: escape_text(self.priority.get(value, value)))
-        self.day_html = _Memo(lambda value: str(_formatted_day(self.locale, value)))
+        self.day_html = words["day_html"]
 
 
 def _split_url(endpoint: str) -> tuple[str, str]:
@@ -164,8 +163,6 @@ class BoardCards:
         self.overdue = escape_text(words.overdue)
         self.nobody = f'<span class="muted">{escape_text(words.nobody)}</span>'
         self.priority_class = _Memo(escape_text)
-        due_before, due_after = words.due_around
-        self.due = _Memo(lambda value: f"{due_before}{words.day_html[value]}{due_after}")
         if can_write:
             self.move = _split_url("cases.move")
             self.move_to = words.move_to_around
@@ -214,7 +211,7 @@ class BoardCards:
             priority_label=self.words.priority_html[card.priority],
             hidden="" if overdue else " hidden",
             overdue=self.overdue,
-            due=self.due[card.due_on] if card.due_on else "",
+            due=self.words.due_html[card.due_on] if card.due_on else "",
             people=", ".join(card.assignees).translate(_HTML_ESCAPES)
             if card.assignees
             else self.nobody,
