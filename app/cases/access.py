@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
-from app.accounts.models import User
+from app.accounts.models import Department, User
 from app.cases.models import PRIORITIES, STATUSES, Case
 from app.cases.policy import participation_role
 from app.common import utcnow
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.policy import can, require
-from app.workspaces.models import Workspace, workspace_with_membership
+from app.workspaces.models import Workspace, WorkspaceDepartment, workspace_with_membership
 
 
 class CaseError(enum.StrEnum):
@@ -103,22 +103,47 @@ def _with_workspace(stmt):
     )
 
 
-def load_case(case_id: Any, *, lock: bool = False) -> Case | None:
+def _for_page(stmt):
+    """A case as its page shows it: :func:`_with_workspace`, less what the page never
+    reads and Case's relationships join by default: the regions, parents and owners of
+    the departments involved, the departments of the people named (their names are
+    enough), and each taking-part department's row (its id is enough to check one).
+    """
+    return stmt.options(
+        joinedload(Case.workspace, innerjoin=True).options(
+            selectinload(Workspace.participations).lazyload(WorkspaceDepartment.department),
+            lazyload(Workspace.created_by),
+            lazyload(Workspace.owner_department),
+        ),
+        defaultload(Case.created_by).options(lazyload(User.department), lazyload(User.role_links)),
+        selectinload(Case.departments).options(
+            lazyload(Department.region), lazyload(Department.parent)
+        ),
+        selectinload(Case.assignees).options(lazyload(User.department), lazyload(User.role_links)),
+    )
+
+
+def load_case(case_id: Any, *, lock: bool = False, for_page: bool = False) -> Case | None:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         return None
-    stmt = _with_workspace(select(Case).where(Case.id == case_id))
+    select_case = select(Case).where(Case.id == case_id)
+    stmt = _for_page(select_case) if for_page else _with_workspace(select_case)
     if lock:
         stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
     return db.session.scalar(stmt)
 
 
-def visible_case(actor: User, case_id: Any, action: str = "case.view") -> Case:
+def visible_case(
+    actor: User, case_id: Any, action: str = "case.view", *, for_page: bool = False
+) -> Case:
     """The case, if the actor may ``action`` it (view: metadata; read: content).
+
+    ``for_page`` loads only what the case page shows (:func:`_for_page`).
 
     Raises:
         NotFound: missing, or the actor may not see it (the same answer for both).
     """
-    case = load_case(case_id)
+    case = load_case(case_id, for_page=for_page)
     if case is None or not can(actor, "case.view", case):
         raise NotFound(_("Case not found."))
     if action != "case.view":

@@ -38,7 +38,6 @@ from app.cases.access import (
     visible_case,
     workspace_for_cases,
 )
-from app.cases.discussion import case_links
 from app.cases.models import (
     ACTIVE_STATUSES,
     PRIORITIES,
@@ -531,8 +530,8 @@ class CasePage:
     role: str | None
     timeline: list[Row]
     comments: list[Row]
-    attachments: list[CaseAttachment]
-    links: list[CaseLink]
+    attachments: list[Row]
+    links: list[Row]
     last_seq: int
     assignable: list[User]
 
@@ -546,21 +545,15 @@ def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
     Raises:
         NotFound: the case is missing or not visible.
     """
-    case = visible_case(actor, case_id)
+    case = visible_case(actor, case_id, for_page=not for_edit)
     may_read = can(actor, "case.read", case)
     stream = case_stream(case.id)
     timeline, comments, attachments, links = [], [], [], []
     if may_read:
         timeline = _timeline(stream)
         comments = _comments(case.id)
-        attachments = list(
-            db.session.scalars(
-                select(CaseAttachment)
-                .where(CaseAttachment.case_id == case.id)
-                .order_by(CaseAttachment.id)
-            )
-        )
-        links = case_links(case)
+        attachments = _attachments(case.id)
+        links = _links(case.id)
     may_write = can(actor, "case.update", case)
     return CasePage(
         case=case,
@@ -605,6 +598,43 @@ def _comments(case_id: int) -> list[Row]:
             .where(CaseComment.case_id == case_id)
             .order_by(CaseComment.id)
             .limit(COMMENTS_SIZE)
+        )
+    )
+
+
+def _attachments(case_id: int) -> list[Row]:
+    """The case's files, oldest first: ``id``, ``original_name``, ``size``, ``created_at``
+    and the uploader's ``uploaded_by_name`` of each (plain rows)."""
+    return list(
+        db.session.execute(
+            select(
+                CaseAttachment.id,
+                CaseAttachment.original_name,
+                CaseAttachment.size,
+                CaseAttachment.created_at,
+                User.display_name.label("uploaded_by_name"),
+            )
+            .join(User, User.id == CaseAttachment.uploaded_by_id)
+            .where(CaseAttachment.case_id == case_id)
+            .order_by(CaseAttachment.id)
+        )
+    )
+
+
+def _links(case_id: int) -> list[Row]:
+    """The case's links, oldest first: ``kind``, ``target_id``, ``created_at`` and the
+    linker's ``created_by_name`` of each (plain rows)."""
+    return list(
+        db.session.execute(
+            select(
+                CaseLink.kind,
+                CaseLink.target_id,
+                CaseLink.created_at,
+                User.display_name.label("created_by_name"),
+            )
+            .join(User, User.id == CaseLink.created_by_id)
+            .where(CaseLink.case_id == case_id)
+            .order_by(CaseLink.id)
         )
     )
 
