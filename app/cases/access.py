@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from app.accounts.models import Department, User
@@ -123,14 +124,21 @@ def _for_page(stmt):
     )
 
 
+@cache
+def _case_statement(for_page: bool):
+    """The statement that loads a case (``case_id`` a parameter), built once: building its
+    loader options took a third of the load's calls."""
+    select_case = select(Case).where(Case.id == bindparam("case_id", type_=Integer))
+    return _for_page(select_case) if for_page else _with_workspace(select_case)
+
+
 def load_case(case_id: Any, *, lock: bool = False, for_page: bool = False) -> Case | None:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         return None
-    select_case = select(Case).where(Case.id == case_id)
-    stmt = _for_page(select_case) if for_page else _with_workspace(select_case)
+    stmt = _case_statement(for_page)
     if lock:
         stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
-    return db.session.scalar(stmt)
+    return db.session.scalar(stmt, {"case_id": case_id})
 
 
 def visible_case(
