@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
+    DateTime,
     Integer,
     Row,
     Select,
@@ -242,6 +243,19 @@ def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
     by_id = {row.id: row for row in rows}
     if not by_id:
         return
+    found = db.session.execute(_people_statement(), {"case_ids": list(by_id)})
+    for case_id, kind, ref_id, code, name in found:
+        row = by_id[case_id]
+        if kind == "department":
+            row.departments.append(DepartmentRef(ref_id, code, name))
+        else:
+            row.assignees.append(PersonRef(ref_id, code, name))
+
+
+@cache
+def _people_statement() -> Select:
+    """The departments and assignees of the cases ``case_ids``, by name; built once."""
+    case_ids = bindparam("case_ids", expanding=True)
     departments = (
         select(
             case_departments.c.case_id.label("case_id"),
@@ -251,7 +265,7 @@ def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
             Department.name.label("name"),
         )
         .join(Department, Department.id == case_departments.c.department_id)
-        .where(case_departments.c.case_id.in_(by_id))
+        .where(case_departments.c.case_id.in_(case_ids))
     )
     assignees = (
         select(
@@ -262,17 +276,10 @@ def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
             User.display_name,
         )
         .join(User, User.id == case_assignees.c.user_id)
-        .where(case_assignees.c.case_id.in_(by_id))
+        .where(case_assignees.c.case_id.in_(case_ids))
     )
     both = union_all(departments, assignees).subquery()
-    for case_id, kind, ref_id, code, name in db.session.execute(
-        select(both).order_by(both.c.name, both.c.ref_id)
-    ):
-        row = by_id[case_id]
-        if kind == "department":
-            row.departments.append(DepartmentRef(ref_id, code, name))
-        else:
-            row.assignees.append(PersonRef(ref_id, code, name))
+    return select(both).order_by(both.c.name, both.c.ref_id)
 
 
 def list_cases(
@@ -477,6 +484,23 @@ class MemberChoice:
 def _filter_choices(workspace_id: int) -> tuple[list[MemberChoice], list[RegionChoice]]:
     """The workspace's current members and every region, in one statement (two lists of a
     page that would otherwise cost a statement each)."""
+    rows = db.session.execute(
+        _filter_choices_statement(), {"choices_workspace_id": workspace_id, "now": utcnow()}
+    )
+    member_choices: list[MemberChoice] = []
+    region_choices: list[RegionChoice] = []
+    for kind, ref_id, name, jurisdiction in rows:
+        if kind == "member":
+            member_choices.append(MemberChoice(ref_id, name))
+        else:
+            region_choices.append(RegionChoice(ref_id, name, jurisdiction))
+    return member_choices, region_choices
+
+
+@cache
+def _filter_choices_statement() -> Select:
+    """Members of ``choices_workspace_id`` current at ``now``, and regions; built once."""
+    now = bindparam("now", type_=DateTime)
     members = (
         select(
             literal("member", String).label("kind"),
@@ -486,23 +510,15 @@ def _filter_choices(workspace_id: int) -> tuple[list[MemberChoice], list[RegionC
         )
         .join(Membership, Membership.user_id == User.id)
         .where(
-            Membership.workspace_id == workspace_id,
-            or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
+            Membership.workspace_id == bindparam("choices_workspace_id", type_=Integer),
+            or_(Membership.expires_at.is_(None), Membership.expires_at > now),
         )
     )
     regions = select(
         literal("region", String).label("kind"), Region.id, Region.name, Region.jurisdiction
     )
     both = union_all(members, regions).subquery()
-    rows = db.session.execute(select(both).order_by(both.c.kind, both.c.name, both.c.id))
-    member_choices: list[MemberChoice] = []
-    region_choices: list[RegionChoice] = []
-    for kind, ref_id, name, jurisdiction in rows:
-        if kind == "member":
-            member_choices.append(MemberChoice(ref_id, name))
-        else:
-            region_choices.append(RegionChoice(ref_id, name, jurisdiction))
-    return member_choices, region_choices
+    return select(both).order_by(both.c.kind, both.c.name, both.c.id)
 
 
 def assignable_members(workspace: Workspace) -> list[User]:
