@@ -26,7 +26,14 @@ from app.cases.forms import (
     LinkForm,
     MoveForm,
 )
-from app.cases.markup import BoardCards, CaseEntries, CaseRows, CaseWords, labels_script
+from app.cases.markup import (
+    BoardCards,
+    CaseEntries,
+    CaseRows,
+    CaseWords,
+    filter_fields,
+    labels_script,
+)
 from app.errors import Conflict, Forbidden, form_status, run_form
 from app.forms import Form, id_choices
 from app.i18n import current_locale
@@ -115,7 +122,9 @@ def mine():
         current_user, _filters(form), page=request.args.get("page", 1, type=int)
     )
     rows = CaseRows(CaseWords(), show_workspace=True)
-    return render_template("cases/mine.html", page=page, filters=form, rows=rows)
+    return render_template(
+        "cases/mine.html", page=page, filters=form, rows=rows, filter_fields=filter_fields
+    )
 
 
 @bp.get("/workspace/<int:workspace_id>/")
@@ -130,7 +139,12 @@ def index(workspace_id: int):
         per_page=PER_PAGE,
     )
     return render_template(
-        "cases/index.html", page=page, filters=form, options=options, rows=CaseRows(CaseWords())
+        "cases/index.html",
+        page=page,
+        filters=form,
+        filter_fields=filter_fields,
+        options=options,
+        rows=CaseRows(CaseWords()),
     )
 
 

@@ -55,3 +55,25 @@ def test_plain_select_writes_what_wtforms_writes(app):
             plain, stock = Plain(data=data), Stock(data=data)
             for extra in ({}, {"aria-invalid": "true", "aria-describedby": 'a "b"'}):
                 assert str(plain.pick(**extra)) == str(stock.pick(**extra))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?status=open&priority=bogus", "?q=%3Cb%3E%22x%22+%26+'y'&overdue=1&region_id=7"],
+)
+def test_filter_fields_write_what_the_field_macro_writes(app, query):
+    """The case lists' filters give the shared ``field`` macro's HTML, errors included."""
+    from flask import render_template_string, request
+
+    from app.cases.forms import CaseFilterForm
+    from app.cases.markup import filter_fields
+
+    with app.test_request_context(f"/cases/{query}"):
+        form = CaseFilterForm(formdata=request.args)
+        form.region_id.choices = [("", "Any region"), (7, "Sha <Tin>")]
+        form.validate()
+        by_macro = render_template_string(
+            '{% from "_macros.html" import field %}{% for f in form %}{{ field(f) }}{% endfor %}',
+            form=form,
+        )
+        assert str(filter_fields(form)) == by_macro
