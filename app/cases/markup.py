@@ -22,7 +22,7 @@ from typing import Any
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.cases import service
 from app.cases.models import ACTIVE_STATUSES
@@ -63,7 +63,7 @@ def _around(pattern: str, name: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=8)
-def _vocabulary(locale: str) -> dict[str, Any]:
+def vocabulary(locale: str) -> dict[str, Any]:
     """The case pages' fixed words and days in ``locale``, the request's language.
 
     They depend on the language alone, and asking the catalog costs dozens of calls a
@@ -92,7 +92,7 @@ def _vocabulary(locale: str) -> dict[str, Any]:
 
 def labels_script(locale: str) -> Markup:
     """The ``case-labels`` data block the live script reads, in ``locale``."""
-    return _vocabulary(locale)["labels"]
+    return vocabulary(locale)["labels"]
 
 
 class CaseWords:
@@ -100,7 +100,7 @@ class CaseWords:
 
     def __init__(self) -> None:
         self.locale = current_locale()
-        words = _vocabulary(self.locale)
+        words = vocabulary(self.locale)
         self.status = words["status"]
         self.priority = words["priority"]
         self.overdue = words["overdue"]
@@ -340,37 +340,47 @@ class CaseEntries:
         return Markup(comments_html)  # noqa: S704 (every value in it is escaped)
 
 
-# The lists' filters ----------------------------------------------------------------------
+# Form fields ------------------------------------------------------------------------------
 
-_FILTER_FIELD = (
-    '\n<div class="field{has_error}">\n  \n  {label}\n  \n  {control}\n  \n  \n  {errors}\n</div>\n'
+_FIELD = (
+    '\n<div class="field{has_error}">\n  \n  {label}\n  \n  {control}\n  \n  {hint}\n  {errors}'
+    "\n</div>\n"
 )
 
 
-def filter_fields(form) -> Markup:
-    """A list's filter fields, as the ``field`` macro of ``_macros.html`` writes them.
+def form_field(field, hint: str | None = None) -> Markup:
+    """A form field as the ``field`` macro of ``_macros.html`` writes it (a test holds the
+    two equal), for fields other than check boxes.
 
     That macro costs several hundred calls a field (its label alone goes through
-    markupsafe's formatter); a list page has seven. Labels, errors and ids are escaped
-    here, and each control is WTForms' own (the case forms' selects: ``PlainSelect``).
+    markupsafe's formatter); a list page has seven. The label, hint and errors are
+    escaped here as Jinja escapes them (text that is already Markup stays as it is), and
+    the control is WTForms' own (the case forms' selects: ``PlainSelect``).
     """
-    written = []
-    for field in form:
-        label = f'<label for="{escape_text(field.id)}">{escape_text(field.label.text)}</label>'
-        if field.errors:
-            control = field(**{"aria-invalid": "true", "aria-describedby": f"{field.id}-error"})
-            errors = (
-                f'\n  <p class="error" id="{escape_text(field.id)}-error">'
-                f"{escape_text(' '.join(field.errors))}</p>\n  "
-            )
-        else:
-            control, errors = field(), ""
-        written.append(
-            _FILTER_FIELD.format(
-                has_error=" has-error" if field.errors else "",
-                label=label,
-                control=control,
-                errors=errors,
-            )
+    field_id = escape_text(field.id)
+    label = f'<label for="{field_id}">{escape(field.label.text)}</label>'
+    described_by = (f"{field.id}-hint " if hint else "") + (
+        f"{field.id}-error" if field.errors else ""
+    )
+    if field.errors:
+        control = field(**{"aria-invalid": "true", "aria-describedby": described_by})
+        errors = (
+            f'\n  <p class="error" id="{field_id}-error">{Markup(" ").join(field.errors)}</p>\n  '
         )
-    return Markup("".join(written))  # noqa: S704 (labels and errors escaped, controls Markup)
+    else:
+        control = field(**{"aria-describedby": described_by}) if hint else field()
+        errors = ""
+    return Markup(  # noqa: S704 (label, hint and errors escaped; the control is Markup)
+        _FIELD.format(
+            has_error=" has-error" if field.errors else "",
+            label=label,
+            control=control,
+            hint=f'<p class="hint" id="{field_id}-hint">{escape(hint)}</p>' if hint else "",
+            errors=errors,
+        )
+    )
+
+
+def filter_fields(form) -> Markup:
+    """A list's filter fields, each as :func:`form_field` writes it."""
+    return Markup("").join([form_field(field) for field in form])

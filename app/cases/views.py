@@ -32,7 +32,9 @@ from app.cases.markup import (
     CaseRows,
     CaseWords,
     filter_fields,
+    form_field,
     labels_script,
+    vocabulary,
 )
 from app.errors import Conflict, Forbidden, form_status, run_form
 from app.forms import Form, id_choices
@@ -290,6 +292,7 @@ def _page(case_id: int, failed=None, **bound):
     }
     for form in forms.values():
         _in_language(form)
+    locale = current_locale()
     status = form_status(failed) if failed is not None else 200
     return render_template(
         "cases/show.html",
@@ -298,7 +301,9 @@ def _page(case_id: int, failed=None, **bound):
         failed=failed,
         max_kib=service.max_bytes() // 1024,
         entries=CaseEntries(),
-        labels=labels_script(current_locale()),
+        labels=labels_script(locale),
+        words=vocabulary(locale),
+        form_field=form_field,
     ), status
 
 

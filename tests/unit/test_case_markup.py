@@ -77,3 +77,27 @@ def test_filter_fields_write_what_the_field_macro_writes(app, query):
             form=form,
         )
         assert str(filter_fields(form)) == by_macro
+
+
+@pytest.mark.parametrize("body", ["", "A <b>comment</b> & more"])
+@pytest.mark.parametrize("hint", [None, "Write @username & <more>."])
+def test_form_field_writes_what_the_field_macro_writes(app, body, hint):
+    """With and without a hint or errors, as the case page's forms are shown."""
+    from flask import render_template_string
+    from werkzeug.datastructures import MultiDict
+
+    from app.cases.forms import CommentForm, LinkForm
+    from app.cases.markup import form_field
+
+    with app.test_request_context("/cases/1", method="POST"):
+        comment = CommentForm(formdata=MultiDict({"body": body}), meta={"csrf": False})
+        comment.validate()
+        link = LinkForm(formdata=MultiDict({"kind": "bogus"}), meta={"csrf": False})
+        link.validate()
+        for field in (comment.body, link.kind, link.target_id):
+            by_macro = render_template_string(
+                '{% from "_macros.html" import field %}{{ field(f, hint=hint) }}',
+                f=field,
+                hint=hint,
+            )
+            assert str(form_field(field, hint=hint)) == by_macro
