@@ -200,8 +200,22 @@ def write_refusal(actor: User, workspace: Workspace) -> str:
     return _("Only members of this workspace can work on its cases.")
 
 
-def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
-    """A workspace whose cases the actor may list.
+# A workspace for its cases: its departments taking part (a few rows) and nothing else
+# loaded with it. Options are immutable, so they are built once.
+_WORKSPACE_OPTIONS = (joinedload(Workspace.participations), lazyload(Workspace.created_by))
+# For pages, which name the departments taking part at most: not their regions or
+# parents, nor the workspace's owner.
+_PAGE_WORKSPACE_OPTIONS = (
+    joinedload(Workspace.participations)
+    .joinedload(WorkspaceDepartment.department)
+    .options(lazyload(Department.region), lazyload(Department.parent)),
+    lazyload(Workspace.created_by),
+    lazyload(Workspace.owner_department),
+)
+
+
+def workspace_for_cases(actor: User, workspace_id: Any, *, for_page: bool = False) -> Workspace:
+    """A workspace whose cases the actor may list (``for_page``: loaded as pages need it).
 
     Raises:
         NotFound: missing, or the actor neither takes part in it nor oversees it.
@@ -214,8 +228,7 @@ def workspace_for_cases(actor: User, workspace_id: Any) -> Workspace:
         workspace = workspace_with_membership(
             workspace_id,
             actor.id,
-            joinedload(Workspace.participations),
-            lazyload(Workspace.created_by),
+            *(_PAGE_WORKSPACE_OPTIONS if for_page else _WORKSPACE_OPTIONS),
         )
     if workspace is None or not can(actor, "case.list", workspace):
         raise NotFound(_("Workspace not found."))

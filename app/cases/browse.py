@@ -305,7 +305,7 @@ def list_cases(
     filters.check()
     stmt = _filtered(_rows_stmt(with_description=with_description), filters)
     if workspace_id is not None:
-        workspace = workspace_for_cases(actor, workspace_id)
+        workspace = workspace_for_cases(actor, workspace_id, for_page=True)
         stmt = stmt.where(Case.workspace_id == workspace.id)
         readable: Any = literal(participation_role(actor, workspace) is not None)
     elif oversees(actor):
@@ -379,7 +379,7 @@ def board(actor: User, workspace_id: int, filters: CaseFilters | None = None) ->
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    workspace = workspace_for_cases(actor, workspace_id)
+    workspace = workspace_for_cases(actor, workspace_id, for_page=True)
     filters = filters or CaseFilters()
     filters.status = None
     filters.check()
@@ -463,7 +463,7 @@ def list_options(actor: User, workspace_id: int) -> ListOptions:
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    workspace = workspace_for_cases(actor, workspace_id)
+    workspace = workspace_for_cases(actor, workspace_id, for_page=True)
     departments = sorted(
         (p.department for p in workspace.participations if p.is_accepted), key=lambda d: d.name
     )
