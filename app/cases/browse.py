@@ -149,7 +149,10 @@ def _filtered(stmt: Select, filters: CaseFilters) -> Select:
 _creator = aliased(User, name="creator")
 
 
+@cache
 def _rows_stmt(*, with_description: bool) -> Select:
+    """The columns of a list's rows, with the names joined in; built once (statements
+    are immutable: narrowing one makes another)."""
     columns = [
         Case.id,
         Case.workspace_id,
