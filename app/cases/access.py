@@ -106,9 +106,9 @@ def _with_workspace(stmt):
 
 def _for_page(stmt):
     """A case as its page shows it: :func:`_with_workspace`, less what the page never
-    reads and Case's relationships join by default: the regions, parents and owners of
-    the departments involved, the departments of the people named (their names are
-    enough), and each taking-part department's row (its id is enough to check one).
+    reads or reads as plain rows (``browse.case_page``): the case's departments and
+    assignees, the workspace's owner, the creator's department, and each taking-part
+    department's row (its id is enough to check one).
     """
     return stmt.options(
         joinedload(Case.workspace, innerjoin=True).options(
@@ -117,10 +117,8 @@ def _for_page(stmt):
             lazyload(Workspace.owner_department),
         ),
         defaultload(Case.created_by).options(lazyload(User.department), lazyload(User.role_links)),
-        selectinload(Case.departments).options(
-            lazyload(Department.region), lazyload(Department.parent)
-        ),
-        selectinload(Case.assignees).options(lazyload(User.department), lazyload(User.role_links)),
+        lazyload(Case.departments),
+        lazyload(Case.assignees),
     )
 
 

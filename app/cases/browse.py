@@ -243,16 +243,28 @@ def _page_of_rows(stmt: Select, page: int, per_page: int, *, count_apart: bool =
 
 def _add_departments_and_assignees(rows: list[CaseRow]) -> None:
     """Fill in every row's departments and assignees: one statement for the whole page."""
-    by_id = {row.id: row for row in rows}
-    if not by_id:
+    if not rows:
         return
-    found = db.session.execute(_people_statement(), {"case_ids": list(by_id)})
+    people = _people_by_case([row.id for row in rows])
+    for row in rows:
+        row.departments, row.assignees = people[row.id]
+
+
+def _people_by_case(
+    case_ids: list[int],
+) -> dict[int, tuple[list[DepartmentRef], list[PersonRef]]]:
+    """The departments and assignees of each of ``case_ids``, by name, in one statement."""
+    people: dict[int, tuple[list[DepartmentRef], list[PersonRef]]] = {
+        case_id: ([], []) for case_id in case_ids
+    }
+    found = db.session.execute(_people_statement(), {"case_ids": case_ids})
     for case_id, kind, ref_id, code, name in found:
-        row = by_id[case_id]
+        departments, assignees = people[case_id]
         if kind == "department":
-            row.departments.append(DepartmentRef(ref_id, code, name))
+            departments.append(DepartmentRef(ref_id, code, name))
         else:
-            row.assignees.append(PersonRef(ref_id, code, name))
+            assignees.append(PersonRef(ref_id, code, name))
+    return people
 
 
 @cache
@@ -541,7 +553,11 @@ def assignable_members(workspace: Workspace) -> list[User]:
 
 @dataclass
 class CasePage:
-    """Everything the case page shows one viewer; content is empty for oversight."""
+    """Everything the case page shows one viewer; content is empty for oversight.
+
+    The case's departments and assignees are plain values (``departments``,
+    ``assignees``); the edit form, which needs the case's own, leaves them empty.
+    """
 
     case: Case
     may_read: bool
@@ -553,6 +569,8 @@ class CasePage:
     links: list[Row]
     last_seq: int
     assignable: list[User]
+    departments: list[DepartmentRef] = field(default_factory=list)
+    assignees: list[PersonRef] = field(default_factory=list)
 
 
 def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
@@ -586,7 +604,14 @@ def case_page(actor: User, case_id: int, *, for_edit: bool = False) -> CasePage:
         # Sequence numbers are contiguous: the newest event's is the stream's last.
         last_seq=(timeline[0].seq if timeline else last_seq(stream)) if may_read else 0,
         assignable=assignable_members(case.workspace) if may_write and for_edit else [],
+        **({} if for_edit else _people_of(case.id)),
     )
+
+
+def _people_of(case_id: int) -> dict[str, list]:
+    """The case's ``departments`` and ``assignees`` by name, as a list's rows have them."""
+    departments, assignees = _people_by_case([case_id])[case_id]
+    return {"departments": departments, "assignees": assignees}
 
 
 # The case page's parts are plain rows, each read by a statement built once (building
