@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     IntegerField,
@@ -18,7 +19,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, Select
+from wtforms.widgets.core import clean_key
 
 from app.cases.access import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
 from app.forms import FilterForm, Form
@@ -31,6 +33,47 @@ def _optional_int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _attributes(**params) -> str:
+    """What WTForms' ``html_params`` writes (names in order, values escaped), without
+    markupsafe's string formatter."""
+    written = []
+    for name, value in sorted(params.items()):
+        if value is True:
+            written.append(clean_key(name))
+        elif value is not False:
+            written.append(f'{clean_key(name)}="{escape(value)}"')
+    return " ".join(written)
+
+
+class PlainSelect(Select):
+    """WTForms' select with its options written by a plain format: the same HTML.
+
+    WTForms writes each option's attributes through markupsafe's string formatter, about
+    150 Python calls an option, and a case list's filters have dozens of options. Here an
+    option's value and label are escaped as there, its attributes in the same order.
+    """
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        html = [f"<select {_attributes(name=field.name, **kwargs)}>"]
+        html.extend([self._option(choice) for choice in field.iter_choices()])
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704 (as WTForms' own: every value escaped)
+
+    def _option(self, choice) -> str:
+        if choice.render_kw or isinstance(choice.value, bool):
+            return self.render_option(choice)
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return f'<option {selected}value="{escape(choice.value)}">{label}</option>'
 
 
 STATUS_CHOICES = [
@@ -79,7 +122,7 @@ class CaseEditForm(CaseForm):
 class MoveForm(Form):
     """A card's move on the board: the new status and the version the board showed."""
 
-    status = SelectField(_l("Move to"), choices=STATUS_CHOICES)
+    status = SelectField(_l("Move to"), choices=STATUS_CHOICES, widget=PlainSelect())
     version = IntegerField(_l("Version"), widget=HiddenInput(), validators=[InputRequired()])
 
 
@@ -95,7 +138,7 @@ class AttachmentForm(Form):
 
 
 class LinkForm(Form):
-    kind = SelectField(_l("Link to"), choices=LINK_CHOICES)
+    kind = SelectField(_l("Link to"), choices=LINK_CHOICES, widget=PlainSelect())
     target_id = IntegerField(
         _l("Number"),
         validators=[InputRequired(_l("Give the number.")), NumberRange(min=1)],
@@ -107,15 +150,26 @@ class CaseFilterForm(FilterForm):
 
     q = StringField(_l("Search title or key"), validators=[Optional(), Length(max=200)])
     status = SelectField(
-        _l("Status"), choices=[SelectChoice("", _l("Any status")), *STATUS_CHOICES]
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status")), *STATUS_CHOICES],
+        widget=PlainSelect(),
     )
     priority = SelectField(
-        _l("Priority"), choices=[SelectChoice("", _l("Any priority")), *PRIORITY_CHOICES]
+        _l("Priority"),
+        choices=[SelectChoice("", _l("Any priority")), *PRIORITY_CHOICES],
+        widget=PlainSelect(),
     )
-    assignee_id = SelectField(_l("Assignee"), coerce=_optional_int, validate_choice=False)
-    department_id = SelectField(_l("Department"), coerce=_optional_int, validate_choice=False)
-    region_id = SelectField(_l("Region"), coerce=_optional_int, validate_choice=False)
+    assignee_id = SelectField(
+        _l("Assignee"), coerce=_optional_int, validate_choice=False, widget=PlainSelect()
+    )
+    department_id = SelectField(
+        _l("Department"), coerce=_optional_int, validate_choice=False, widget=PlainSelect()
+    )
+    region_id = SelectField(
+        _l("Region"), coerce=_optional_int, validate_choice=False, widget=PlainSelect()
+    )
     overdue = SelectField(
         _l("Due"),
         choices=[SelectChoice("", _l("Any")), SelectChoice("1", _l("Overdue only"))],
+        widget=PlainSelect(),
     )

@@ -8,14 +8,12 @@ user's, with the user's edit ready to be saved again on top of the current versi
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from wtforms.fields.choices import SelectChoice
 
 from app.cases import service
 from app.cases.forms import (
@@ -28,79 +26,23 @@ from app.cases.forms import (
     LinkForm,
     MoveForm,
 )
+from app.cases.markup import (
+    BoardCards,
+    CaseEntries,
+    CaseRows,
+    CaseWords,
+    filter_fields,
+    form_field,
+    labels_script,
+    vocabulary,
+)
 from app.errors import Conflict, Forbidden, form_status, run_form
-from app.forms import id_choices
-from app.i18n import current_locale, format_day
+from app.forms import Form, id_choices
+from app.i18n import current_locale
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 PER_PAGE = 25
-
-
-_PLACEHOLDER_ID = 987654321
-
-
-@lru_cache(maxsize=4096)
-def _formatted_day(locale: str, value: date) -> Markup:
-    """A day as the ``day`` macro shows it, in ``locale`` (which is the request's).
-
-    Formatting a day in Babel first matches a date skeleton, which is slow; a day's text
-    depends only on the language, so it is kept.
-    """
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value))
-
-
-class CaseWords:
-    """The words, links and day formats of the case lists and the board, once a page.
-
-    A board shows up to 500 cards. Asking the catalog for every card's status, priority
-    and labels, building each card's two links through the URL map, and formatting every
-    due date anew was most of the board's time; a page now does each once.
-    """
-
-    def __init__(self) -> None:
-        self.locale = current_locale()
-        self.status = {value: str(label) for value, label in service.STATUS_LABELS.items()}
-        self.priority = {
-            "low": _("Low"),
-            "normal": _("Normal"),
-            "high": _("High"),
-            "urgent": _("Urgent"),
-        }
-        self.overdue = _("Overdue")
-        self.nobody = _("Nobody yet")
-        self.move = _("Move")
-        self.due_pattern = _("Due %(due)s")
-        self.move_to_pattern = _("Move %(key)s to")
-        self.token = generate_csrf()
-        # The status select of a card, one variant per selected status.
-        self.status_options = {
-            selected: Markup("").join(
-                Markup('<option value="{}" {}>{}</option>').format(
-                    value, Markup("selected") if value == selected else "", label
-                )
-                for value, label in self.status.items()
-            )
-            for selected in self.status
-        }
-        # Links are built once with a placeholder id, which each card's id replaces.
-        self._show_url = url_for("cases.show", case_id=_PLACEHOLDER_ID)
-        self._move_url = url_for("cases.move", case_id=_PLACEHOLDER_ID)
-
-    def show_url(self, case_id: int) -> str:
-        return self._show_url.replace(str(_PLACEHOLDER_ID), str(case_id))
-
-    def move_url(self, case_id: int) -> str:
-        return self._move_url.replace(str(_PLACEHOLDER_ID), str(case_id))
-
-    def day(self, value: date) -> Markup:
-        return _formatted_day(self.locale, value)
-
-    def due(self, value: date) -> Markup:
-        return escape(self.due_pattern) % {"due": self.day(value)}
-
-    def move_to(self, key: str) -> str:
-        return self.move_to_pattern % {"key": key}
 
 
 @bp.before_request
@@ -132,15 +74,47 @@ def _filters(form: CaseFilterForm) -> service.CaseFilters:
 def _filter_form(options: service.ListOptions | None) -> CaseFilterForm:
     form = CaseFilterForm(formdata=request.args)
     if options is not None:
-        form.assignee_id.choices = id_choices(
-            options.assignees, _("Anyone"), lambda u: u.display_name
-        )
-        form.department_id.choices = id_choices(options.departments, _("Any department"))
-        form.region_id.choices = id_choices(options.regions, _("Any region"))
+        anyone, any_department, any_region = _filter_words(current_locale())
+        form.assignee_id.choices = id_choices(options.assignees, anyone, lambda u: u.display_name)
+        form.department_id.choices = id_choices(options.departments, any_department)
+        form.region_id.choices = id_choices(options.regions, any_region)
     else:
         for name in ("assignee_id", "department_id", "region_id"):
             del form[name]
+    return _in_language(form)
+
+
+@lru_cache(maxsize=8)
+def _filter_words(locale: str) -> tuple[str, str, str]:
+    """The empty choices of the filters with options, in ``locale`` (the request's)."""
+    return _("Anyone"), _("Any department"), _("Any region")
+
+
+def _in_language(form: Form) -> Form:
+    """``form`` with its labels and fixed choices in the reader's language, as plain text.
+
+    They are lazy strings, which ask the catalog anew each time a widget reads them
+    (several times an option): that was a sixth of a list page's calls.
+    """
+    labels, choices = _form_texts(type(form), current_locale())
+    for field in form:
+        field.label.text = labels[field.name]
+        if field.name in choices:
+            field.choices = list(choices[field.name])
     return form
+
+
+@lru_cache(maxsize=32)
+def _form_texts(form_class: type[Form], locale: str) -> tuple[dict, dict]:
+    """The labels and fixed choices of ``form_class``'s fields in ``locale``, once a language."""
+    form = form_class(formdata=None)
+    labels = {field.name: str(field.label.text) for field in form}
+    choices = {
+        field.name: tuple(SelectChoice(c.value, str(c.label)) for c in field.choices)
+        for field in form
+        if field.type == "SelectField" and field.choices
+    }
+    return labels, choices
 
 
 @bp.get("/")
@@ -149,7 +123,10 @@ def mine():
     page = service.my_cases(
         current_user, _filters(form), page=request.args.get("page", 1, type=int)
     )
-    return render_template("cases/mine.html", page=page, filters=form, w=CaseWords())
+    rows = CaseRows(CaseWords(), show_workspace=True)
+    return render_template(
+        "cases/mine.html", page=page, filters=form, rows=rows, filter_fields=filter_fields
+    )
 
 
 @bp.get("/workspace/<int:workspace_id>/")
@@ -164,16 +141,20 @@ def index(workspace_id: int):
         per_page=PER_PAGE,
     )
     return render_template(
-        "cases/index.html", page=page, filters=form, options=options, w=CaseWords()
+        "cases/index.html",
+        page=page,
+        filters=form,
+        filter_fields=filter_fields,
+        options=options,
+        rows=CaseRows(CaseWords()),
     )
 
 
 @bp.get("/workspace/<int:workspace_id>/board")
 def board(workspace_id: int):
     board = service.board(current_user, workspace_id)
-    return render_template(
-        "cases/board.html", board=board, blank=service.blank_card(), w=CaseWords()
-    )
+    cards = BoardCards(CaseWords(), can_write=board.can_write, today=board.today)
+    return render_template("cases/board.html", board=board, blank=service.blank_card(), cards=cards)
 
 
 # Opening and editing ---------------------------------------------------------------------
@@ -309,6 +290,9 @@ def _page(case_id: int, failed=None, **bound):
         "link": LinkForm(formdata=None),
         **bound,
     }
+    for form in forms.values():
+        _in_language(form)
+    locale = current_locale()
     status = form_status(failed) if failed is not None else 200
     return render_template(
         "cases/show.html",
@@ -316,6 +300,10 @@ def _page(case_id: int, failed=None, **bound):
         forms=forms,
         failed=failed,
         max_kib=service.max_bytes() // 1024,
+        entries=CaseEntries(),
+        labels=labels_script(locale),
+        words=vocabulary(locale),
+        form_field=form_field,
     ), status
 
 

@@ -267,3 +267,30 @@ def test_the_boards_catch_up_gives_a_member_every_case_event(client, world):
     body = response.get_json()
     assert [m["type"] for m in body["items"]] == ["case.created", "case.moved"]
     assert body["last_seq"] == 2 and body["items"][1]["data"]["case"]["status"] == "blocked"
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
+ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quoted&#39;"
+
+
+@pytest.mark.parametrize("who", ["lead", "observer"])
+def test_user_text_is_escaped_on_every_case_page(client, world, who):
+    """Cards, rows and the case page are written in Python: titles and names stay text."""
+    lead, member = world["people"]["lead"], world["people"]["member"]
+    member.display_name = HOSTILE
+    _db.session.commit()
+    case = _open(world, title=HOSTILE, assignee_ids=[lead.id, member.id])
+    service.add_comment(lead, case.id, HOSTILE)
+    login(client, world["people"][who])
+    workspace_id = world["workspace"].id
+    pages = [
+        f"/cases/workspace/{workspace_id}/board",
+        f"/cases/workspace/{workspace_id}/",
+        f"/cases/{case.id}",
+    ]
+    if who == "lead":
+        pages.append("/cases/")
+    for path in pages:
+        html = page(client, path)
+        assert HOSTILE not in html and "<script>alert" not in html, path
+        assert ESCAPED in html, path
