@@ -153,11 +153,13 @@ class CaseFilterForm(FilterForm):
         _l("Status"),
         choices=[SelectChoice("", _l("Any status")), *STATUS_CHOICES],
         widget=PlainSelect(),
+        default="",
     )
     priority = SelectField(
         _l("Priority"),
         choices=[SelectChoice("", _l("Any priority")), *PRIORITY_CHOICES],
         widget=PlainSelect(),
+        default="",
     )
     assignee_id = SelectField(
         _l("Assignee"), coerce=_optional_int, validate_choice=False, widget=PlainSelect()
@@ -172,4 +174,5 @@ class CaseFilterForm(FilterForm):
         _l("Due"),
         choices=[SelectChoice("", _l("Any")), SelectChoice("1", _l("Overdue only"))],
         widget=PlainSelect(),
+        default="",
     )

@@ -54,6 +54,23 @@ def test_my_cases_lists_what_is_assigned_to_me_and_has_an_empty_state(client, wo
     assert "None of your cases match" in page(client, "/cases/?status=closed")
 
 
+@pytest.mark.parametrize("query", ["", "?q=gully", "?assignee_id="])
+def test_filters_left_unset_show_no_error(client, world, query):
+    """An unset status, priority or due filter means "any", not an invalid choice."""
+    _open(world)
+    login(client, world["people"]["member"])
+    for path in ("/cases/", f"/cases/workspace/{world['workspace'].id}/"):
+        html = page(client, path + query)
+        assert "Not a valid choice" not in html
+        assert 'aria-invalid="true"' not in html
+
+
+def test_an_unknown_status_filter_is_shown_as_an_error(client, world):
+    login(client, world["people"]["member"])
+    html = page(client, f"/cases/workspace/{world['workspace'].id}/?status=sideways")
+    assert "Not a valid choice" in html
+
+
 def test_board_shows_columns_and_a_move_control_per_card(client, world):
     _open(world, due_on=None)
     login(client, world["people"]["member"])
