@@ -52,12 +52,17 @@ from app.cases.models import (
     case_departments,
     is_overdue,
 )
-from app.cases.policy import oversees, participant_workspaces, participation_role
+from app.cases.policy import (
+    oversees,
+    participant_parameters,
+    participant_workspaces_by_parameters,
+    participation_role,
+)
 from app.cases.rows import CaseRow, DepartmentRef, PersonRef, RegionRef
 from app.common import LIKE_ESCAPE, MAX_PAGE, Page, escape_like, text_matches, utcnow
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.policy import can
+from app.policy import can, is_signed_in
 from app.realtime import encoded_messages_after, last_seq
 from app.realtime.models import Event
 from app.workspaces.models import Membership, Workspace
@@ -216,7 +221,14 @@ def _row(values) -> CaseRow:
     )
 
 
-def _page_of_rows(stmt: Select, page: int, per_page: int, *, count_apart: bool = False) -> Page:
+def _page_of_rows(
+    stmt: Select,
+    page: int,
+    per_page: int,
+    *,
+    count_apart: bool = False,
+    parameters: dict | None = None,
+) -> Page:
     """One page of ``stmt``'s rows, most recently changed first, with their people.
 
     The total comes with the rows (``count(*) OVER ()``); only a page past the end asks
@@ -230,11 +242,14 @@ def _page_of_rows(stmt: Select, page: int, per_page: int, *, count_apart: bool =
     ordered = stmt.order_by(Case.updated_at.desc(), Case.id.desc())
     if not count_apart:
         ordered = ordered.add_columns(func.count().over().label("total"))
-    found = db.session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).all()
+    found = db.session.execute(
+        ordered.limit(per_page).offset((page - 1) * per_page), parameters
+    ).all()
     if found and not count_apart:
         total = found[0].total
     elif found or page > 1:
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        counted = select(func.count()).select_from(stmt.subquery())
+        total = db.session.scalar(counted, parameters) or 0
     else:
         total = 0
     rows = [_row(values) for values in found]
@@ -320,21 +335,26 @@ def list_cases(
     filters = filters or CaseFilters()
     filters.check()
     stmt = _filtered(_rows_stmt(with_description=with_description), filters)
+    takes_part = Case.workspace_id.in_(participant_workspaces_by_parameters())
+    readable: Any = takes_part
     if workspace_id is not None:
-        takes_part = case_list_access(actor, workspace_id)
+        if not is_signed_in(actor) or type(workspace_id) is not int:
+            raise NotFound(_("Workspace not found."))
         stmt = stmt.where(Case.workspace_id == workspace_id)
-        readable: Any = literal(takes_part)
-    elif oversees(actor):
-        readable = Case.workspace_id.in_(participant_workspaces(actor))
-    else:
-        stmt = stmt.where(Case.workspace_id.in_(participant_workspaces(actor)))
+    if not oversees(actor):
+        stmt = stmt.where(takes_part)
         readable = literal(True)
     result = _page_of_rows(
         stmt.add_columns(readable.label("readable")),
         page,
         per_page,
         count_apart=workspace_id is None,
+        parameters=participant_parameters(actor),
     )
+    if workspace_id is not None and not result.items:
+        # Rows prove the actor may list them (the statement keeps only those); an empty
+        # page asks the rule itself, so that a workspace one may not list is not found.
+        case_list_access(actor, workspace_id)
     for row in result.items:
         if not row.content_visible:
             row.description = None
@@ -347,8 +367,8 @@ def my_cases(actor: User, filters: CaseFilters | None = None, *, page: int = 1) 
     filters.assignee_id = actor.id
     filters.check()
     stmt = _filtered(_rows_stmt(with_description=False), filters)
-    stmt = stmt.where(Case.workspace_id.in_(participant_workspaces(actor)))
-    result = _page_of_rows(stmt, page, 25)
+    stmt = stmt.where(Case.workspace_id.in_(participant_workspaces_by_parameters()))
+    result = _page_of_rows(stmt, page, 25, parameters=participant_parameters(actor))
     for row in result.items:
         row.content_visible = True
     return result

@@ -12,7 +12,13 @@ from flask_login import AnonymousUserMixin
 
 from app.cases import service
 from app.cases.access import case_list_access, workspace_for_cases
-from app.cases.policy import participant_workspaces, participation_role
+from app.cases.browse import CaseFilters, list_cases
+from app.cases.policy import (
+    participant_parameters,
+    participant_workspaces,
+    participant_workspaces_by_parameters,
+    participation_role,
+)
 from app.errors import NotFound
 from app.extensions import db as _db
 from app.policy import can, known_actions
@@ -83,6 +89,37 @@ def test_the_list_clause_agrees_with_the_rule(db):
             continue
         in_sql = world["workspace"].id in set(_db.session.scalars(participant_workspaces(person)))
         assert in_sql == (participation_role(person, world["workspace"]) is not None), name
+        by_parameters = set(
+            _db.session.scalars(
+                participant_workspaces_by_parameters(), participant_parameters(person)
+            )
+        )
+        assert (world["workspace"].id in by_parameters) == in_sql, name
+
+
+@pytest.mark.parametrize("state", ["active", "department_left"])
+def test_the_case_list_answers_as_the_rule_decides(db, state):
+    """A workspace's case list: rows for participants (content readable) and oversight
+    (metadata only), not found for everyone else, whether the list has rows or not."""
+    world, _case = _world(state)
+    workspace = world["workspace"]
+    empty = CaseFilters(status="closed")
+    for name, person in world["people"].items():
+        if name == "anonymous":
+            continue
+        if not can(person, "case.list", workspace):
+            for filters in (None, empty):
+                with pytest.raises(NotFound):
+                    list_cases(person, workspace.id, filters)
+            continue
+        found = list_cases(person, workspace.id)
+        takes_part = participation_role(person, workspace) is not None
+        assert found.total == 1 and len(found.items) == 1, name
+        assert found.items[0].content_visible is takes_part, name
+        assert list_cases(person, workspace.id, empty).items == [], name
+    for missing in (workspace.id + 1000, "1", True):
+        with pytest.raises(NotFound):
+            list_cases(world["people"]["admin"], missing)
 
 
 @pytest.mark.parametrize("state", ["active", "department_left"])
