@@ -190,6 +190,27 @@ def test_workspace_page_shows_departments_members_and_the_live_feed(client, w):
     assert 'data-confirm="Archive' in html and 'data-confirm="Remove' in html
 
 
+def test_member_rows_name_each_member_escaped_in_every_label(client, w):
+    """A row's sentences are translated once per page and take the row's names as text."""
+    w.workspace.name = "Flood <i>100%(name)s</i>"
+    member = make_membership(w.workspace, role="observer").user
+    member.display_name = "<b>Kim %(workspace)s & Co</b>"
+    _db.session.flush()
+    login(client, w.lead)
+    html = page(client, f"/workspaces/{w.id}")
+    name = "&lt;b&gt;Kim %(workspace)s &amp; Co&lt;/b&gt;"
+    workspace = "Flood &lt;i&gt;100%(name)s&lt;/i&gt;"
+    assert f'<label for="role-{member.id}">Role of {name}</label>' in html
+    assert (
+        f'<label for="expires_on-{member.id}">Membership of {name} ends on (empty: no expiry)'
+        in html
+    )
+    assert f'data-confirm="Remove {name} from {workspace}? They stop seeing it at once."' in html
+    assert f'<summary>Change<span class="visually-hidden"> {name}</span></summary>' in html
+    assert f'action="/workspaces/{w.id}/members/{member.id}/remove"' in html
+    assert "<b>" not in html and "<i>" not in html
+
+
 def test_members_and_observers_see_no_lead_forms(client, w):
     observer = make_membership(w.workspace, role="observer").user
     login(client, observer)
