@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
-from app.audit.sentences import describe, object_label, object_link
+from app.audit.sentences import EntryWords, describe, object_label, object_link
 from app.common import BadCursor
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -69,6 +69,7 @@ def log():
         filters=filters,
         newest_args=_without_position(request.args),
         department_names={d.id: d.name for d in departments},
+        words=EntryWords(),
     ), status
 
 
@@ -100,6 +101,7 @@ def export():
     ]
 
     def rows():
+        words = EntryWords()
         yield _csv_line(headers)
         for entry in entries:
             yield _csv_line(
@@ -108,7 +110,7 @@ def export():
                     entry.created_at.isoformat(timespec="seconds") + "Z",
                     entry.actor_name or "",
                     entry.action,
-                    describe(entry),
+                    words.sentence(entry),
                     entry.object_type,
                     entry.object_id or "",
                     departments.get(entry.department_id, entry.department_id or ""),
