@@ -14,8 +14,10 @@ from functools import cache
 
 from babel.support import NullTranslations, Translations
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
+from wtforms.widgets import Select
 
 from app.i18n import current_locale
 
@@ -39,6 +41,26 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return wtforms_translations()
+
+
+class PickerSelect(Select):
+    """A select of many choices (people, departments), rendered exactly as WTForms does.
+
+    WTForms builds each option's attributes through ``html_params``; a plain option (a
+    value, a label, maybe selected) is written here directly, with both escaped, which
+    makes the member picker several times cheaper to render.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        option = _SELECTED_OPTION if choice.selected else _OPTION
+        return option % (choice.value, choice.label or choice.value)
+
+
+_OPTION = Markup('<option value="%s">%s</option>')
+_SELECTED_OPTION = Markup('<option selected value="%s">%s</option>')
 
 
 def optional_int(value) -> int | None:

@@ -37,6 +37,7 @@ from app.common import utcnow
 from app.forms import (
     FilterForm,
     Form,
+    PickerSelect,
     department_label,
     id_choices,
     optional_int,
@@ -209,7 +210,9 @@ class UserCreateForm(UserEditForm):
 
 class UserFilterForm(FilterForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    department = SelectField(
+        _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
+    )
     role = SelectField(
         _l("Role"), choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES], default=""
     )

@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit.service import AuditFilters
-from app.forms import FilterForm, id_choices, optional_int
+from app.forms import FilterForm, PickerSelect, id_choices, optional_int
 
 
 class AuditFilterForm(FilterForm):
@@ -15,7 +15,9 @@ class AuditFilterForm(FilterForm):
     action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
-    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    department = SelectField(
+        _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
+    )
     date_from = DateField(_l("From (UTC)"), validators=[Optional()])
     date_to = DateField(_l("To (UTC)"), validators=[Optional()])
 

@@ -10,31 +10,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from markupsafe import Markup
 from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput, Select
+from wtforms.widgets import HiddenInput
 
-from app.forms import Form
+from app.forms import Form, PickerSelect
 from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
-
-class PickerSelect(Select):
-    """A select of a few hundred choices (people, departments), rendered as WTForms does.
-
-    WTForms builds each option's attributes through ``html_params``; a plain option (a
-    value, a label, maybe selected) is written here directly, with both escaped, which
-    makes the member picker several times cheaper to render.
-    """
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)
-        option = _SELECTED_OPTION if choice.selected else _OPTION
-        return option % (choice.value, choice.label or choice.value)
-
-
-_OPTION = Markup('<option value="%s">%s</option>')
-_SELECTED_OPTION = Markup('<option selected value="%s">%s</option>')
 
 ROLE_CHOICES = [
     SelectChoice("member", _l("Member")),
