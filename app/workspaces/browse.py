@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, or_, select
-from sqlalchemy.orm import defaultload, joinedload, load_only, raiseload, selectinload, undefer
+from sqlalchemy.orm import (
+    defaultload,
+    joinedload,
+    lazyload,
+    load_only,
+    raiseload,
+    selectinload,
+    undefer,
+)
 
 from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
 from app.accounts.models import Department, Region, User
@@ -78,6 +86,15 @@ every department of those workspaces with the four people named on it. Anything 
 dump touches raises, so a new field cannot silently load rows one by one again."""
 
 
+PAGE_LOADING = (
+    undefer(Workspace.member_count),
+    lazyload(Workspace.created_by),
+    selectinload(Workspace.participations),
+)
+"""What the list page shows: the departments taking part (their regions come joined), not
+the creator or the people named on each invitation, which only the API dumps."""
+
+
 def _participating(*conditions):
     return Workspace.id.in_(
         select(WorkspaceDepartment.workspace_id)
@@ -96,6 +113,7 @@ def list_workspaces(
     scope: str = "mine",
     page: int = 1,
     per_page: int = 25,
+    loading=_LIST_LOADING,
 ) -> Page:
     """One page of workspaces, newest first, with their departments loaded.
 
@@ -103,6 +121,9 @@ def list_workspaces(
     department; ``scope="all"`` lists every workspace, for administrators and auditors.
     ``region_id`` and ``department_id`` keep workspaces in which a department of that
     region (or that department) participates; ``status`` is active, archived or ended.
+
+    ``loading`` is what comes with each workspace: by default what ``WorkspaceSchema``
+    dumps; the list page passes ``PAGE_LOADING``.
 
     Raises:
         Forbidden: ``scope="all"`` for someone who is neither admin nor auditor.
@@ -123,7 +144,7 @@ def list_workspaces(
             None,
             _("Only administrators and auditors can list every workspace."),
         )
-    stmt = select(Workspace).options(*_LIST_LOADING)
+    stmt = select(Workspace).options(*loading)
     if scope == "mine":
         stmt = stmt.where(involved_clause(actor))
     if q and q.strip():

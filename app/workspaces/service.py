@@ -21,6 +21,7 @@ from app.workspaces.access import (
     workspace_stream,
 )
 from app.workspaces.browse import (
+    PAGE_LOADING,
     FilterOptions,
     WorkspaceOverview,
     filter_options,
@@ -64,6 +65,7 @@ __all__ = [
     "invite_department",
     "list_members",
     "list_workspaces",
+    "PAGE_LOADING",
     "remove_member",
     "update_member",
     "update_workspace",

@@ -51,7 +51,10 @@ def _filters() -> dict:
 def index():
     filters = _filters()
     page = service.list_workspaces(
-        current_user, **filters, page=request.args.get("page", 1, type=int)
+        current_user,
+        **filters,
+        page=request.args.get("page", 1, type=int),
+        loading=service.PAGE_LOADING,
     )
     options = service.filter_options(current_user)
     return render_template("workspaces/index.html", page=page, filters=filters, options=options)
