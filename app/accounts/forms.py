@@ -38,6 +38,7 @@ from app.forms import (
     FilterForm,
     Form,
     PickerSelect,
+    PlainTextInput,
     department_label,
     id_choices,
     optional_int,
@@ -209,7 +210,7 @@ class UserCreateForm(UserEditForm):
 
 
 class UserFilterForm(FilterForm):
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], widget=PlainTextInput())
     department = SelectField(
         _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
     )

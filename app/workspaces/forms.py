@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.forms import Form, PickerSelect
+from app.forms import Form, PickerSelect, PlainDateInput
 from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLE_CHOICES = [
@@ -73,7 +73,9 @@ class AddMemberForm(Form):
         _l("Person"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
-    expires_on = DateField(_l("Membership ends on (optional)"), validators=[Optional()])
+    expires_on = DateField(
+        _l("Membership ends on (optional)"), validators=[Optional()], widget=PlainDateInput()
+    )
     # The service names the expiry expires_at; its refusals belong next to this field.
     service_fields = {"expires_at": "expires_on"}
 
