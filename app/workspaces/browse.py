@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import Row, and_, case, or_, select
 from sqlalchemy.orm import (
     defaultload,
     joinedload,
@@ -23,7 +23,6 @@ from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
 from app.realtime import encoded_messages_after, last_seq, latest_events
-from app.realtime.models import Event
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
     FEED_SIZE,
@@ -226,7 +225,7 @@ class WorkspaceOverview:
     workspace: Workspace
     viewer_membership: Membership | None
     members: Page
-    events: list[Event]
+    events: list[Row]
     last_seq: int
     can_manage: bool
     respondable: WorkspaceDepartment | None

@@ -72,7 +72,7 @@ class AddMemberForm(Form):
     user_id = SelectField(
         _l("Person"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member", widget=PickerSelect())
     expires_on = DateField(
         _l("Membership ends on (optional)"), validators=[Optional()], widget=PlainDateInput()
     )
