@@ -81,16 +81,23 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100) -> Page:
+def paginate(
+    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100, *, rows: bool = False
+) -> Page:
     """Run ``stmt`` for one page: two statements, whatever the number of rows.
 
     ``page`` is clamped to :data:`MAX_PAGE`, so a page number typed into a URL gives an
-    empty page rather than an offset the database cannot take.
+    empty page rather than an offset the database cannot take. With ``rows``, ``stmt``
+    selects columns and the page's items are its plain rows, not its first entity.
     """
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    paged = stmt.limit(per_page).offset((page - 1) * per_page)
+    if rows:
+        items = list(db.session.execute(paged).all())
+    else:
+        items = list(db.session.scalars(paged).unique())
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
 

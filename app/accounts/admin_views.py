@@ -51,7 +51,7 @@ def users():
     filters = UserFilterForm(formdata=request.args)
     filters.set_departments(departments)
     filters.validate()
-    page = service.list_users(
+    page = service.list_user_rows(
         current_user,
         search=filters.value("q"),
         department_id=filters.value("department"),

@@ -215,7 +215,10 @@ class UserFilterForm(FilterForm):
         _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
     )
     role = SelectField(
-        _l("Role"), choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES], default=""
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES],
+        default="",
+        widget=PickerSelect(),
     )
     status = SelectField(
         _l("Status"),
@@ -225,6 +228,7 @@ class UserFilterForm(FilterForm):
             SelectChoice("inactive", _l("Inactive")),
         ],
         default="",
+        widget=PickerSelect(),
     )
 
     def set_departments(self, departments) -> None:
