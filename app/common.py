@@ -102,23 +102,24 @@ def paginate(
 
 
 def paginate_counted(
-    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100
+    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100, *, rows: bool = False
 ) -> Page:
     """:func:`paginate` in one statement: each row carries the count (``count(*) OVER ()``).
 
     For a list that shares its page with others (a page's statement budget is small). A
-    page past the end has no row to carry the count: only then is it asked apart.
+    page past the end has no row to carry the count: only then is it asked apart. With
+    ``rows``, ``stmt`` selects columns and the items are its plain rows (the count last).
     """
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
-    rows = db.session.execute(
+    found = db.session.execute(
         stmt.add_columns(func.count().over().label("total_rows"))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).unique()
     items, total = [], 0
-    for row in rows:
-        items.append(row[0])
+    for row in found:
+        items.append(row if rows else row[0])
         total = row[-1]
     if not items and page > 1:
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

@@ -26,6 +26,7 @@ from app.catalog.browse import (
     dataset_page,
     department_people,
     filter_options,
+    list_dataset_rows,
     list_datasets,
 )
 from app.catalog.coverage import Coverage, UnmetDemand, coverage, register_unmet_demand
@@ -66,6 +67,7 @@ __all__ = [
     "format_column_lines",
     "get_dataset",
     "jurisdictions",
+    "list_dataset_rows",
     "list_datasets",
     "max_upload_bytes",
     "parse_column_lines",
