@@ -21,11 +21,11 @@ from app.workspaces.access import (
     workspace_stream,
 )
 from app.workspaces.browse import (
-    PAGE_LOADING,
     FilterOptions,
     WorkspaceOverview,
     filter_options,
     list_members,
+    list_workspace_rows,
     list_workspaces,
     workspace_events,
     workspace_overview,
@@ -64,8 +64,8 @@ __all__ = [
     "get_workspace",
     "invite_department",
     "list_members",
+    "list_workspace_rows",
     "list_workspaces",
-    "PAGE_LOADING",
     "remove_member",
     "update_member",
     "update_workspace",

@@ -53,11 +53,8 @@ def _filters() -> dict:
 @bp.get("/")
 def index():
     filters = _filters()
-    page = service.list_workspaces(
-        current_user,
-        **filters,
-        page=request.args.get("page", 1, type=int),
-        loading=service.PAGE_LOADING,
+    page = service.list_workspace_rows(
+        current_user, **filters, page=request.args.get("page", 1, type=int)
     )
     options = service.filter_options(current_user)
     return render_template("workspaces/index.html", page=page, filters=filters, options=options)

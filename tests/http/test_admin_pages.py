@@ -382,9 +382,7 @@ def test_users_list_runs_the_same_number_of_queries_for_5_and_30_users(
     assert few == many
 
 
-def test_users_list_row_shows_department_sorted_roles_status_and_last_sign_in(
-    client, db, admin
-):
+def test_users_list_row_shows_department_sorted_roles_status_and_last_sign_in(client, db, admin):
     police = make_department(name="Hong Kong Police Force")
     patrick = make_user("officer", "head", "dpo", department=police, username="patrick.ng")
     retired = make_user("officer", department=police, username="retired.clerk", active=False)

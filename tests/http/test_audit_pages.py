@@ -110,9 +110,7 @@ def test_detail_and_names_from_users_are_escaped(client, db, auditor):
     assert "<img src=x>" not in page and "<b>1</b>" not in page
 
 
-def test_every_row_reads_in_its_own_words_and_an_unknown_department_by_its_id(
-    client, db, auditor
-):
+def test_every_row_reads_in_its_own_words_and_an_unknown_department_by_its_id(client, db, auditor):
     """Texts shared by the rows are translated once a page; what differs stays per row."""
     department = make_department(name="Drainage Services Department")
     audit.record(None, "note.added", "note", "1", department_id=department.id, workspace_id=3)

@@ -82,6 +82,30 @@ def test_list_shows_departments_and_an_invitation_badge_for_the_invited_departme
     assert "Transport Department" in html
 
 
+def list_row(html: str, workspace_id: int) -> str:
+    start = html.index(f'<a href="/workspaces/{workspace_id}">')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_list_rows_show_owner_joined_departments_members_end_and_state(client, w):
+    make_membership(w.workspace, w.dsd_officer)
+    archived = make_workspace(name="Old drill", status="archived")
+    login(client, w.auditor)
+    html = page(client, "/workspaces/?scope=all")
+    row = list_row(html, w.id)
+    assert "Your department is invited" not in row
+    assert "<td>Drainage Services Department</td>" in row
+    departments = re.search(r"<td>\s*(.*?)\s*</td>", row.split("</td>", 2)[2], re.S).group(1)
+    assert departments == (
+        'Drainage Services Department <span class="muted">(HK)</span>, '
+        'Transport Department <span class="muted">(HK)</span>'
+    )
+    assert "<td>2</td>" in row
+    assert f'<time datetime="{in_days(120).isoformat()}">' in row
+    assert '<span class="badge ok">Active</span>' in row
+    assert '<span class="badge off">Archived</span>' in list_row(html, archived.id)
+
+
 def test_list_filters_keep_their_values_and_can_be_cleared(client, w):
     login(client, w.lead)
     html = page(client, f"/workspaces/?q=nothing-like-this&region_id={w.szdb.region_id}")
