@@ -47,7 +47,7 @@ def index():
 
 @bp.get("/users")
 def users():
-    departments = service.all_departments()
+    departments = service.department_names()
     filters = UserFilterForm(formdata=request.args)
     filters.set_departments(departments)
     filters.validate()

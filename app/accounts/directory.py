@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -525,6 +526,22 @@ def list_departments(
 
 def all_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+class DepartmentName(NamedTuple):
+    """A department as a filter's picker offers it (its text is its name)."""
+
+    id: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def department_names() -> list[DepartmentName]:
+    """Every department's id and name, by name, without building department objects."""
+    rows = db.session.execute(select(Department.id, Department.name).order_by(Department.name))
+    return [DepartmentName(*row) for row in rows]
 
 
 def get_department(actor: User, department_id: int) -> Department:
