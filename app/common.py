@@ -82,37 +82,45 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100) -> Page:
+def paginate(
+    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100, *, rows: bool = False
+) -> Page:
     """Run ``stmt`` for one page: two statements, whatever the number of rows.
 
     ``page`` is clamped to :data:`MAX_PAGE`, so a page number typed into a URL gives an
-    empty page rather than an offset the database cannot take.
+    empty page rather than an offset the database cannot take. With ``rows``, ``stmt``
+    selects columns and the page's items are its plain rows, not its first entity.
     """
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    paged = stmt.limit(per_page).offset((page - 1) * per_page)
+    if rows:
+        items = list(db.session.execute(paged).all())
+    else:
+        items = list(db.session.scalars(paged).unique())
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
 
 def paginate_counted(
-    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100
+    stmt: Select, page: int = 1, per_page: int = 25, max_per_page: int = 100, *, rows: bool = False
 ) -> Page:
     """:func:`paginate` in one statement: each row carries the count (``count(*) OVER ()``).
 
     For a list that shares its page with others (a page's statement budget is small). A
-    page past the end has no row to carry the count: only then is it asked apart.
+    page past the end has no row to carry the count: only then is it asked apart. With
+    ``rows``, ``stmt`` selects columns and the items are its plain rows (the count last).
     """
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
-    rows = db.session.execute(
+    found = db.session.execute(
         stmt.add_columns(func.count().over().label("total_rows"))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).unique()
     items, total = [], 0
-    for row in rows:
-        items.append(row[0])
+    for row in found:
+        items.append(row if rows else row[0])
         total = row[-1]
     if not items and page > 1:
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

@@ -14,8 +14,11 @@ from functools import cache
 
 from babel.support import NullTranslations, Translations
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
+from wtforms.widgets import DateInput, Select, TextInput
+from wtforms.widgets.core import clean_key
 
 from app.i18n import current_locale
 
@@ -39,6 +42,62 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return wtforms_translations()
+
+
+class PickerSelect(Select):
+    """A select of many choices (people, departments), rendered exactly as WTForms does.
+
+    WTForms builds each option's attributes through ``html_params``; a plain option (a
+    value, a label, maybe selected) is written here directly, with both escaped, which
+    makes the member picker several times cheaper to render.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        option = _SELECTED_OPTION if choice.selected else _OPTION
+        return option % (choice.value, choice.label or choice.value)
+
+
+_OPTION = Markup('<option value="%s">%s</option>')
+_SELECTED_OPTION = Markup('<option selected value="%s">%s</option>')
+
+
+def plain_html_params(**attributes) -> Markup:
+    """WTForms' ``html_params``, the same text for the same attributes, built with less Python.
+
+    Sorted by name; ``True`` is a bare attribute and ``False`` none; values are escaped,
+    and a double quote in a value that is already markup becomes ``&quot;``. WTForms
+    formats each attribute through ``Markup.format``, which cost an input a few hundred
+    calls; pages with a row of filters paid that for every field.
+    """
+    params = []
+    for key, value in sorted(attributes.items()):
+        key = escape(clean_key(key))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            text = escape(value)
+            if '"' in text:
+                text = text.replace(Markup('"'), Markup("&quot;"))
+            params.append(_ATTRIBUTE % (key, text))
+    return Markup(" ").join(params)
+
+
+_ATTRIBUTE = Markup('%s="%s"')
+
+
+class PlainTextInput(TextInput):
+    """A text input written with :func:`plain_html_params`."""
+
+    html_params = staticmethod(plain_html_params)
+
+
+class PlainDateInput(DateInput):
+    """A date input written with :func:`plain_html_params`."""
+
+    html_params = staticmethod(plain_html_params)
 
 
 def optional_int(value) -> int | None:

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Register what the core needs from accounts: rules, and how callers are identified."""
     from app.accounts import policy  # noqa: F401  (registers the rules)
     from app.accounts.acting import NAMING_HEAD_FIGURE, naming_head_figure
-    from app.accounts.directory import all_departments
+    from app.accounts.directory import department_names
     from app.accounts.identity import (
         active_user,
         load_session_user,
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
         token_parameters=token_parameters,
         user=active_user,
     )
-    register_department_options(all_departments)
+    register_department_options(department_names)
     app.after_request(record_token_use)
     register_error_codes("accounts", AccountError)
     from app.accounts.audit_sentences import LINKS, SENTENCES

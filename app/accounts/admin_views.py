@@ -47,11 +47,11 @@ def index():
 
 @bp.get("/users")
 def users():
-    departments = service.all_departments()
+    departments = service.department_names()
     filters = UserFilterForm(formdata=request.args)
     filters.set_departments(departments)
     filters.validate()
-    page = service.list_users(
+    page = service.list_user_rows(
         current_user,
         search=filters.value("q"),
         department_id=filters.value("department"),

@@ -37,6 +37,8 @@ from app.common import utcnow
 from app.forms import (
     FilterForm,
     Form,
+    PickerSelect,
+    PlainTextInput,
     department_label,
     id_choices,
     optional_int,
@@ -208,10 +210,15 @@ class UserCreateForm(UserEditForm):
 
 
 class UserFilterForm(FilterForm):
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], widget=PlainTextInput())
+    department = SelectField(
+        _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
+    )
     role = SelectField(
-        _l("Role"), choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES], default=""
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES],
+        default="",
+        widget=PickerSelect(),
     )
     status = SelectField(
         _l("Status"),
@@ -221,6 +228,7 @@ class UserFilterForm(FilterForm):
             SelectChoice("inactive", _l("Inactive")),
         ],
         default="",
+        widget=PickerSelect(),
     )
 
     def set_departments(self, departments) -> None:

@@ -62,6 +62,12 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+@bp.app_template_global()
+def role_labels() -> dict[str, str]:
+    """Every role's name in the reader's language, for a table that names roles on each row."""
+    return {str(role): str(label) for role, label in ROLE_LABELS.items()}
+
+
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site, never to another host.
 

@@ -7,17 +7,34 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit.service import AuditFilters
-from app.forms import FilterForm, id_choices, optional_int
+from app.forms import (
+    FilterForm,
+    PickerSelect,
+    PlainDateInput,
+    PlainTextInput,
+    id_choices,
+    optional_int,
+)
 
 
 class AuditFilterForm(FilterForm):
-    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
-    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
-    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
-    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
-    department = SelectField(_l("Department"), coerce=optional_int, validate_choice=False)
-    date_from = DateField(_l("From (UTC)"), validators=[Optional()])
-    date_to = DateField(_l("To (UTC)"), validators=[Optional()])
+    actor = StringField(
+        _l("Actor"), validators=[Optional(), Length(max=64)], widget=PlainTextInput()
+    )
+    action = StringField(
+        _l("Action starts with"), validators=[Optional(), Length(max=64)], widget=PlainTextInput()
+    )
+    object_type = StringField(
+        _l("Object type"), validators=[Optional(), Length(max=32)], widget=PlainTextInput()
+    )
+    object_id = StringField(
+        _l("Object id"), validators=[Optional(), Length(max=64)], widget=PlainTextInput()
+    )
+    department = SelectField(
+        _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
+    )
+    date_from = DateField(_l("From (UTC)"), validators=[Optional()], widget=PlainDateInput())
+    date_to = DateField(_l("To (UTC)"), validators=[Optional()], widget=PlainDateInput())
 
     def set_departments(self, departments) -> None:
         self.department.choices = id_choices(departments, _l("Any department"))

@@ -58,25 +58,58 @@ class _Params(dict):
 
 def object_label(entry: Any) -> str:
     """The entry's object in words: "workspace #12"."""
-    name = str(OBJECT_NAMES.get(entry.object_type, entry.object_type))
-    return f"{name} #{entry.object_id}" if entry.object_id else name
+    return EntryWords().object(entry)
 
 
 def describe(entry: Any) -> str:
     """The entry as a sentence in the reader's language."""
-    params = _Params(
-        {key: _plain(value) for key, value in (entry.detail or {}).items()},
-        actor=entry.actor_name or _("the system"),
-        object=object_label(entry),
-        workspace=_("workspace #%(id)s", id=entry.workspace_id) if entry.workspace_id else "—",
-    )
-    sentence = _sentences.get(entry.action)
-    if sentence is None:
-        return _("%(actor)s: %(action)s (%(object)s)") % {**params, "action": entry.action}
-    try:
-        return str(sentence) % params
-    except (TypeError, ValueError):
-        return _("%(actor)s: %(action)s (%(object)s)") % {**params, "action": entry.action}
+    return EntryWords().sentence(entry)
+
+
+class EntryWords:
+    """Entries in the reader's language, each text translated once however many entries use it.
+
+    A page of fifty entries translated the same few texts (the fallback sentence, "the
+    system", each object's name and each action's sentence) again for every entry; make
+    one of these per page or export, while the language stays the same.
+    """
+
+    def __init__(self) -> None:
+        self._system = _("the system")
+        self._fallback = _("%(actor)s: %(action)s (%(object)s)")
+        self._workspace = _("workspace #%(id)s")
+        self._names: dict[str, str] = {}
+        self._sentences: dict[str, str | None] = {}
+
+    def object(self, entry: Any) -> str:
+        """The entry's object in words: "workspace #12"."""
+        name = self._names.get(entry.object_type)
+        if name is None:
+            name = str(OBJECT_NAMES.get(entry.object_type, entry.object_type))
+            self._names[entry.object_type] = name
+        return f"{name} #{entry.object_id}" if entry.object_id else name
+
+    def sentence(self, entry: Any) -> str:
+        """The entry as a sentence; a key its sentence names but its detail lacks reads "—"."""
+        params = _Params(
+            {key: _plain(value) for key, value in (entry.detail or {}).items()},
+            actor=entry.actor_name or self._system,
+            object=self.object(entry),
+            workspace=self._workspace % {"id": entry.workspace_id} if entry.workspace_id else "—",
+        )
+        sentence = self._sentence_of(entry.action)
+        if sentence is None:
+            return self._fallback % {**params, "action": entry.action}
+        try:
+            return sentence % params
+        except (TypeError, ValueError):
+            return self._fallback % {**params, "action": entry.action}
+
+    def _sentence_of(self, action: str) -> str | None:
+        if action not in self._sentences:
+            sentence = _sentences.get(action)
+            self._sentences[action] = None if sentence is None else str(sentence)
+        return self._sentences[action]
 
 
 def object_link(entry: Any) -> str | None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
@@ -13,8 +14,9 @@ from flask_login import current_user, login_required
 
 from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
-from app.audit.sentences import describe, object_label, object_link
+from app.audit.sentences import EntryWords, object_link
 from app.common import BadCursor
+from app.i18n import format_moment
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -35,12 +37,6 @@ def audit_detail(detail) -> str:
     if not detail:
         return ""
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-@bp.app_context_processor
-def _sentences():
-    """``audit_sentence(entry)``, ``audit_object(entry)``, ``audit_link(entry)`` in templates."""
-    return {"audit_sentence": describe, "audit_object": object_label, "audit_link": object_link}
 
 
 @bp.get("/")
@@ -68,8 +64,44 @@ def log():
         bad_link=bad_link,
         filters=filters,
         newest_args=_without_position(request.args),
-        department_names={d.id: d.name for d in departments},
+        rows=_rows(page.items if page else [], {d.id: d.name for d in departments}),
     ), status
+
+
+class LogRow(NamedTuple):
+    """One entry as the log's table shows it, every cell's text ready."""
+
+    seq: int
+    at: str
+    at_text: str
+    sentence: str
+    action: str
+    link: str | None
+    object: str
+    department_id: int | None
+    department: str | None
+    detail: str
+
+
+def _rows(entries: list[Any], department_names: dict[int, str]) -> list[LogRow]:
+    """The page's rows, formatted here rather than by a call per cell from the template:
+    fifty rows made three hundred such calls, a third of the page's time."""
+    words = EntryWords()
+    return [
+        LogRow(
+            entry.seq,
+            entry.created_at.isoformat() + "Z",
+            format_moment(entry.created_at, True),
+            words.sentence(entry),
+            entry.action,
+            object_link(entry),
+            words.object(entry),
+            entry.department_id,
+            department_names.get(entry.department_id),
+            audit_detail(entry.detail),
+        )
+        for entry in entries
+    ]
 
 
 def _without_position(args) -> dict:
@@ -100,6 +132,7 @@ def export():
     ]
 
     def rows():
+        words = EntryWords()
         yield _csv_line(headers)
         for entry in entries:
             yield _csv_line(
@@ -108,7 +141,7 @@ def export():
                     entry.created_at.isoformat(timespec="seconds") + "Z",
                     entry.actor_name or "",
                     entry.action,
-                    describe(entry),
+                    words.sentence(entry),
                     entry.object_type,
                     entry.object_id or "",
                     departments.get(entry.department_id, entry.department_id or ""),

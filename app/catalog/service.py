@@ -27,6 +27,7 @@ from app.catalog.browse import (
     department_people,
     filter_options,
     list_dataset_answers,
+    list_dataset_rows,
     list_datasets,
 )
 from app.catalog.coverage import Coverage, UnmetDemand, coverage, register_unmet_demand
@@ -68,6 +69,7 @@ __all__ = [
     "get_dataset",
     "jurisdictions",
     "list_dataset_answers",
+    "list_dataset_rows",
     "list_datasets",
     "max_upload_bytes",
     "parse_column_lines",

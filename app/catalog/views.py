@@ -40,7 +40,7 @@ def _filters() -> dict:
 @bp.get("/")
 def index():
     filters = _filters()
-    page = service.list_datasets(
+    page = service.list_dataset_rows(
         current_user, **filters, page=request.args.get("page", 1, type=int)
     )
     return render_template(

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     String,
     Text,
@@ -235,20 +236,22 @@ def _iso_utc(moment):
     return func.to_char(moment, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction + "Z"
 
 
-def latest_events(stream: str, limit: int) -> tuple[list[Event], int]:
+def latest_events(stream: str, limit: int) -> tuple[list[Row], int]:
     """The newest ``limit`` events of ``stream``, newest first, and its last sequence number.
 
     One statement: a page showing a live feed needs both, the second to catch up from.
+    Each event is a plain row of what a feed shows (``seq``, ``payload``, ``created_at``):
+    building fifty ORM objects cost the workspace page more than the rest of its read.
     """
     rows = db.session.execute(
-        select(EventStream.last_seq, Event)
+        select(EventStream.last_seq, Event.seq, Event.payload, Event.created_at)
         .outerjoin(Event, Event.stream == EventStream.stream)
         .where(EventStream.stream == stream)
         .order_by(Event.seq.desc())
         .limit(limit)
     ).all()
-    events = [event for _seq, event in rows if event is not None]
-    return events, (rows[0][0] if rows else 0) or 0
+    events = [row for row in rows if row.seq is not None]
+    return events, (rows[0].last_seq if rows else 0) or 0
 
 
 def last_seq(stream: str) -> int:

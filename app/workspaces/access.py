@@ -97,6 +97,15 @@ def _named(relationship, *, roles=lazyload):
     )
 
 
+_VIEWER_LOADING = (
+    undefer(Workspace.member_count),
+    defaultload(Workspace.created_by).lazyload(User.role_links),
+    joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
+)
+"""What a read for one viewer loads with the workspace. Built once: loader options are
+immutable, and building these took more Python than the rest of the workspace's read."""
+
+
 def load_workspace(
     workspace_id: Any, *, lock: bool = False, members: bool = True, viewer_id: int | None = None
 ) -> Workspace | None:
@@ -111,13 +120,7 @@ def load_workspace(
     if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
         return None
     if viewer_id is not None and not lock:
-        return workspace_with_membership(
-            workspace_id,
-            viewer_id,
-            undefer(Workspace.member_count),
-            defaultload(Workspace.created_by).lazyload(User.role_links),
-            joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
-        )
+        return workspace_with_membership(workspace_id, viewer_id, *_VIEWER_LOADING)
     if lock:
         # A change may check or touch any membership (last lead, notifications): load them
         # all, and refresh everything it loads (so no partial users over the actor's). Two

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.forms import Form
+from app.forms import Form, PickerSelect, PlainDateInput
 from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLE_CHOICES = [
@@ -61,14 +61,21 @@ class WorkspaceEditForm(WorkspaceForm):
 
 class InviteForm(Form):
     department_id = SelectField(
-        _l("Department to invite"), coerce=optional_int, validate_choice=False
+        _l("Department to invite"),
+        coerce=optional_int,
+        validate_choice=False,
+        widget=PickerSelect(),
     )
 
 
 class AddMemberForm(Form):
-    user_id = SelectField(_l("Person"), coerce=optional_int, validate_choice=False)
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
-    expires_on = DateField(_l("Membership ends on (optional)"), validators=[Optional()])
+    user_id = SelectField(
+        _l("Person"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member", widget=PickerSelect())
+    expires_on = DateField(
+        _l("Membership ends on (optional)"), validators=[Optional()], widget=PlainDateInput()
+    )
     # The service names the expiry expires_at; its refusals belong next to this field.
     service_fields = {"expires_at": "expires_on"}
 

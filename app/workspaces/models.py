@@ -53,6 +53,15 @@ class WorkspaceRole(enum.StrEnum):
     OBSERVER = "observer"
 
 
+def workspace_state(status: str, ends_on: date, today: date | None = None) -> WorkspaceState:
+    """Archived, else ended once its end date is past (``today`` defaults to UTC's), else active."""
+    if status == WorkspaceStatus.ARCHIVED:
+        return WorkspaceState.ARCHIVED
+    if ends_on < (today or utcnow().date()):
+        return WorkspaceState.ENDED
+    return WorkspaceState.ACTIVE
+
+
 class Workspace(db.Model):
     """A virtual organisation with a purpose and a sunset, owned by one department.
 
@@ -87,11 +96,7 @@ class Workspace(db.Model):
     )
 
     def state(self, today: date | None = None) -> WorkspaceState:
-        if self.status == WorkspaceStatus.ARCHIVED:
-            return WorkspaceState.ARCHIVED
-        if self.ends_on < (today or utcnow().date()):
-            return WorkspaceState.ENDED
-        return WorkspaceState.ACTIVE
+        return workspace_state(self.status, self.ends_on, today)
 
     def is_writable(self, today: date | None = None) -> bool:
         return self.state(today) == WorkspaceState.ACTIVE

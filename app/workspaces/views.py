@@ -7,11 +7,14 @@ caused it and in a summary at the top.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
+from app.i18n import format_moment, live_text
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -50,7 +53,7 @@ def _filters() -> dict:
 @bp.get("/")
 def index():
     filters = _filters()
-    page = service.list_workspaces(
+    page = service.list_workspace_rows(
         current_user, **filters, page=request.args.get("page", 1, type=int)
     )
     options = service.filter_options(current_user)
@@ -145,11 +148,32 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         render_template(
             "workspaces/show.html",
             o=overview,
+            feed=[_feed_item(event) for event in overview.events],
             forms=forms,
             failed=failed,
             failed_member=failed_member,
         ),
         status,
+    )
+
+
+class FeedItem(NamedTuple):
+    """One line of the activity feed, in the reader's language and time zone."""
+
+    seq: int
+    at: str
+    at_text: str
+    text: str
+
+
+def _feed_item(event) -> FeedItem:
+    """An event as the feed shows it, formatted here: fifty calls from the template cost
+    more than the page's read of them."""
+    return FeedItem(
+        event.seq,
+        event.created_at.isoformat() + "Z",
+        format_moment(event.created_at),
+        live_text(event.payload),
     )
 
 

@@ -382,6 +382,29 @@ def test_users_list_runs_the_same_number_of_queries_for_5_and_30_users(
     assert few == many
 
 
+def test_users_list_row_shows_department_sorted_roles_status_and_last_sign_in(client, db, admin):
+    police = make_department(name="Hong Kong Police Force")
+    patrick = make_user("officer", "head", "dpo", department=police, username="patrick.ng")
+    retired = make_user("officer", department=police, username="retired.clerk", active=False)
+    retired.role_links.clear()
+    db.session.commit()
+    page = text(client.get(f"/admin/users?department={police.id}"))
+    rows = {
+        re.search(r'/admin/users/\d+">([^<]+)</a>', row).group(1): row
+        for row in re.findall(r"<tr>\s*<td><a (.*?)</tr>", page, re.S)
+    }
+    assert f'href="/admin/users/{patrick.id}"' in rows["patrick.ng"]
+    assert "<td>Hong Kong Police Force</td>" in rows["patrick.ng"]
+    badges = re.findall(r'<span class="badge">([^<]+)</span>', rows["patrick.ng"])
+    assert badges == ["data protection officer", "department head", "officer"]
+    assert '<span class="badge ok">Active</span>' in rows["patrick.ng"]
+    assert '<span class="muted">Never</span>' in rows["patrick.ng"]
+    assert '<span class="muted">No roles</span>' in rows["retired.clerk"]
+    assert '<span class="badge off">Inactive</span>' in rows["retired.clerk"]
+    signed_in = text(client.get(f"/admin/users?q={admin.username}"))
+    assert f'<td><time datetime="{admin.last_login_at.isoformat()}Z">' in signed_in
+
+
 def test_users_list_escapes_user_text(client, db, admin):
     user = make_user("officer")
     user.display_name = '<script>alert("x")</script>'

@@ -110,6 +110,24 @@ def test_detail_and_names_from_users_are_escaped(client, db, auditor):
     assert "<img src=x>" not in page and "<b>1</b>" not in page
 
 
+def test_every_row_reads_in_its_own_words_and_an_unknown_department_by_its_id(client, db, auditor):
+    """Texts shared by the rows are translated once a page; what differs stays per row."""
+    department = make_department(name="Drainage Services Department")
+    audit.record(None, "note.added", "note", "1", department_id=department.id, workspace_id=3)
+    audit.record(auditor, "note.added", "note", None, department_id=987654)
+    audit.record(auditor, "audit.verified", "audit", detail={"checked": 12})
+    db.session.commit()
+    page = text(client.get("/audit/"))
+    rows = re.findall(r"<tr>\s*<td>\d+</td>(.*?)</tr>", page, re.S)[:3]
+    assert f"{auditor.username} verified the audit chain (12 entries)" in rows[0]
+    assert "audit log</td>" in rows[0]
+    assert f"{auditor.username}: note.added (note)" in rows[1]
+    assert "<td>Department 987654</td>" in rows[1]
+    assert "anonymous: note.added (note #1)" in rows[2]
+    assert "<td>Drainage Services Department</td>" in rows[2]
+    assert rows[0].count("Recorded detail") == 1 and "Recorded detail" not in rows[1]
+
+
 def test_filters_narrow_the_log(client, db, auditor):
     police = make_department(name="Police")
     transport = make_department(name="Transport")

@@ -61,6 +61,36 @@ def test_list_searches_and_filters(client, db):
     assert page(client, "/catalog/?classification=secret", status=422)
 
 
+def test_list_rows_show_department_columns_personal_badge_and_latest_version(client, db):
+    police = make_department(name="Hong Kong Police Force")
+    owner = make_user("officer", department=police)
+    columns = [
+        {"name": "a<b>&c", "type": "text", "sensitivity": "personal"},
+        *({"name": f"reading_number_{n}", "type": "text"} for n in range(8)),
+    ]
+    dataset = make_dataset(
+        owner, title="<i>Levels</i>", classification="restricted", columns=COLUMNS
+    )
+    service.upload_version(owner, dataset.id, io.BytesIO(b"station,level_m\nA,1\n"), "a.csv")
+    service.upload_version(
+        owner, dataset.id, io.BytesIO(b"station,level_m\nA,1\nB,2\nC,3\n"), "b.csv"
+    )
+    wide = make_dataset(owner, title="Wide", classification="personal", columns=columns)
+    login(client, make_user("officer"))
+    html = page(client, "/catalog/")
+    row = html[html.index(f'href="/catalog/{dataset.id}"') :].split("</tr>")[0]
+    assert "&lt;i&gt;Levels&lt;/i&gt;</a>" in row
+    assert 'Hong Kong Police Force <span class="muted">(' in row
+    assert '<span class="badge classification-restricted">Restricted</span></td>' in row
+    assert "<td>station, level_m</td>" in row
+    assert "<td>Version 2, 3 rows</td>" in row
+    row = html[html.index(f'href="/catalog/{wide.id}"') :].split("</tr>")[0]
+    assert '<span class="badge warn">Personal columns</span>' in row
+    assert "<td>a&lt;b&gt;&amp;c, reading_number_0, reading_number_1," in row
+    assert "...</td>" in row
+    assert '<span class="muted">No version yet</span>' in row
+
+
 def test_list_page_statement_count_is_the_same_for_10_and_50_datasets(client, db, count_queries):
     login(client, make_user("officer"))
 

@@ -82,6 +82,30 @@ def test_list_shows_departments_and_an_invitation_badge_for_the_invited_departme
     assert "Transport Department" in html
 
 
+def list_row(html: str, workspace_id: int) -> str:
+    start = html.index(f'<a href="/workspaces/{workspace_id}">')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_list_rows_show_owner_joined_departments_members_end_and_state(client, w):
+    make_membership(w.workspace, w.dsd_officer)
+    archived = make_workspace(name="Old drill", status="archived")
+    login(client, w.auditor)
+    html = page(client, "/workspaces/?scope=all")
+    row = list_row(html, w.id)
+    assert "Your department is invited" not in row
+    assert "<td>Drainage Services Department</td>" in row
+    departments = re.search(r"<td>\s*(.*?)\s*</td>", row.split("</td>", 2)[2], re.S).group(1)
+    assert departments == (
+        'Drainage Services Department <span class="muted">(HK)</span>, '
+        'Transport Department <span class="muted">(HK)</span>'
+    )
+    assert "<td>2</td>" in row
+    assert f'<time datetime="{in_days(120).isoformat()}">' in row
+    assert '<span class="badge ok">Active</span>' in row
+    assert '<span class="badge off">Archived</span>' in list_row(html, archived.id)
+
+
 def test_list_filters_keep_their_values_and_can_be_cleared(client, w):
     login(client, w.lead)
     html = page(client, f"/workspaces/?q=nothing-like-this&region_id={w.szdb.region_id}")
@@ -188,6 +212,27 @@ def test_workspace_page_shows_departments_members_and_the_live_feed(client, w):
     assert 'aria-live="polite"' in html
     assert "Invite a department" in html and "Add a member" in html
     assert 'data-confirm="Archive' in html and 'data-confirm="Remove' in html
+
+
+def test_member_rows_name_each_member_escaped_in_every_label(client, w):
+    """A row's sentences are translated once per page and take the row's names as text."""
+    w.workspace.name = "Flood <i>100%(name)s</i>"
+    member = make_membership(w.workspace, role="observer").user
+    member.display_name = "<b>Kim %(workspace)s & Co</b>"
+    _db.session.flush()
+    login(client, w.lead)
+    html = page(client, f"/workspaces/{w.id}")
+    name = "&lt;b&gt;Kim %(workspace)s &amp; Co&lt;/b&gt;"
+    workspace = "Flood &lt;i&gt;100%(name)s&lt;/i&gt;"
+    assert f'<label for="role-{member.id}">Role of {name}</label>' in html
+    assert (
+        f'<label for="expires_on-{member.id}">Membership of {name} ends on (empty: no expiry)'
+        in html
+    )
+    assert f'data-confirm="Remove {name} from {workspace}? They stop seeing it at once."' in html
+    assert f'<summary>Change<span class="visually-hidden"> {name}</span></summary>' in html
+    assert f'action="/workspaces/{w.id}/members/{member.id}/remove"' in html
+    assert "<b>" not in html and "<i>" not in html
 
 
 def test_members_and_observers_see_no_lead_forms(client, w):
