@@ -46,5 +46,10 @@ class Notification(db.Model):
         return self._in("text", locale, self.text)
 
     def _in(self, part: str, locale: str, english: str) -> str:
-        renderings = (self.translations or {}).get(part) or {}
-        return renderings.get(locale) or english
+        return in_language(self.translations, part, locale, english)
+
+
+def in_language(translations: dict[str, Any] | None, part: str, locale: str, english: str) -> str:
+    """A notification's ``part`` (``subject`` or ``text``) in ``locale``, else its English."""
+    renderings = (translations or {}).get(part) or {}
+    return renderings.get(locale) or english
