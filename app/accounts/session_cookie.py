@@ -35,9 +35,11 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         self._verified: dict[tuple, tuple[dict, int]] = {}
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not app.secret_key:
+            return None  # as Flask: no secret key, no session
         text = request.cookies.get(self.get_cookie_name(app))
-        if not text or not app.secret_key:
-            return super().open_session(app, request)
+        if not text:
+            return self.session_class()
         key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), text)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         remembered = self._verified.get(key)

@@ -76,3 +76,11 @@ def test_a_session_holding_a_list_is_not_remembered(app):
 def test_the_app_opens_its_sessions_with_the_remembering_interface(app):
     assert isinstance(app.session_interface, RememberingSessionInterface)
     assert app.permanent_session_lifetime > timedelta(0)
+
+
+def test_without_a_cookie_the_session_is_new_and_without_a_key_there_is_none(app, monkeypatch):
+    interface = RememberingSessionInterface()
+    with app.test_request_context("/"):
+        assert dict(interface.open_session(app, request)) == {}
+        monkeypatch.setattr(app, "secret_key", None)
+        assert interface.open_session(app, request) is None
