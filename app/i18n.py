@@ -23,6 +23,7 @@ from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     Babel,
+    Domain,
     format_number,
     get_locale,
     get_timezone,
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["DEFAULT_TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = _RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     # `{% trans %}` blocks lose the line breaks and indentation of the template source, so
     # the catalog's msgids read as sentences (babel.cfg extracts them the same way).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -97,7 +99,8 @@ def request_catalog() -> NullTranslations:
 
     Keyed on the locale object Flask-Babel selected for the request, so ``force_locale``
     (an action rendering its text in every language) and ``refresh()`` (a language just
-    changed) get the right catalog: either hands Flask-Babel another locale object.
+    changed) get the right catalog: either hands Flask-Babel another locale object. The
+    application's domain (:class:`_RequestDomain`) keeps it in the same place.
     """
     locale = kept_locale()
     if locale is None:  # outside a request: Flask-Babel's untranslated fallback
@@ -105,9 +108,27 @@ def request_catalog() -> NullTranslations:
     cached = g.get(_CATALOG_KEY)
     if cached is not None and cached[0] is locale:
         return cached[1]
-    translations = get_translations()
-    setattr(g, _CATALOG_KEY, (locale, translations))
-    return translations
+    return get_translations()
+
+
+class _RequestDomain(Domain):
+    """Flask-Babel's message domain, finding the request's catalog once per request and locale.
+
+    Python's ``gettext`` (forms' labels, flash messages, the home page's cards) goes through
+    the domain, which looked the locale up and named it for every string: about fifty
+    calls a string. The catalog is the same as :func:`request_catalog`'s.
+    """
+
+    def get_translations(self):
+        locale = kept_locale()
+        if locale is None:
+            return super().get_translations()
+        cached = g.get(_CATALOG_KEY)
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        setattr(g, _CATALOG_KEY, (locale, translations))
+        return translations
 
 
 def _rendering_helpers() -> dict:

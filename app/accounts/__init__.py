@@ -54,3 +54,6 @@ def init_app(app: Flask) -> None:
     register_audit_sentences(SENTENCES)
     for object_type, link in LINKS.items():
         register_object_link(object_type, link)
+    from app.accounts.session_cookie import RememberingSessionInterface
+
+    app.session_interface = RememberingSessionInterface()

@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import joinedload
@@ -60,11 +61,16 @@ PageFigure = Callable[[ColumnElement[int], ColumnElement[date]], ColumnElement[A
 """Given the signed-in user's id and today's date as SQL parameters, a scalar SQL
 expression (it may use the ``users`` row)."""
 
+PageFigureRow = Callable[[ColumnElement[int], ColumnElement[date]], Select]
+"""Given the same parameters, a one-row ``SELECT`` whose columns are figures, in order; it
+may not use the statement's ``users`` row (it is a table of its own in the statement)."""
+
 _PAGE_FIGURES: dict[str, PageFigure] = {}
+_PAGE_FIGURE_ROWS: dict[tuple[str, ...], PageFigureRow] = {}
 _FIGURES = RequestMemo("page_figures")
-_SIGNED_IN_USER = bindparam("signed_in_user_id", type_=Integer)
+_SIGNED_IN_USER = bindparam("me", type_=Integer)
 _TODAY = bindparam("today", type_=Date)
-_KEY_HASH = bindparam("session_key_hash", type_=String)
+_KEY_HASH = bindparam("key_hash", type_=String)
 _SESSION_STATEMENTS: dict[tuple, Select] = {}
 
 
@@ -79,6 +85,18 @@ def register_page_figure(name: str, figure: PageFigure) -> None:
     _PAGE_FIGURES[name] = figure
 
 
+def register_page_figures(names: tuple[str, ...], row: PageFigureRow) -> None:
+    """Have every page's header figures ``names`` read with the signed-in user, in one pass.
+
+    For figures that share their conditions (how many requests wait for the user, and how
+    many of those are overdue): a scalar subquery each would repeat the conditions, and
+    the statement is kept under the length up to which psycopg remembers its conversion
+    of the placeholders (``MAX_CACHED_STATEMENT_LENGTH``); past it, every page paid for
+    converting it again. ``row`` joins the statement as a table of one row.
+    """
+    _PAGE_FIGURE_ROWS[tuple(names)] = row
+
+
 _SESSION_COLUMNS = (
     UserSession.id,
     UserSession.ended_at,
@@ -89,31 +107,44 @@ _SESSION_COLUMNS = (
 its use. Columns rather than the row: loading it as an object cost more than reading it."""
 
 
-def _session_statement(figures: dict[str, PageFigure]) -> Select:
-    """The session's statement with ``figures``, built once for each set of figures.
+def _session_statement(
+    figures: dict[str, PageFigure], rows: dict[tuple[str, ...], PageFigureRow]
+) -> Select:
+    """The session's statement with ``figures`` and figure ``rows``, built once for each set.
 
     Putting the user, the session, the roles and the header's subqueries together again
     for every page cost more Python than the rest of a light page: the statement takes
-    the user, the key and the day as parameters instead.
+    the user, the key and the day as parameters instead. Its columns are the user, the
+    session's columns, then the figures in the order of :func:`_figure_names`.
     """
-    known = tuple(figures.items())
+    known = (tuple(figures.items()), tuple(rows.items()))
     statement = _SESSION_STATEMENTS.get(known)
     if statement is None:
-        statement = (
-            select(
-                User,
-                *_SESSION_COLUMNS,
-                *(
-                    figure(_SIGNED_IN_USER, _TODAY).label(f"figure_{name}")
-                    for name, figure in known
-                ),
-            )
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(User.id == _SIGNED_IN_USER, UserSession.key_hash == _KEY_HASH)
-            .options(*_WITH_ROLES)
-        )
+        tables = [
+            row(_SIGNED_IN_USER, _TODAY).subquery(f"r{n}") for n, row in enumerate(rows.values())
+        ]
+        statement = select(
+            User,
+            *_SESSION_COLUMNS,
+            *(
+                figure(_SIGNED_IN_USER, _TODAY).label(f"f{n}")
+                for n, figure in enumerate(figures.values())
+            ),
+            *(column for table in tables for column in table.c),
+        ).join(UserSession, UserSession.user_id == User.id)
+        for table in tables:
+            statement = statement.join(table, true())
+        statement = statement.where(
+            User.id == _SIGNED_IN_USER, UserSession.key_hash == _KEY_HASH
+        ).options(*_WITH_ROLES)
         _SESSION_STATEMENTS[known] = statement
     return statement
+
+
+def _figure_names(
+    figures: dict[str, PageFigure], rows: dict[tuple[str, ...], PageFigureRow]
+) -> list[str]:
+    return [*figures, *(name for names in rows for name in names)]
 
 
 def page_figures(user_id: int | None) -> dict[str, Any] | None:
@@ -151,11 +182,13 @@ def load_session_user(identity: str) -> User | None:
     user_id, version, key = int(parts[0]), int(parts[1]), parts[2]
     if user_id > 2**31 - 1:
         return None
-    figures = dict(_PAGE_FIGURES) if _renders_a_page() else {}
-    parameters = {"signed_in_user_id": user_id, "session_key_hash": secret_hash(key)}
-    if figures:
+    page = _renders_a_page()
+    figures = dict(_PAGE_FIGURES) if page else {}
+    rows = dict(_PAGE_FIGURE_ROWS) if page else {}
+    parameters = {"me": user_id, "key_hash": secret_hash(key)}
+    if figures or rows:
         parameters["today"] = utcnow().date()
-    found = db.session.execute(_session_statement(figures), parameters).unique().first()
+    found = db.session.execute(_session_statement(figures, rows), parameters).unique().first()
     if found is None:
         return None
     user, session_id, ended_at, last_seen_at, created_at = found[:5]
@@ -166,10 +199,11 @@ def load_session_user(identity: str) -> User | None:
     ):
         return None
     user.session_key = key
-    if figures:
+    if figures or rows:
         memo = _FIGURES.values()
         if memo is not None:
-            memo.setdefault(user.id, dict(zip(figures, found[5:], strict=True)))
+            names = _figure_names(figures, rows)
+            memo.setdefault(user.id, dict(zip(names, found[5:], strict=True)))
     if has_request_context() and utcnow() - last_seen_at > SESSION_SEEN_RESOLUTION:
         g.setdefault(_SEEN_KEY, session_id)
     return user

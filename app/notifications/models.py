@@ -39,12 +39,14 @@ class Notification(db.Model):
 
     def subject_in(self, locale: str) -> str:
         """The subject in the reader's language, English when it has none in it."""
-        return self._in("subject", locale, self.subject)
+        return in_language(self.translations, "subject", locale, self.subject)
 
     def text_in(self, locale: str) -> str:
         """The text in the reader's language, English when it has none in it."""
-        return self._in("text", locale, self.text)
+        return in_language(self.translations, "text", locale, self.text)
 
-    def _in(self, part: str, locale: str, english: str) -> str:
-        renderings = (self.translations or {}).get(part) or {}
-        return renderings.get(locale) or english
+
+def in_language(translations: dict[str, Any] | None, part: str, locale: str, english: str) -> str:
+    """A notification's ``part`` (``subject`` or ``text``) in ``locale``, else its English."""
+    renderings = (translations or {}).get(part) or {}
+    return renderings.get(locale) or english

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.acting import acts_for_own_department
-from app.accounts.identity import page_figures, register_page_figure
+from app.accounts.identity import page_figures, register_page_figure, register_page_figures
 from app.accounts.models import Department, Region, Role, User, UserRole
 from app.catalog.models import Dataset
 from app.common import Page, paginate_counted, text_matches, utcnow
@@ -160,9 +160,18 @@ FIGURE_WAITING = "sharing.waiting"
 FIGURE_OVERDUE = "sharing.waiting_overdue"
 
 
-def _waiting_figure(user_id, today=None):
-    """SQL: the requests waiting for the signed-in user, whoever they turn out to be."""
-    return select(func.count()).where(
+def _waiting_figures(user_id, today):
+    """SQL: one row, the requests waiting for the signed-in user and how many are overdue.
+
+    One pass for both counts: their conditions are the longest part of the statement that
+    loads the user. Every waiting request is pending (submitted or endorsed), so it is
+    overdue when it is past its due date. The user's row is this table's own, so that
+    "acting for their own department" is asked of their department.
+    """
+    return select(
+        func.count().label("w"), func.count(case((DataRequest.due_on < today, 1))).label("o")
+    ).where(
+        User.id == user_id,
         waiting_for(
             user_id,
             department_id=User.department_id,
@@ -170,22 +179,14 @@ def _waiting_figure(user_id, today=None):
             dpo=select(UserRole.user_id)
             .where(UserRole.user_id == user_id, UserRole.role == Role.DPO.value)
             .exists(),
-        )
+        ),
     )
 
 
 def register_request_count_figures() -> None:
     """Have each page read the navigation's request counts with its signed-in user."""
     register_page_figure(FIGURE_FILED, lambda user, _today: _open_filed(user).scalar_subquery())
-    register_page_figure(
-        FIGURE_WAITING, lambda user, today: _waiting_figure(user, today).scalar_subquery()
-    )
-    register_page_figure(
-        FIGURE_OVERDUE,
-        lambda user, today: (
-            _waiting_figure(user, today).where(_overdue_clause(today)).scalar_subquery()
-        ),
-    )
+    register_page_figures((FIGURE_WAITING, FIGURE_OVERDUE), _waiting_figures)
 
 
 # The request page -----------------------------------------------------------------------------

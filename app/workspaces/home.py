@@ -5,9 +5,11 @@ Each card is two queries at most, whatever the number of rows.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.acting import acting_for
@@ -60,10 +62,14 @@ def invitations_card(user: User) -> Card | None:
     )
 
 
-def workspaces_card(user: User) -> Card | None:
-    """The user's workspaces, the most recently active first, with their latest activity."""
-    if not is_signed_in(user):
-        return None
+@cache
+def _workspaces_with_latest_event() -> Select:
+    """Every workspace with its latest event, the most recently active first: built once.
+
+    Columns, not entities: the card shows a name and the latest event, and loading
+    workspaces would bring their owner department and creator (joined) and the creators'
+    roles (one more statement) along. Each request adds which workspaces are the user's.
+    """
     stream = literal("workspace:").concat(cast(Workspace.id, String))
     latest = (
         select(Event.stream, func.max(Event.seq).label("seq"))
@@ -71,16 +77,19 @@ def workspaces_card(user: User) -> Card | None:
         .group_by(Event.stream)
         .subquery()
     )
-    # Columns, not entities: the card shows a name and the latest event, and loading
-    # workspaces would bring their owner department and creator (joined) and the
-    # creators' roles (one more statement) along.
-    rows = db.session.execute(
+    return (
         select(Workspace.id, Workspace.name, Event.seq, Event.created_at, Event.payload)
-        .where(involved_clause(user))
         .outerjoin(latest, latest.c.stream == stream)
         .outerjoin(Event, (Event.stream == latest.c.stream) & (Event.seq == latest.c.seq))
         .order_by(func.coalesce(Event.created_at, Workspace.created_at).desc(), Workspace.id)
-    ).all()
+    )
+
+
+def workspaces_card(user: User) -> Card | None:
+    """The user's workspaces, the most recently active first, with their latest activity."""
+    if not is_signed_in(user):
+        return None
+    rows = db.session.execute(_workspaces_with_latest_event().where(involved_clause(user))).all()
     latest_event = _("%(when)s: %(what)s")  # formatted below, once per workspace
     return Card(
         key="workspaces",

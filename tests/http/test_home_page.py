@@ -133,3 +133,16 @@ def test_an_officers_home_page_reads_three_statements_and_counts_unread_as_the_b
     assert card_count(page, "workspaces") == 1
     latest = r'data-last-seq="[1-9]\d*"[^>]*><a href="/workspaces/\d+">[^<]+</a><br>'
     assert re.search(latest + r'<span class="muted meta">[^<]+: [^<]*added User', page)
+
+
+def test_unread_notifications_are_listed_in_the_readers_language(client, db):
+    user = make_user("officer")
+    user.locale = "zh_Hant"
+    translated = make_notification(user, subject="Invited")
+    translated.translations = {"subject": {"zh_Hant": "已獲邀請", "zh_Hans": "已获邀请"}}
+    make_notification(user, subject="English only")
+    _db.session.commit()
+    login(client, user)
+    page = text(client.get("/"))
+    assert "已獲邀請" in page and "Invited" not in page
+    assert "English only" in page

@@ -4,10 +4,14 @@ its scope plainly with exactly the actions its viewer may take."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from app.common import utcnow
+from app.extensions import db
 from app.sharing import service
+from app.sharing.models import DataRequest
 from tests.conftest import csrf_token, login
 from tests.request_world import request_world, scope
 
@@ -212,3 +216,56 @@ def test_editing_a_submitted_request_sends_back_to_it_with_why(client, world):
     response = client.get(f"/requests/{request.id}/edit", follow_redirects=True)
     assert response.status_code == 200
     assert "only as a draft or when changes were asked for" in response.get_data(as_text=True)
+
+
+def _home_counts(html: str) -> dict[str, int]:
+    return {
+        name: int(value) for name, value in re.findall(r'data-request-count="(\w+)">(\d+)<', html)
+    }
+
+
+def _service_counts(user) -> dict[str, int]:
+    counts = service.request_counts(user)
+    found = {"filed_open": counts.filed_open}
+    if counts.decides:
+        found |= {"waiting": counts.waiting, "waiting_overdue": counts.waiting_overdue}
+    return found
+
+
+@pytest.mark.parametrize("person", ["requester", "td_head", "td_deputy", "dsd_head", "dpo"])
+def test_the_header_counts_what_the_service_counts(client, world, person):
+    """The home page reads its counts with the session's user; the service asks apart."""
+    _submitted(world)
+    overdue = _submitted(world, title="Rainfall by district")
+    personal = service.file_request(
+        world.requester,
+        world.workspace.id,
+        dataset_id=world.reports.id,
+        submit=True,
+        **scope(
+            title="Flooding reports by district",
+            columns=["report_id", "district", "reporter_phone"],
+            row_filter={"district": ["Kowloon City"]},
+            reveal_columns=["reporter_phone"],
+        ),
+    )
+    service.endorse_request(world.td_head, personal.id)
+    for request in (overdue, db.session.get(DataRequest, personal.id)):
+        request.due_on = utcnow().date() - timedelta(days=1)
+    db.session.commit()
+    user = getattr(world, person)
+    expected = _service_counts(user)
+    login(client, user)
+    assert _home_counts(client.get("/").get_data(as_text=True)) == expected
+
+
+def test_a_deputy_who_moved_department_counts_nothing_for_either(client, world):
+    """Their delegation is for the department they left: they act for neither."""
+    _submitted(world)
+    service.endorse_request(world.td_head, _submitted(world, title="Rainfall by district").id)
+    world.td_deputy.department_id = world.dsd.id
+    db.session.commit()
+    expected = _service_counts(world.td_deputy)
+    assert expected.get("waiting", 0) == 0
+    login(client, world.td_deputy)
+    assert _home_counts(client.get("/").get_data(as_text=True)) == expected

@@ -202,3 +202,24 @@ def test_the_kept_language_and_zone_follow_force_locale_and_refresh(app):
         with patch("app.i18n.current_user", london):
             refresh()
             assert current_timezone() == "Europe/London" and kept_timezone() is get_timezone()
+
+
+def test_python_gettext_translates_in_the_language_in_force_at_each_string(app):
+    """Python's gettext remembers the request's catalog, and finds it again when the
+    language changes, as the templates' does."""
+    from flask_babel import gettext, lazy_gettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        assert gettext("Sign out") == "Sign out"
+        with force_locale("zh_Hans"):
+            assert gettext("Sign out") == "退出登录"
+            assert str(lazy_gettext("Sign out")) == "退出登录"
+        with force_locale("zh_Hant"):
+            assert gettext("Sign out") == "登出"
+        assert gettext("Sign out") == "Sign out"
+        session["locale"] = "zh_Hant"
+        assert gettext("Sign out") == "Sign out"  # the request's language holds until refreshed
+        refresh()
+        assert gettext("Sign out") == "登出"
+    assert gettext("Sign out") == "Sign out"  # outside a request: untranslated
