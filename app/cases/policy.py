@@ -42,23 +42,6 @@ def participation_role(user, workspace) -> str | None:
     return membership.role
 
 
-def participant_workspaces(user):
-    """SQL: ids of the workspaces whose cases ``user`` reads, as :func:`participation_role`."""
-    return (
-        select(Membership.workspace_id)
-        .join(
-            WorkspaceDepartment,
-            (WorkspaceDepartment.workspace_id == Membership.workspace_id)
-            & (WorkspaceDepartment.department_id == user.department_id),
-        )
-        .where(
-            Membership.user_id == user.id,
-            or_(Membership.expires_at.is_(None), Membership.expires_at > utcnow()),
-            WorkspaceDepartment.status == ParticipationStatus.ACCEPTED.value,
-        )
-    )
-
-
 @cache
 def participant_workspaces_by_parameters():
     """:func:`participant_workspaces` with the user and the time as parameters, built once
@@ -89,6 +72,11 @@ def participant_parameters(user) -> dict:
         "participant_department_id": user.department_id,
         "participant_at": utcnow(),
     }
+
+
+def participant_workspaces(user):
+    """SQL: ids of the workspaces whose cases ``user`` reads, as :func:`participation_role`."""
+    return participant_workspaces_by_parameters().params(participant_parameters(user))
 
 
 def oversees(user) -> bool:
