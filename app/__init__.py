@@ -68,10 +68,11 @@ def _ensure_instance_dir(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n
+    from app import i18n, postgres_plans
 
     i18n.init_app(app)
     db.init_app(app)
+    postgres_plans.init_app(app)
     migrate.init_app(
         app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True
     )
