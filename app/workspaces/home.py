@@ -18,7 +18,7 @@ from app.extensions import db
 from app.i18n import format_moment, live_text
 from app.main.cards import Card, CardItem
 from app.policy import is_signed_in
-from app.realtime.models import Event
+from app.realtime.models import Event, EventStream
 from app.workspaces.access import workspace_path
 from app.workspaces.models import ParticipationStatus, Workspace, WorkspaceDepartment
 from app.workspaces.policy import involved_clause
@@ -69,18 +69,18 @@ def _workspaces_with_latest_event() -> Select:
     Columns, not entities: the card shows a name and the latest event, and loading
     workspaces would bring their owner department and creator (joined) and the creators'
     roles (one more statement) along. Each request adds which workspaces are the user's.
+
+    A stream's row holds its last sequence number, so the latest event is found by its key
+    for each of the user's workspaces; taking the maximum over the events table grouped by
+    stream read every workspace's events on each visit (2 ms of 2.4 at bench scale 0.05).
     """
     stream = literal("workspace:").concat(cast(Workspace.id, String))
-    latest = (
-        select(Event.stream, func.max(Event.seq).label("seq"))
-        .where(Event.stream.like("workspace:%"))
-        .group_by(Event.stream)
-        .subquery()
-    )
     return (
         select(Workspace.id, Workspace.name, Event.seq, Event.created_at, Event.payload)
-        .outerjoin(latest, latest.c.stream == stream)
-        .outerjoin(Event, (Event.stream == latest.c.stream) & (Event.seq == latest.c.seq))
+        .outerjoin(EventStream, EventStream.stream == stream)
+        .outerjoin(
+            Event, (Event.stream == EventStream.stream) & (Event.seq == EventStream.last_seq)
+        )
         .order_by(func.coalesce(Event.created_at, Workspace.created_at).desc(), Workspace.id)
     )
 
