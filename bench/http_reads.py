@@ -479,6 +479,75 @@ def count_calls(app, data: BenchData, reads: list[Read], requests: int = 10) -> 
     return counts
 
 
+# Each in-process connection to PostgreSQL names itself, so that the CPU time of the
+# backends serving this process can be told from every other connection's.
+BENCH_APPLICATION_NAME = f"bridgework-bench-{os.getpid()}"
+
+
+def _backend_cpu_seconds(database_url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends of this process's connections.
+
+    Read from /proc, so only for a server on this machine that this user may inspect;
+    None otherwise.
+    """
+    import psycopg
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                (BENCH_APPLICATION_NAME,),
+            )
+        ]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def cpu_per_request(
+    app, data: BenchData, reads: list[Read], database_url: str, requests: int
+) -> dict[str, tuple[float, float]] | None:
+    """CPU ms of one request of each read, and of the bare endpoint: (app process, database).
+
+    Like calls, CPU time hardly moves with what else the machine runs, unlike wall time;
+    unlike calls it weighs C work (JSON, escaping) and the database's own work, which
+    shares the cores with the app under load. The backends' time comes in 10 ms ticks,
+    hence the many requests. None when the backends' CPU cannot be read.
+    """
+    from bare_http import app as bare_app
+
+    def measure(get) -> tuple[float, float] | None:
+        for _ in range(10):
+            get()
+        database_before = _backend_cpu_seconds(database_url)
+        started = time.process_time()
+        for _ in range(requests):
+            get()
+        own = time.process_time() - started
+        database_after = _backend_cpu_seconds(database_url)
+        if database_before is None or database_after is None:
+            return None
+        return own / requests * 1000, (database_after - database_before) / requests * 1000
+
+    bare_client = bare_app.test_client()
+    figures = {BARE_PATH: measure(lambda: bare_client.get(BARE_PATH))}
+    clients = SignedInClients(app, data)
+    for read in reads:
+        path = read.path.format(**data.ids)
+        figures[read.label] = measure(lambda p=path, r=read: clients.get(r, p))
+    if any(value is None for value in figures.values()):
+        return None
+    return figures
+
+
 def statement_shapes(statements: list[str], top: int = 8) -> list[tuple[str, int]]:
     """The most frequent statements with their column lists elided: N+1 loads stand out."""
     shapes = Counter(
@@ -650,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", type=int, default=3, help="profile the N reads with the lowest ratio"
     )
     parser.add_argument("--profile-requests", type=int, default=40)
+    parser.add_argument(
+        "--cpu-requests",
+        type=int,
+        default=100,
+        help="requests per read for CPU ms per request (app and database); 0 skips",
+    )
     parser.add_argument("--skip-load", action="store_true", help="build, count, profile all")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
@@ -666,6 +741,8 @@ def main(argv: list[str] | None = None) -> int:
     loader = load_with_wrk if shutil.which("wrk") else load_with_threads
     os.environ.pop("SOCKETIO_ASYNC_MODE", None)
     os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    # Read by libpq when this process connects (see cpu_per_request); not the servers'.
+    os.environ["PGAPPNAME"] = BENCH_APPLICATION_NAME
 
     workdir = Path(tempfile.mkdtemp(prefix="bridgework-http-"))
 
@@ -711,6 +788,11 @@ def main(argv: list[str] | None = None) -> int:
         for read in reads:
             own = calls[read.label]
             log(f"    {read.label:45} {own:9,.0f}   bare / app {calls[BARE_PATH] / own:.3f}")
+        if args.cpu_requests:
+            cpu = cpu_per_request(app, data, reads, env["DATABASE_URL"], args.cpu_requests)
+            result["cpu_ms"] = cpu
+            log_cpu(cpu, reads, log)
+        os.environ.pop("PGAPPNAME", None)
 
         summaries: list[dict[str, Any]] = []
         if not args.skip_load:
@@ -787,6 +869,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         log(f"Server logs kept in {workdir}")
     return 0
+
+
+def log_cpu(cpu: dict[str, tuple[float, float]] | None, reads: list[Read], log) -> None:
+    if cpu is None:
+        log("  CPU per request: not measured (the database's processes cannot be read here)")
+        return
+    bare = sum(cpu[BARE_PATH])
+    log(
+        f"  CPU ms per request, app process + database (bare: {cpu[BARE_PATH][0]:.2f} + "
+        f"{cpu[BARE_PATH][1]:.2f}):"
+    )
+    for read in reads:
+        own, database = cpu[read.label]
+        log(
+            f"    {read.label:45} {own:6.2f} + {database:5.2f}   "
+            f"bare / app {bare / (own + database):.3f}"
+        )
 
 
 def _loads(averages: tuple[float, float, float]) -> str:
