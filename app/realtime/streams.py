@@ -10,6 +10,7 @@ all of its events (its own and its notifications') together, in two statements
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,15 +25,12 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
-    case,
     cast,
     event,
     func,
-    literal,
     select,
 )
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -183,57 +181,38 @@ def messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> list[d
     return [_message(name, seq, kind, data=payload, at=at) for name, seq, kind, payload, at in rows]
 
 
-def encoded_messages_after(
-    stream: str, after: int, limit: int = MAX_CATCH_UP
-) -> JsonText | list[dict[str, Any]]:
-    """:func:`messages_after` for an API answer: on PostgreSQL, built by the database as
-    JSON text, which the answer carries as it is (:mod:`app.jsontext`).
+def encoded_messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -> JsonText:
+    """:func:`messages_after` for an API answer, as JSON text (:mod:`app.jsontext`).
 
-    The same messages, value for value (a test compares them): each payload is the JSON
-    the event was stored with, and ``at`` is written as ``isoformat()`` writes it (no
-    fraction when there is none). Elsewhere (SQLite) the messages as
-    :func:`messages_after` reads them.
+    The same messages, value for value (a test compares them), without decoding a
+    payload only to encode it again: each is read as the JSON text it was stored as and
+    written into its message as it is. The database only reads the rows; building the
+    list there (``json_agg`` of a ``json_build_object`` per event, the time formatted by
+    ``to_char``) cost it four times the read for a catch-up of 500 events, and the
+    database shares the machine with the app. Here each event costs one ``isoformat()``.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return messages_after(stream, after, limit)
     parameters = {"stream": stream, "after": after, "limit": min(max(limit, 1), MAX_CATCH_UP)}
-    return JsonText(db.session.scalar(_encoded_messages(), parameters))
+    rows = db.session.execute(_message_texts(), parameters).all()
+    name = json.dumps(stream)
+    types = {kind: json.dumps(kind) for kind in {row[1] for row in rows}}
+    messages = [
+        f'{{"stream": {name}, "seq": {seq}, "type": {types[kind]}, "data": {payload}, '
+        f'"at": "{at.isoformat()}Z"}}'
+        for seq, kind, payload, at in rows
+    ]
+    return JsonText("[" + ", ".join(messages) + "]")
 
 
 @cache
-def _encoded_messages() -> Select:
+def _message_texts() -> Select:
     """The statement of :func:`encoded_messages_after`, built once (its stream, ``after``
     and ``limit`` are parameters): building it cost more Python than running it."""
-    rows = (
-        select(Event.stream, Event.seq, Event.type, Event.payload, Event.created_at)
+    return (
+        select(Event.seq, Event.type, cast(Event.payload, Text), Event.created_at)
         .where(Event.stream == bindparam("stream"), Event.seq > bindparam("after"))
         .order_by(Event.seq)
         .limit(bindparam("limit"))
-        .subquery()
     )
-    message = func.json_build_object(
-        "at",
-        _iso_utc(rows.c.created_at),
-        "data",
-        rows.c.payload,
-        "seq",
-        rows.c.seq,
-        "stream",
-        rows.c.stream,
-        "type",
-        rows.c.type,
-    )
-    listed = func.coalesce(
-        cast(func.json_agg(aggregate_order_by(message, rows.c.seq)), Text), literal("[]")
-    )
-    return select(listed).select_from(rows)
-
-
-def _iso_utc(moment):
-    """``moment.isoformat() + "Z"`` in PostgreSQL, for a naive UTC timestamp column."""
-    whole_second = func.date_trunc("second", moment) == moment
-    fraction = case((whole_second, ""), else_=func.to_char(moment, ".US"))
-    return func.to_char(moment, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction + "Z"
 
 
 def latest_events(stream: str, limit: int) -> tuple[list[Row], int]:
