@@ -12,8 +12,22 @@ from typing import Any, Literal
 from flask import g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, bindparam, event, func, literal, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.errors import DomainError
 from app.extensions import db
@@ -164,13 +178,26 @@ def paginate_rows(
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
     window = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
-    rows = db.session.execute(_paged(stmt), {**(parameters or {}), **window}).all()
+    rows = plain_rows(_paged(stmt), {**(parameters or {}), **window})
     total = rows[-1][-1] if rows else 0
     if not rows and page > 1:
-        total = db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery()), parameters
-        )
+        counting = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = plain_rows(counting, parameters)[0][0]
     return AnsweredPage([shape(row) for row in rows], page, per_page, total or 0)
+
+
+def plain_rows(stmt: Select, parameters: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a statement of plain columns, run as SQL on the session's connection.
+
+    ``session.execute`` hands any ``select`` to the ORM, which prepares its execution
+    and then rebuilds every row through a list of per-column processors: for columns
+    only, some hundred calls a statement and one a row, for the same values. Pending
+    changes are flushed first, as the session would (unless it is not autoflushing).
+    """
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, parameters).all()
 
 
 _PAGED: dict[int, tuple[Select, Select]] = {}
@@ -196,6 +223,38 @@ def _paged(stmt: Select) -> Select:
         _PAGED.clear()
     _PAGED[id(stmt)] = (stmt, paged)
     return paged
+
+
+class InIds(ColumnElement[bool]):
+    """``column IN (...)`` the ids given as the parameter ``name`` when the statement runs.
+
+    An ``expanding`` parameter is written out as one placeholder per id on every run (a
+    few calls each, and a statement text per list length). On PostgreSQL this is
+    ``column = ANY(:name)`` instead, the list sent as one array: the same text whatever
+    its length. Elsewhere (SQLite) it is the expanding ``IN``.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, name: str) -> None:
+        self.column = column
+        self.ids = bindparam(name, expanding=True, type_=Integer)
+
+
+@compiles(InIds)
+def _in_listed_ids(element: InIds, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(InIds, "postgresql")
+def _in_array_of_ids(element: InIds, compiler, **kw) -> str:
+    array = bindparam(element.ids.key, type_=ARRAY(Integer))
+    return compiler.process(element.column == any_(array), **kw)
 
 
 def iso_utc(value: datetime | None) -> str | None:

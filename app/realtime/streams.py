@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.common import utcnow
+from app.common import plain_rows, utcnow
 from app.extensions import db, socketio
 from app.jsontext import JsonText
 from app.realtime.models import Event, EventStream
@@ -192,7 +192,7 @@ def encoded_messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -
     database shares the machine with the app. Here each event costs one ``isoformat()``.
     """
     parameters = {"stream": stream, "after": after, "limit": min(max(limit, 1), MAX_CATCH_UP)}
-    rows = db.session.execute(_message_texts(), parameters).all()
+    rows = plain_rows(_message_texts(), parameters)
     name = json.dumps(stream)
     types = {kind: json.dumps(kind) for kind in {row[1] for row in rows}}
     messages = [

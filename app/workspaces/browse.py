@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, case, or_, select
+from sqlalchemy import Row, Select, and_, case, or_, select
 from sqlalchemy.orm import (
     aliased,
     defaultload,
@@ -21,12 +21,14 @@ from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and
 from app.accounts.models import Department, Region, User
 from app.common import (
     AnsweredPage,
+    InIds,
     Page,
     iso_day,
     iso_utc,
     paginate,
     paginate_counted,
     paginate_rows,
+    plain_rows,
     text_matches,
     utcnow,
 )
@@ -351,7 +353,7 @@ _PARTICIPATION_ROWS = (
 for _person, _person_id in zip(_PEOPLE, _PEOPLE_IDS, strict=True):
     _PARTICIPATION_ROWS = _PARTICIPATION_ROWS.outerjoin(_person, _person.id == _person_id)
 _PARTICIPATION_ROWS = _PARTICIPATION_ROWS.where(
-    WorkspaceDepartment.workspace_id.in_(bindparam("workspace_ids", expanding=True))
+    InIds(WorkspaceDepartment.workspace_id, "workspace_ids")
 ).order_by(WorkspaceDepartment.id)
 """Built once, with the page's workspaces as a parameter: its cache key, worked out again
 for each new statement, cost as much Python as running it."""
@@ -460,8 +462,7 @@ def list_workspace_answers(
     )
     if result.items:
         by_id = {item["id"]: item["departments"] for item in result.items}
-        rows = db.session.execute(_PARTICIPATION_ROWS, {"workspace_ids": list(by_id)})
-        for row in rows:
+        for row in plain_rows(_PARTICIPATION_ROWS, {"workspace_ids": list(by_id)}):
             by_id[row[0]].append(_participation_answer(row))
     return result
 
