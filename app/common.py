@@ -258,11 +258,15 @@ def _in_array_of_ids(element: InIds, compiler, **kw) -> str:
 
 
 def iso_utc(value: datetime | None) -> str | None:
-    """A timestamp column (naive UTC) as the API writes it (``UtcDateTime``), with its offset."""
+    """A timestamp column (naive UTC) as the API writes it (``UtcDateTime``), with its offset.
+
+    A naive value's text with ``+00:00`` is what the value made aware in UTC writes, one
+    call fewer for each time of every row of a list.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        return value.isoformat() + "+00:00"
     return value.isoformat()
 
 

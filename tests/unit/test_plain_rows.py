@@ -1,11 +1,15 @@
-"""Plain-row reads: run as SQL on the session's connection, a page's ids as one parameter."""
+"""Plain-row reads: run as SQL on the session's connection, a page's ids as one parameter,
+times written as the API writes them."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.common import InIds, keyset_paginate, plain_rows
+from app.api.schemas import UtcDateTime
+from app.common import InIds, iso_utc, keyset_paginate, plain_rows
 from app.realtime.models import Event
 
 
@@ -60,3 +64,16 @@ def test_a_keyset_page_of_a_statement_with_parameters_pages_by_key(db):
     assert second.items == [4, 3, 2]
     assert page(second.older).items == [1]
     assert page(second.newer).items == [7, 6, 5]
+
+
+def test_iso_utc_writes_a_time_as_the_api_schema_does():
+    field = UtcDateTime()
+    for moment in (
+        datetime(2026, 11, 30, 8, 0, 0),
+        datetime(2026, 11, 30, 8, 0, 0, 120),
+        datetime(2026, 11, 30, 8, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 30, 16, 0, 0, tzinfo=timezone(timedelta(hours=8))),
+    ):
+        assert iso_utc(moment) == field.serialize("at", {"at": moment})
+    assert iso_utc(datetime(2026, 11, 30, 8, 0, 0)) == "2026-11-30T08:00:00+00:00"
+    assert iso_utc(None) is None
