@@ -24,6 +24,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     bindparam,
     cast,
     event,
@@ -192,7 +193,27 @@ def encoded_messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -
     database shares the machine with the app. Here each event costs one ``isoformat()``.
     """
     parameters = {"stream": stream, "after": after, "limit": min(max(limit, 1), MAX_CATCH_UP)}
-    rows = plain_rows(_message_texts(), parameters)
+    return _encoded(stream, plain_rows(_message_texts(), parameters))
+
+
+def catch_up(stream: str, after: int) -> dict[str, Any]:
+    """A catch-up's answer in one statement: the messages after ``after``
+    (:func:`encoded_messages_after`) and the stream's last sequence number.
+
+    The stream's row is read with its events joined to it, so one round trip (and one
+    snapshot) gives both; a stream without events has no row, and is at 0.
+    """
+    parameters = {"stream": stream, "after": max(after, 0), "limit": MAX_CATCH_UP}
+    rows = plain_rows(_catch_up_rows(), parameters)
+    if not rows:
+        return {"items": JsonText("[]"), "last_seq": 0}
+    events = [row[1:] for row in rows] if rows[0][1] is not None else []
+    return {"items": _encoded(stream, events), "last_seq": rows[0][0]}
+
+
+def _encoded(stream: str, rows: list) -> JsonText:
+    """Events (``seq``, ``type``, payload as stored JSON text, ``created_at``) as the
+    JSON text of their messages (:func:`_message`), each payload written as it is."""
     name = json.dumps(stream)
     types = {kind: json.dumps(kind) for kind in {row[1] for row in rows}}
     messages = [
@@ -201,6 +222,26 @@ def encoded_messages_after(stream: str, after: int, limit: int = MAX_CATCH_UP) -
         for seq, kind, payload, at in rows
     ]
     return JsonText("[" + ", ".join(messages) + "]")
+
+
+@cache
+def _catch_up_rows() -> Select:
+    """The statement of :func:`catch_up`, built once: the stream's row, its events after
+    ``after`` joined to it (none joined: one row of nulls), oldest first."""
+    joined = and_(Event.stream == EventStream.stream, Event.seq > bindparam("after"))
+    return (
+        select(
+            EventStream.last_seq,
+            Event.seq,
+            Event.type,
+            cast(Event.payload, Text),
+            Event.created_at,
+        )
+        .outerjoin(Event, joined)
+        .where(EventStream.stream == bindparam("stream"))
+        .order_by(Event.seq)
+        .limit(bindparam("limit"))
+    )
 
 
 @cache

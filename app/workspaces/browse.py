@@ -35,7 +35,7 @@ from app.common import (
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import encoded_messages_after, last_seq, latest_events
+from app.realtime import catch_up, latest_events
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
     FEED_SIZE,
@@ -629,8 +629,4 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     """
     if not db.session.scalar(select(is_current_member(actor.id, workspace_id, utcnow()))):
         get_workspace(actor, workspace_id)
-    stream = workspace_stream(workspace_id)
-    return {
-        "items": encoded_messages_after(stream, max(after, 0)),
-        "last_seq": last_seq(stream),
-    }
+    return catch_up(workspace_stream(workspace_id), after)
