@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, case, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, or_, select
 from sqlalchemy.orm import (
     aliased,
     defaultload,
@@ -617,6 +617,12 @@ def _invitable_departments(workspace: Workspace) -> list[Department]:
     )
 
 
+_CURRENT_MEMBER = select(
+    is_current_member(bindparam("member_id"), bindparam("workspace_id"), bindparam("now"))
+)
+"""Whether a user is a current member of a workspace, built once (the values parameters)."""
+
+
 def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     """The workspace's events after ``after`` (at most 500, oldest first) and its last seq.
 
@@ -627,6 +633,7 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    if not db.session.scalar(select(is_current_member(actor.id, workspace_id, utcnow()))):
+    asked = {"member_id": actor.id, "workspace_id": workspace_id, "now": utcnow()}
+    if not plain_rows(_CURRENT_MEMBER, asked)[0][0]:
         get_workspace(actor, workspace_id)
     return catch_up(workspace_stream(workspace_id), after)
