@@ -12,8 +12,22 @@ from typing import Any, Literal
 from flask import g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, bindparam, event, func, literal, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.errors import DomainError
 from app.extensions import db
@@ -164,13 +178,26 @@ def paginate_rows(
     page = min(max(1, int(page or 1)), MAX_PAGE)
     per_page = min(max(1, int(per_page or 25)), max_per_page)
     window = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
-    rows = db.session.execute(_paged(stmt), {**(parameters or {}), **window}).all()
+    rows = plain_rows(_paged(stmt), {**(parameters or {}), **window})
     total = rows[-1][-1] if rows else 0
     if not rows and page > 1:
-        total = db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery()), parameters
-        )
+        counting = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = plain_rows(counting, parameters)[0][0]
     return AnsweredPage([shape(row) for row in rows], page, per_page, total or 0)
+
+
+def plain_rows(stmt: Select, parameters: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a statement of plain columns, run as SQL on the session's connection.
+
+    ``session.execute`` hands any ``select`` to the ORM, which prepares its execution
+    and then rebuilds every row through a list of per-column processors: for columns
+    only, some hundred calls a statement and one a row, for the same values. Pending
+    changes are flushed first, as the session would (unless it is not autoflushing).
+    """
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, parameters).all()
 
 
 _PAGED: dict[int, tuple[Select, Select]] = {}
@@ -198,12 +225,48 @@ def _paged(stmt: Select) -> Select:
     return paged
 
 
+class InIds(ColumnElement[bool]):
+    """``column IN (...)`` the ids given as the parameter ``name`` when the statement runs.
+
+    An ``expanding`` parameter is written out as one placeholder per id on every run (a
+    few calls each, and a statement text per list length). On PostgreSQL this is
+    ``column = ANY(:name)`` instead, the list sent as one array: the same text whatever
+    its length. Elsewhere (SQLite) it is the expanding ``IN``.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, name: str) -> None:
+        self.column = column
+        self.ids = bindparam(name, expanding=True, type_=Integer)
+
+
+@compiles(InIds)
+def _in_listed_ids(element: InIds, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(InIds, "postgresql")
+def _in_array_of_ids(element: InIds, compiler, **kw) -> str:
+    array = bindparam(element.ids.key, type_=ARRAY(Integer))
+    return compiler.process(element.column == any_(array), **kw)
+
+
 def iso_utc(value: datetime | None) -> str | None:
-    """A timestamp column (naive UTC) as the API writes it (``UtcDateTime``), with its offset."""
+    """A timestamp column (naive UTC) as the API writes it (``UtcDateTime``), with its offset.
+
+    A naive value's text with ``+00:00`` is what the value made aware in UTC writes, one
+    call fewer for each time of every row of a list.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        return value.isoformat() + "+00:00"
     return value.isoformat()
 
 
@@ -282,21 +345,48 @@ class KeysetPage:
         return max(counted, self.page + 1) if self.older is not None else counted
 
 
-def capped_count(stmt: Select, cap: int | None = None) -> tuple[int, bool]:
+def capped_count(
+    stmt: Select, cap: int | None = None, parameters: dict[str, Any] | None = None
+) -> tuple[int, bool]:
     """How many rows ``stmt`` matches, counting no further than ``cap`` (default
-    :data:`COUNT_CAP`); and whether more do.
+    :data:`COUNT_CAP`); and whether more do. ``parameters`` are ``stmt``'s own, if any.
 
     The count reads at most ``cap + 1`` rows, so it costs the same on any table size.
     """
     cap = COUNT_CAP if cap is None else cap
+    counting = _derived(stmt, "count", lambda: _capped_count_statement(stmt))
+    counted = plain_rows(counting, {**(parameters or {}), "count_limit": cap + 1})[0][0] or 0
+    return min(counted, cap), counted > cap
+
+
+def _capped_count_statement(stmt: Select) -> Select:
     sub = (
         stmt.with_only_columns(literal(1), maintain_column_froms=True)
         .order_by(None)
-        .limit(cap + 1)
+        .limit(bindparam("count_limit"))
         .subquery()
     )
-    counted = db.session.scalar(select(func.count()).select_from(sub)) or 0
-    return min(counted, cap), counted > cap
+    return select(func.count()).select_from(sub)
+
+
+_DERIVED: dict[tuple[int, str], tuple[Select, Select]] = {}
+
+
+def _derived(stmt: Select, form: str, build: Callable[[], Select]) -> Select:
+    """The statement ``build`` makes of ``stmt`` in ``form``, made once per statement.
+
+    Its values are parameters, so a list that runs the same statement object on every
+    request runs the same derived ones too, whose cache keys SQLAlchemy then knows
+    (it walks every new statement object to work its key out again); see :func:`_paged`.
+    """
+    known = _DERIVED.get((id(stmt), form))
+    if known is not None and known[0] is stmt:
+        return known[1]
+    derived = build()
+    if len(_DERIVED) >= _PAGED_MAX:
+        _DERIVED.clear()
+    _DERIVED[(id(stmt), form)] = (stmt, derived)
+    return derived
 
 
 def keyset_paginate(
@@ -308,11 +398,14 @@ def keyset_paginate(
     per_page: int = 50,
     max_per_page: int = 100,
     shape: Callable[[Any], dict] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> KeysetPage:
     """Run ``stmt`` (without an ORDER BY) for one page, newest first by the column ``key``.
 
     With ``shape``, ``stmt`` selects plain columns (``key`` among them, by its name) and
     each row is given to ``shape``: the page's items are then what the API answers.
+    ``parameters`` are the values of ``stmt``'s own bind parameters, if it has any: a
+    list built once with its reader as a parameter reuses its statements (:func:`_derived`).
 
     Two statements, whatever the number of rows or how far back the page is: the capped
     count and the rows. Each asks for one row more than the page holds, to know whether
@@ -326,19 +419,22 @@ def keyset_paginate(
     """
     per_page = min(max(1, int(per_page or 50)), max_per_page)
     page = 1 if cursor else min(max(1, int(page or 1)), MAX_PAGE)
-    total, capped = capped_count(stmt)
-    read = db.session.scalars if shape is None else db.session.execute
+    total, capped = capped_count(stmt, parameters=parameters)
+    values = {**(parameters or {}), "keyset_limit": per_page + 1}
     if cursor is not None and cursor.direction == "after":
-        rows = list(read(stmt.where(key > cursor.key).order_by(key).limit(per_page + 1)))
+        ordered = _derived(stmt, "after", lambda: _keyset_window(stmt, key, "after"))
+        values["keyset_key"] = cursor.key
+        rows = _keyset_rows(ordered, values, shape)
         items = list(reversed(rows[:per_page]))
         older_exists, newer_exists = True, len(rows) > per_page
     else:
-        ordered = stmt.order_by(key.desc()).limit(per_page + 1)
         if cursor is not None:
-            ordered = ordered.where(key < cursor.key)
-        elif page > 1:
-            ordered = ordered.offset((page - 1) * per_page)
-        rows = list(read(ordered))
+            ordered = _derived(stmt, "before", lambda: _keyset_window(stmt, key, "before"))
+            values["keyset_key"] = cursor.key
+        else:
+            ordered = _derived(stmt, "newest", lambda: _keyset_window(stmt, key, "newest"))
+            values["keyset_offset"] = (page - 1) * per_page
+        rows = _keyset_rows(ordered, values, shape)
         items = rows[:per_page]
         older_exists, newer_exists = len(rows) > per_page, cursor is not None or page > 1
     key_of = key.key
@@ -354,6 +450,24 @@ def keyset_paginate(
     if shape is not None:
         items = [shape(row) for row in items]
     return KeysetPage(items, per_page, total, capped, older, newer, page, shape is not None)
+
+
+def _keyset_window(stmt: Select, key: Any, form: Literal["after", "before", "newest"]) -> Select:
+    """``stmt`` read from a key (``after`` it, oldest first; ``before`` it, newest first)
+    or from the newest row on, past an offset; the key, limit and offset as parameters."""
+    limited = bindparam("keyset_limit")
+    if form == "after":
+        return stmt.where(key > bindparam("keyset_key")).order_by(key).limit(limited)
+    ordered = stmt.order_by(key.desc()).limit(limited)
+    if form == "before":
+        return ordered.where(key < bindparam("keyset_key"))
+    return ordered.offset(bindparam("keyset_offset"))
+
+
+def _keyset_rows(stmt: Select, values: dict[str, Any], shape: Callable | None) -> list[Any]:
+    if shape is not None:
+        return plain_rows(stmt, values)
+    return list(db.session.scalars(stmt, values))
 
 
 LIKE_ESCAPE = "\\"

@@ -70,7 +70,7 @@ class EventBatchSchema(Schema):
         if many:
             return [self.dump(batch) for batch in obj]
         items = obj["items"]
-        if not isinstance(items, JsonText):  # JSON text the database wrote stays as it is
+        if not isinstance(items, JsonText):  # JSON text stays as it is
             items = list(items)
         return {"items": items, "last_seq": int(obj["last_seq"])}
 

@@ -6,14 +6,22 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
 from app.accounts.models import Department, Region, User
 from app.catalog.access import CLASSIFICATIONS, dataset_stream, get_dataset
 from app.catalog.models import Dataset, DatasetColumn, DatasetVersion, Sensitivity
-from app.common import AnsweredPage, Page, iso_utc, paginate_counted, paginate_rows
+from app.common import (
+    AnsweredPage,
+    InIds,
+    Page,
+    iso_utc,
+    paginate_counted,
+    paginate_rows,
+    plain_rows,
+)
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
@@ -235,7 +243,6 @@ _DATASET_ROWS = (
 """A dataset as ``DatasetSchema`` shows it, but its columns and versions; built once, so
 that the list without filters reuses its cache key."""
 
-_PAGE_IDS = bindparam("dataset_ids", expanding=True)
 _COLUMN_ROWS = (
     select(
         DatasetColumn.dataset_id,
@@ -244,7 +251,7 @@ _COLUMN_ROWS = (
         DatasetColumn.sensitivity,
         DatasetColumn.description,
     )
-    .where(DatasetColumn.dataset_id.in_(_PAGE_IDS))
+    .where(InIds(DatasetColumn.dataset_id, "dataset_ids"))
     .order_by(DatasetColumn.position, DatasetColumn.id)
 )
 _UPLOADER = aliased(User)
@@ -262,7 +269,7 @@ _VERSION_ROWS = (
         DatasetVersion.uploaded_at,
     )
     .join(_UPLOADER, _UPLOADER.id == DatasetVersion.uploaded_by_id)
-    .where(DatasetVersion.dataset_id.in_(_PAGE_IDS))
+    .where(InIds(DatasetVersion.dataset_id, "dataset_ids"))
     .order_by(DatasetVersion.number.desc(), DatasetVersion.id)
 )
 
@@ -324,11 +331,11 @@ def list_dataset_answers(
     if result.items:
         by_id = {item["id"]: item for item in result.items}
         ids = {"dataset_ids": list(by_id)}
-        for row in db.session.execute(_COLUMN_ROWS, ids):
+        for row in plain_rows(_COLUMN_ROWS, ids):
             by_id[row[0]]["columns"].append(
                 {"name": row[1], "type": row[2], "sensitivity": row[3], "description": row[4]}
             )
-        for row in db.session.execute(_VERSION_ROWS, ids):
+        for row in plain_rows(_VERSION_ROWS, ids):
             by_id[row[0]]["versions"].append(
                 {
                     "number": row[1],

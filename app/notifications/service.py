@@ -10,10 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, cast, func, insert, literal, literal_column, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 
 from app.accounts.identity import page_figures, register_page_figure
 from app.accounts.models import User
@@ -245,7 +258,23 @@ def list_notification_answers(
         BadCursor: ``cursor`` is not one a page hands out.
     """
     require(actor, "notification.read")
-    locale = current_locale()
+    return keyset_paginate(
+        _answer_rows(current_locale(), unread),
+        Notification.id,
+        cursor=Cursor.parse(cursor),
+        page=page,
+        per_page=per_page,
+        shape=_notification_answer,
+        parameters={"reader_id": actor.id},
+    )
+
+
+@cache
+def _answer_rows(locale: str, unread: bool) -> Select:
+    """The statement of :func:`list_notification_answers` in ``locale``, built once, the
+    reader a parameter: with its page and count statements made once from it too
+    (:func:`~app.common.keyset_paginate`), SQLAlchemy need not walk new statements to
+    work their cache keys out on every request."""
     stmt = select(
         Notification.id,
         Notification.kind,
@@ -254,17 +283,10 @@ def list_notification_answers(
         Notification.link,
         Notification.read_at,
         Notification.created_at,
-    ).where(Notification.user_id == actor.id)
+    ).where(Notification.user_id == bindparam("reader_id"))
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return keyset_paginate(
-        stmt,
-        Notification.id,
-        cursor=Cursor.parse(cursor),
-        page=page,
-        per_page=per_page,
-        shape=_notification_answer,
-    )
+    return stmt
 
 
 @dataclass

@@ -21,6 +21,7 @@ from app.realtime.rooms import (
 from app.realtime.streams import (
     MAX_CATCH_UP,
     after_commit,
+    catch_up,
     emit_stored,
     encoded_messages_after,
     events_after,
@@ -35,6 +36,7 @@ from app.realtime.streams import (
 __all__ = [
     "MAX_CATCH_UP",
     "after_commit",
+    "catch_up",
     "disconnect_user",
     "emit_stored",
     "encoded_messages_after",

@@ -21,19 +21,21 @@ from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and
 from app.accounts.models import Department, Region, User
 from app.common import (
     AnsweredPage,
+    InIds,
     Page,
     iso_day,
     iso_utc,
     paginate,
     paginate_counted,
     paginate_rows,
+    plain_rows,
     text_matches,
     utcnow,
 )
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import can, require
-from app.realtime import encoded_messages_after, last_seq, latest_events
+from app.realtime import catch_up, latest_events
 from app.workspaces.access import (
     CANDIDATE_LIMIT,
     FEED_SIZE,
@@ -351,7 +353,7 @@ _PARTICIPATION_ROWS = (
 for _person, _person_id in zip(_PEOPLE, _PEOPLE_IDS, strict=True):
     _PARTICIPATION_ROWS = _PARTICIPATION_ROWS.outerjoin(_person, _person.id == _person_id)
 _PARTICIPATION_ROWS = _PARTICIPATION_ROWS.where(
-    WorkspaceDepartment.workspace_id.in_(bindparam("workspace_ids", expanding=True))
+    InIds(WorkspaceDepartment.workspace_id, "workspace_ids")
 ).order_by(WorkspaceDepartment.id)
 """Built once, with the page's workspaces as a parameter: its cache key, worked out again
 for each new statement, cost as much Python as running it."""
@@ -460,8 +462,7 @@ def list_workspace_answers(
     )
     if result.items:
         by_id = {item["id"]: item["departments"] for item in result.items}
-        rows = db.session.execute(_PARTICIPATION_ROWS, {"workspace_ids": list(by_id)})
-        for row in rows:
+        for row in plain_rows(_PARTICIPATION_ROWS, {"workspace_ids": list(by_id)}):
             by_id[row[0]].append(_participation_answer(row))
     return result
 
@@ -616,6 +617,12 @@ def _invitable_departments(workspace: Workspace) -> list[Department]:
     )
 
 
+_CURRENT_MEMBER = select(
+    is_current_member(bindparam("member_id"), bindparam("workspace_id"), bindparam("now"))
+)
+"""Whether a user is a current member of a workspace, built once (the values parameters)."""
+
+
 def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     """The workspace's events after ``after`` (at most 500, oldest first) and its last seq.
 
@@ -626,10 +633,7 @@ def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
     Raises:
         NotFound: the workspace is missing or not visible.
     """
-    if not db.session.scalar(select(is_current_member(actor.id, workspace_id, utcnow()))):
+    asked = {"member_id": actor.id, "workspace_id": workspace_id, "now": utcnow()}
+    if not plain_rows(_CURRENT_MEMBER, asked)[0][0]:
         get_workspace(actor, workspace_id)
-    stream = workspace_stream(workspace_id)
-    return {
-        "items": encoded_messages_after(stream, max(after, 0)),
-        "last_seq": last_seq(stream),
-    }
+    return catch_up(workspace_stream(workspace_id), after)

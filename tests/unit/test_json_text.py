@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import jsonify
 
 from app.jsontext import JsonText
-from app.realtime import encoded_messages_after, messages_after, publish
+from app.realtime import catch_up, encoded_messages_after, last_seq, messages_after, publish
 from app.realtime.models import Event
 
 
@@ -42,6 +42,22 @@ def test_an_encoded_catch_up_is_the_same_messages_as_the_python_one(db):
         "2026-11-30T08:00:00.000120Z"
     )
     assert _as_value(encoded_messages_after("workspace:404", 0)) == []
+
+
+def test_a_catch_up_answers_the_messages_and_last_seq_in_one_statement(db, count_queries):
+    for n in range(4):
+        publish("workspace:42", "workspace.updated", {"text": f"change {n}", "actor": "Lam"})
+    db.session.commit()
+
+    for after in (0, 2, 4, 9):
+        with count_queries() as counted:
+            answer = catch_up("workspace:42", after)
+        assert counted.count == 1
+        assert _as_value(answer["items"]) == messages_after("workspace:42", after)
+        assert answer["last_seq"] == last_seq("workspace:42") == 4
+    assert _as_value(catch_up("workspace:42", -3)["items"]) == messages_after("workspace:42", 0)
+    never = catch_up("workspace:43", 0)
+    assert (_as_value(never["items"]), never["last_seq"]) == ([], 0)
 
 
 def test_json_text_is_written_as_it_is_and_the_rest_as_flask_writes_it(app):
