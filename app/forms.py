@@ -10,6 +10,7 @@ value.") up under the request's locale name, and WTForms' catalogs are named ``z
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from babel.support import NullTranslations, Translations
@@ -140,6 +141,30 @@ def department_label(department) -> str:
 def person_label(user) -> str:
     """A person as pickers show them: with their department, since names repeat."""
     return f"{user.display_name} — {user.department.name}"
+
+
+class TranslatedChoices:
+    """A select's fixed choices with their labels translated once per language.
+
+    A lazily translated label is looked up in the catalog every time an option is written
+    (some thirty calls a label); a filter bar writes every option on every page. The
+    labels stay markup, as a lazy label is to WTForms, so options are written the same.
+    """
+
+    def __init__(self, choices: list[SelectChoice]) -> None:
+        self._choices = choices
+        self._by_locale: dict[str, list[SelectChoice]] = {}
+
+    def __call__(self) -> list[SelectChoice]:
+        """The choices in the request's language."""
+        locale = current_locale()
+        translated = self._by_locale.get(locale)
+        if translated is None:
+            translated = self._by_locale[locale] = [
+                replace(choice, label=Markup(html_text(choice.label)))  # noqa: S704 (as WTForms)
+                for choice in self._choices
+            ]
+        return translated
 
 
 def id_choices(objects, empty: str, label=str) -> list[SelectChoice]:
