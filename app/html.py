@@ -9,9 +9,11 @@ only the finished HTML is marked safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+
+from markupsafe import Markup
 
 from app.i18n import _moment, current_locale, kept_timezone
 
@@ -39,3 +41,19 @@ def moment_formatter(seconds: bool = False) -> Callable[[datetime], str]:
     """
     locale, zone = current_locale(), kept_timezone()
     return lambda value: _moment(value, locale, zone, seconds)
+
+
+def options_html(options: Iterable[tuple[Any, str]], selected: Any) -> Markup:
+    """``<option>``s as the list pages' filters write them in their templates: value,
+    a space, ``selected`` for the chosen one, and the label (already HTML, escaped by the
+    caller). A filter offers a few dozen departments and regions on every page.
+    """
+    return Markup(  # noqa: S704 (values escaped here, labels by the caller)
+        "".join(
+            [
+                f'<option value="{escape_text(value)}" {"selected" if value == selected else ""}>'
+                f"{label}</option>"
+                for value, label in options
+            ]
+        )
+    )

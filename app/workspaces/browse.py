@@ -17,7 +17,12 @@ from sqlalchemy.orm import (
     undefer,
 )
 
-from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
+from app.accounts.choices import (
+    DepartmentChoice,
+    RegionChoice,
+    departments_and_regions_statement,
+    read_departments_and_regions,
+)
 from app.accounts.models import Department, Region, User
 from app.common import (
     AnsweredPage,
@@ -473,10 +478,14 @@ class FilterOptions:
     can_list_all: bool
 
 
+_FILTER_OPTIONS = departments_and_regions_statement()
+"""Every department and region (built once, read per page)."""
+
+
 def filter_options(actor: User) -> FilterOptions:
     """The regions and departments the workspace list can be filtered by (one statement)."""
     require(actor, "workspace.list")
-    departments, regions = departments_and_regions()
+    departments, regions = read_departments_and_regions(_FILTER_OPTIONS)
     return FilterOptions(regions, departments, can(actor, "workspace.list_all"))
 
 
