@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale, numbers
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from app.i18n import _moment, current_locale, kept_timezone
@@ -57,3 +60,17 @@ def options_html(options: Iterable[tuple[Any, str]], selected: Any) -> Markup:
             ]
         )
     )
+
+
+def number_formatter() -> Callable[[int], str]:
+    """``format_number`` for the rows of one page: the request's locale looked up once, and
+    each number's text remembered (a page's counts repeat; each cost Babel some fifty calls).
+    """
+    locale = get_locale()
+    return lambda number: _number(number, locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _number(number: int, locale: Locale | None) -> str:
+    """What ``format_number`` writes for ``number`` under ``locale``."""
+    return numbers.format_decimal(number, locale=locale)

@@ -25,8 +25,7 @@ from app.catalog import service
 from app.catalog.charts import coverage_chart
 from app.catalog.forms import FREQUENCY_LABELS, DatasetEditForm, DatasetForm, UploadForm
 from app.errors import form_status, run_form
-from app.html import HTML_ESCAPES, escape_text, options_html
-from app.i18n import format_number
+from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -114,6 +113,7 @@ def _rows_html(datasets: list, words: _ListWords) -> Markup:
     catalog_url = escape_text(url_for("catalog.index"))
     personal = f' <span class="badge warn">{words.personal_columns}</span>'
     no_version = f'<span class="muted">{words.no_version}</span>'
+    number = number_formatter()
 
     def row(dataset) -> str:
         version = dataset.latest_version
@@ -132,7 +132,7 @@ def _rows_html(datasets: list, words: _ListWords) -> Markup:
             columns=escape_text(do_truncate(environment, ", ".join(dataset.column_names), 80)),
             version=(
                 words.version_rows
-                % {"number": version.number, "rows": escape_text(format_number(version.row_count))}
+                % {"number": version.number, "rows": escape_text(number(version.row_count))}
                 if version
                 else no_version
             ),
