@@ -17,7 +17,7 @@ from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
 from app.audit.sentences import EntryWords, object_link
 from app.common import BadCursor
-from app.html import HTML_ESCAPES, escape_text, moment_formatter
+from app.html import HTML_ESCAPES, moment_formatter
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -107,7 +107,9 @@ def _rows_html(entries: list[Any], department_names: dict[int, str]) -> Markup:
 def _row_html(entry: Any, words: _LogWords, department_names: dict[int, str]) -> str:
     entry_words = words.entries
     link = object_link(entry)
-    object_text = escape_text(entry_words.object(entry))
+    object_text = entry_words.object(entry).translate(HTML_ESCAPES)
+    if link:
+        object_text = f'<a href="{link.translate(HTML_ESCAPES)}">{object_text}</a>'
     detail = audit_detail(entry.detail)
     return _ROW.format(
         seq=entry.seq,
@@ -115,11 +117,11 @@ def _row_html(entry: Any, words: _LogWords, department_names: dict[int, str]) ->
         at_text=words.moment(entry.created_at).translate(HTML_ESCAPES),
         sentence=entry_words.sentence(entry).translate(HTML_ESCAPES),
         action=entry.action.translate(HTML_ESCAPES),
-        object=f'<a href="{escape_text(link)}">{object_text}</a>' if link else object_text,
+        object=object_text,
         department=_department_html(entry.department_id, words, department_names),
         detail=(
             f"<details><summary>{words.recorded_detail}</summary>"
-            f'<code class="detail">{escape_text(detail)}</code></details>'
+            f'<code class="detail">{detail.translate(HTML_ESCAPES)}</code></details>'
             if detail
             else ""
         ),
@@ -133,7 +135,7 @@ def _department_html(department_id, words: _LogWords, department_names: dict[int
     name = department_names.get(department_id)
     if name is None:
         return words.department_of % {"id": department_id}
-    return escape_text(name)
+    return name.translate(HTML_ESCAPES)
 
 
 def _without_position(args) -> dict:
