@@ -20,7 +20,7 @@ from app.accounts.forms import (
 )
 from app.accounts.views import flash_refusal, role_labels
 from app.errors import form_status, run_form
-from app.html import HTML_ESCAPES, escape_text, moment_formatter
+from app.html import HTML_ESCAPES, escape_text, moment_formatter, pager_html
 from app.policy import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -63,7 +63,11 @@ def users():
         per_page=PER_PAGE,
     )
     return render_template(
-        "admin/users.html", page=page, filters=filters, rows_html=_user_rows_html(page.items)
+        "admin/users.html",
+        page=page,
+        filters=filters,
+        rows_html=_user_rows_html(page.items),
+        pager=pager_html(page, "admin.users") if page.items else "",
     )
 
 

@@ -17,7 +17,7 @@ from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
 from app.audit.sentences import EntryWords, object_link
 from app.common import BadCursor
-from app.html import HTML_ESCAPES, moment_formatter
+from app.html import HTML_ESCAPES, keyset_pager_html, moment_formatter
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -66,6 +66,7 @@ def log():
         filters=filters,
         newest_args=_without_position(request.args),
         rows_html=_rows_html(page.items if page else [], {d.id: d.name for d in departments}),
+        pager=keyset_pager_html(page, "audit.log") if page and page.items else "",
     ), status
 
 

@@ -25,7 +25,7 @@ from app.catalog import service
 from app.catalog.charts import coverage_chart
 from app.catalog.forms import FREQUENCY_LABELS, DatasetEditForm, DatasetForm, UploadForm
 from app.errors import form_status, run_form
-from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html
+from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html, pager_html
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -69,6 +69,7 @@ def index():
         ),
         classification_names=words.classifications,
         rows_html=_rows_html(page.items, words),
+        pager=pager_html(page, "catalog.index") if page.items else "",
     )
 
 

@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.common import BadCursor
-from app.html import HTML_ESCAPES, escape_text, moment_formatter
+from app.html import HTML_ESCAPES, escape_text, keyset_pager_html, moment_formatter
 from app.main import _url_for_ids as url_for_ids
 from app.notifications import service
 
@@ -75,6 +75,7 @@ def index():
         list_args=list_args,
         newest_args=_list_args(position=False),
         items_html=_items_html(page.items if page else [], list_args),
+        pager=keyset_pager_html(page, "notifications.index") if page and page.items else "",
     ), 400 if bad_link else 200
 
 

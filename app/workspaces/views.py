@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
+from app.html import pager_html
 from app.i18n import format_moment, live_text
 from app.workspaces import markup, service
 from app.workspaces.forms import (
@@ -63,6 +64,7 @@ def index():
         filters=filters,
         options=options,
         rows_html=markup.rows_html(page.items),
+        pager=pager_html(page, "workspaces.index") if page.items else "",
         region_options=markup.region_options(options.regions, filters["region_id"]),
         department_options=markup.department_options(options.departments, filters["department_id"]),
     )

@@ -115,3 +115,54 @@ def test_options_write_what_the_filters_loop_wrote(app, selected):
         )
         written = options_html([(value, escape_text(label)) for value, label in options], selected)
     assert str(written) == by_loop
+
+
+def _pages():
+    from app.common import Page
+
+    yield Page(items=[1], page=1, per_page=25, total=0)
+    yield Page(items=[1], page=1, per_page=25, total=7)
+    yield Page(items=[1], page=1, per_page=25, total=1234)
+    yield Page(items=[1], page=3, per_page=25, total=1234)
+    yield Page(items=[1], page=50, per_page=25, total=1234)
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize("query", ["", "?q=a+%3Cb%3E&page=3&status=active", "?page=x&q=%26"])
+def test_pager_writes_what_the_pager_macro_writes(app, locale, query):
+    from flask import render_template_string
+
+    from app.html import pager_html
+
+    macro = '{% from "_macros.html" import pager %}{{ pager(page, endpoint, **values) }}'
+    for page in _pages():
+        for endpoint, values in (("catalog.index", {}), ("cases.index", {"workspace_id": 3})):
+            with _request(app, locale, query):
+                by_macro = render_template_string(
+                    macro, page=page, endpoint=endpoint, values=values
+                )
+                assert str(pager_html(page, endpoint, **values)) == by_macro
+
+
+def _keyset_pages():
+    from app.common import Cursor, KeysetPage
+
+    yield KeysetPage([], 50, 0, False, None, None)
+    yield KeysetPage([1], 50, 12, False, None, None)
+    yield KeysetPage([1], 50, 1000, True, Cursor("before", 951), None)
+    yield KeysetPage([1], 50, 1000, False, Cursor("before", 901), Cursor("after", 950))
+    yield KeysetPage([1], 50, 1000, False, None, Cursor("after", 50))
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize("query", ["", "?cursor=before:951&action=a%3Cb&page=2", "?unread=1"])
+def test_keyset_pager_writes_what_the_keyset_pager_macro_writes(app, locale, query):
+    from flask import render_template_string
+
+    from app.html import keyset_pager_html
+
+    macro = '{% from "_macros.html" import keyset_pager %}{{ keyset_pager(page, endpoint) }}'
+    for page in _keyset_pages():
+        with _request(app, locale, query):
+            by_macro = render_template_string(macro, page=page, endpoint="audit.log")
+            assert str(keyset_pager_html(page, "audit.log")) == by_macro
