@@ -129,8 +129,23 @@ class FilterForm(Form):
         return None if field.errors or field.data in ("", None) else field.data
 
     def fields_html(self) -> Markup:
-        """The filter bar's fields, as the ``field`` macro writes them (:func:`filter_fields`)."""
-        return filter_fields(self)
+        """The filter bar's fields, as the ``field`` macro writes them (:func:`filter_fields`).
+
+        A filter's labels are its class's, so they are translated once per language (a
+        lazy label costs some forty calls each time it is written).
+        """
+        key = (type(self), current_locale())
+        labels = _FILTER_LABELS.get(key)
+        if labels is None:
+            labels = _FILTER_LABELS[key] = {
+                field.name: html_text(field.label.text) for field in self
+            }
+        return Markup(  # noqa: S704 (see form_field)
+            "".join([form_field(field, label=labels[field.name]) for field in self])
+        )
+
+
+_FILTER_LABELS: dict[tuple[type, str], dict[str, str]] = {}
 
 
 def department_label(department) -> str:
@@ -180,7 +195,7 @@ _FIELD = (
 )
 
 
-def form_field(field, hint: str | None = None) -> Markup:
+def form_field(field, hint: str | None = None, label: str | None = None) -> Markup:
     """A form field as the ``field`` macro of ``_macros.html`` writes it (a test holds the
     two equal), for fields other than check boxes.
 
@@ -188,9 +203,11 @@ def form_field(field, hint: str | None = None) -> Markup:
     markupsafe's formatter); a list page has seven. The label, hint and errors are
     escaped here as Jinja escapes them (text that is already Markup stays as it is), and
     the control is WTForms' own (selects: ``PickerSelect`` or the case forms' ``PlainSelect``).
+    ``label``, when given, is the label's text as HTML (already translated and escaped).
     """
     field_id = escape_text(field.id)
-    label = f'<label for="{field_id}">{html_text(field.label.text)}</label>'
+    label_text = html_text(field.label.text) if label is None else label
+    label_html = f'<label for="{field_id}">{label_text}</label>'
     described_by = (f"{field.id}-hint " if hint else "") + (
         f"{field.id}-error" if field.errors else ""
     )
@@ -205,7 +222,7 @@ def form_field(field, hint: str | None = None) -> Markup:
     return Markup(  # noqa: S704 (label, hint and errors escaped; the control is Markup)
         _FIELD.format(
             has_error=" has-error" if field.errors else "",
-            label=label,
+            label=label_html,
             control=control,
             hint=f'<p class="hint" id="{field_id}-hint">{html_text(hint)}</p>' if hint else "",
             errors=errors,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale, numbers
 from flask import request, url_for
@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.i18n import _moment, current_locale, kept_timezone
+
+T = TypeVar("T")
 
 # What markupsafe.escape replaces, and with what (tests hold the two equal).
 HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
@@ -36,6 +38,25 @@ def html_text(value: Any) -> str:
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return str(value).translate(HTML_ESCAPES)
+
+
+def per_language(make: Callable[[], T]) -> Callable[[], T]:
+    """``make``'s answer in the request's language, made once per language: a page's fixed
+    words, which cost some forty calls a text to ask of the catalog on every page.
+
+    ``make`` translates with ``_()``, so the texts are still found by the extraction; they
+    are the catalog's own text, written as they are (markup, as in a template).
+    """
+    made: dict[str, T] = {}
+
+    def in_language() -> T:
+        locale = current_locale()
+        found = made.get(locale)
+        if found is None:
+            found = made[locale] = make()
+        return found
+
+    return in_language
 
 
 def moment_formatter(seconds: bool = False) -> Callable[[datetime], str]:
@@ -89,13 +110,15 @@ def pager_html(page: Any, endpoint: str, **values: Any) -> Markup:
     request's query, and where the page is."""
     number = number_formatter()
     if page.pages > 1:
+        words = _pager_words()
+        previous_word, next_word, where = words["previous"], words["next"], words["where"]
         args = request.args.to_dict()
         previous = following = ""
         if page.has_prev:
             args["page"] = page.page - 1
             link = escape_text(url_for(endpoint, **{**values, **args}))
-            previous = f'<a href="{link}" rel="prev">{_("← Previous")}</a>'
-        where = _("Page %(page)s of %(pages)s (%(total)s in all)") % {
+            previous = f'<a href="{link}" rel="prev">{previous_word}</a>'
+        where = where % {
             "page": escape_text(number(page.page)),
             "pages": escape_text(number(page.pages)),
             "total": escape_text(number(page.total)),
@@ -103,9 +126,9 @@ def pager_html(page: Any, endpoint: str, **values: Any) -> Markup:
         if page.has_next:
             args["page"] = page.page + 1
             link = escape_text(url_for(endpoint, **{**values, **args}))
-            following = f'<a href="{link}" rel="next">{_("Next →")}</a>'
+            following = f'<a href="{link}" rel="next">{next_word}</a>'
         return Markup(  # noqa: S704 (links and numbers escaped; the catalog's own words)
-            f'\n\n<nav class="pager" aria-label="{_("Pages")}">\n  \n  {previous}\n'
+            f'\n\n<nav class="pager" aria-label="{words["pages"]}">\n  \n  {previous}\n'
             f"  <span>{where}</span>\n  {following}\n</nav>\n\n"
         )
     if page.total:
@@ -113,11 +136,31 @@ def pager_html(page: Any, endpoint: str, **values: Any) -> Markup:
     return Markup("\n\n")
 
 
+@per_language
+def _pager_words() -> dict[str, str]:
+    """The words of both pagers, as ``_macros.html`` has them."""
+    return {
+        "pages": _("Pages"),
+        "previous": _("← Previous"),
+        "next": _("Next →"),
+        "where": _("Page %(page)s of %(pages)s (%(total)s in all)"),
+        "in_all": _("%(total)s in all"),
+        "newest_label": _("Newest: the first page"),
+        "newest": _("« Newest"),
+        "newer_label": _("Newer: the previous page"),
+        "newer": _("← Newer"),
+        "more_than": _("More than %(total)s in all"),
+        "older_label": _("Older: the next page"),
+        "older": _("Older →"),
+    }
+
+
 def keyset_pager_html(page: Any, endpoint: str) -> Markup:
     """What ``keyset_pager(page, endpoint)`` writes: links to the newest, newer and older
     pages, keeping the request's filters, and how many in all (the count stops at a cap)."""
     number = number_formatter()
     if page.newer or page.older:
+        words = _pager_words()
         args = request.args.to_dict()
         args.pop("page", None)
         args.pop("cursor", None)
@@ -126,22 +169,22 @@ def keyset_pager_html(page: Any, endpoint: str) -> Markup:
             newest_link = escape_text(url_for(endpoint, **args))
             newer_link = escape_text(url_for(endpoint, cursor=str(page.newer), **args))
             newer = (
-                f'\n  <a href="{newest_link}" aria-label="{_("Newest: the first page")}">'
-                f'{_("« Newest")}</a>\n  <a href="{newer_link}" rel="prev" '
-                f'aria-label="{_("Newer: the previous page")}">{_("← Newer")}</a>\n  '
+                f'\n  <a href="{newest_link}" aria-label="{words["newest_label"]}">'
+                f'{words["newest"]}</a>\n  <a href="{newer_link}" rel="prev" '
+                f'aria-label="{words["newer_label"]}">{words["newer"]}</a>\n  '
             )
         if page.total_capped:
-            total = _("More than %(total)s in all") % {"total": escape_text(number(page.total))}
+            total = words["more_than"] % {"total": escape_text(number(page.total))}
         else:
             total = _in_all(number, page.total)
         if page.older:
             older_link = escape_text(url_for(endpoint, cursor=str(page.older), **args))
             older = (
-                f'<a href="{older_link}" rel="next" aria-label="{_("Older: the next page")}">'
-                f"{_('Older →')}</a>"
+                f'<a href="{older_link}" rel="next" aria-label="{words["older_label"]}">'
+                f"{words['older']}</a>"
             )
         return Markup(  # noqa: S704 (links and numbers escaped; the catalog's own words)
-            f'\n\n\n\n\n<nav class="pager" aria-label="{_("Pages")}">\n  {newer}\n'
+            f'\n\n\n\n\n<nav class="pager" aria-label="{words["pages"]}">\n  {newer}\n'
             f"  <span>{total}</span>\n  {older}\n</nav>\n\n"
         )
     if page.total:
@@ -150,4 +193,4 @@ def keyset_pager_html(page: Any, endpoint: str) -> Markup:
 
 
 def _in_all(number: Callable[[int], str], total: int) -> str:
-    return _("%(total)s in all") % {"total": escape_text(number(total))}
+    return _pager_words()["in_all"] % {"total": escape_text(number(total))}

@@ -20,7 +20,7 @@ from app.accounts.forms import (
 )
 from app.accounts.views import flash_refusal, role_labels
 from app.errors import form_status, run_form
-from app.html import HTML_ESCAPES, escape_text, moment_formatter, pager_html
+from app.html import HTML_ESCAPES, escape_text, moment_formatter, pager_html, per_language
 from app.policy import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -84,6 +84,17 @@ _USER_ROW = """
     """
 
 
+@per_language
+def _user_row_words() -> tuple[str, str, str, str]:
+    """The words of the user table's cells, as the cells show them."""
+    return (
+        f'<span class="muted">{_("No roles")}</span>',
+        f'<span class="badge ok">{_("Active")}</span>',
+        f'<span class="badge off">{_("Inactive")}</span>',
+        f'<span class="muted">{_("Never")}</span>',
+    )
+
+
 def _user_rows_html(users: list) -> Markup:
     """The user table's rows, written here rather than by the template (a row there cost
     over a hundred calls: an escape and a Markup object for every value).
@@ -95,10 +106,7 @@ def _user_rows_html(users: list) -> Markup:
         role: f'<span class="badge">{escape_text(label)}</span> '
         for role, label in role_labels().items()
     }
-    no_roles = f'<span class="muted">{_("No roles")}</span>'
-    active = f'<span class="badge ok">{_("Active")}</span>'
-    inactive = f'<span class="badge off">{_("Inactive")}</span>'
-    never = f'<span class="muted">{_("Never")}</span>'
+    no_roles, active, inactive, never = _user_row_words()
     users_url = escape_text(url_for("admin.users"))
     moment = moment_formatter()
     rows = [

@@ -17,7 +17,7 @@ from app.audit import service, verification
 from app.audit.forms import AuditFilterForm
 from app.audit.sentences import EntryWords, object_link
 from app.common import BadCursor
-from app.html import HTML_ESCAPES, keyset_pager_html, moment_formatter
+from app.html import HTML_ESCAPES, keyset_pager_html, moment_formatter, per_language
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -82,14 +82,18 @@ _ROW = """
     """
 
 
+@per_language
+def _log_words() -> tuple[str, str]:
+    return _("Recorded detail"), _("Department %(id)s")
+
+
 class _LogWords:
     """The texts every row of a page repeats, translated once (markup, as the catalog's
     own text is in a template); entries' sentences and objects come from :class:`EntryWords`."""
 
     def __init__(self) -> None:
         self.entries = EntryWords()
-        self.recorded_detail = _("Recorded detail")
-        self.department_of = _("Department %(id)s")
+        self.recorded_detail, self.department_of = _log_words()
         self.moment = moment_formatter(seconds=True)
 
 

@@ -25,7 +25,14 @@ from app.catalog import service
 from app.catalog.charts import coverage_chart
 from app.catalog.forms import FREQUENCY_LABELS, DatasetEditForm, DatasetForm, UploadForm
 from app.errors import form_status, run_form
-from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html, pager_html
+from app.html import (
+    HTML_ESCAPES,
+    escape_text,
+    number_formatter,
+    options_html,
+    pager_html,
+    per_language,
+)
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -55,7 +62,7 @@ def index():
         current_user, **filters, page=request.args.get("page", 1, type=int)
     )
     options = service.filter_options()
-    words = _ListWords()
+    words = _list_words()
     return render_template(
         "catalog/index.html",
         page=page,
@@ -77,8 +84,13 @@ def _region_label(region) -> str:
     return f"{region.name.translate(HTML_ESCAPES)} ({region.jurisdiction.translate(HTML_ESCAPES)})"
 
 
+@per_language
+def _list_words() -> _ListWords:
+    return _ListWords()
+
+
 class _ListWords:
-    """The list's fixed words, translated once a page: markup, as a template's own text is."""
+    """The list's fixed words, translated once a language: markup, as a template's own text is."""
 
     def __init__(self) -> None:
         self.classifications = {

@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.common import BadCursor
-from app.html import HTML_ESCAPES, escape_text, keyset_pager_html, moment_formatter
+from app.html import HTML_ESCAPES, escape_text, keyset_pager_html, moment_formatter, per_language
 from app.main import _url_for_ids as url_for_ids
 from app.notifications import service
 
@@ -109,6 +109,11 @@ _MARK_READ_FORM = """
       """
 
 
+@per_language
+def _item_words() -> tuple[str, str, str]:
+    return f'<span class="badge warn">{_("Unread")}</span>', _("Mark read"), _("read %(read)s")
+
+
 def _items_html(items: list, list_args: dict) -> Markup:
     """The page's notifications, written here rather than by the template (one cost the
     template about 280 calls: every value escaped and a Markup object made on its own).
@@ -120,9 +125,7 @@ def _items_html(items: list, list_args: dict) -> Markup:
     if not items:
         return Markup("")
     csrf = f'<input type="hidden" name="csrf_token" value="{escape_text(generate_csrf())}">'
-    badge = f'<span class="badge warn">{_("Unread")}</span>'
-    mark_read = _("Mark read")
-    read_at = _("read %(read)s")
+    badge, mark_read, read_at = _item_words()
     open_link = url_for_ids("notifications.open_notification", "notification_id")
     mark_read_link = url_for_ids("notifications.mark_read", "notification_id", **list_args)
     moment = moment_formatter()

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 
-from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html
+from app.html import HTML_ESCAPES, escape_text, number_formatter, options_html, per_language
 from app.i18n import format_day
 from app.main import _url_for_ids as url_for_ids
 from app.workspaces.models import WorkspaceState
@@ -38,17 +38,22 @@ _ROW = """
     """
 
 
+@per_language
+def _row_words() -> tuple[str, dict[WorkspaceState, str]]:
+    """The invitation badge and each state's badge, as the rows show them."""
+    return f'<span class="badge warn">{_("Your department is invited")}</span>', {
+        WorkspaceState.ARCHIVED: f'<span class="badge off">{_("Archived")}</span>',
+        WorkspaceState.ENDED: f'<span class="badge warn">{_("Ended")}</span>',
+        WorkspaceState.ACTIVE: f'<span class="badge ok">{_("Active")}</span>',
+    }
+
+
 def rows_html(workspaces: list) -> Markup:
     """The list's table rows (``WorkspaceRow``s), as ``workspaces/index.html`` wrote them."""
     environment = current_app.jinja_env
     link = url_for_ids("workspaces.show", "workspace_id")
     number = number_formatter()
-    invited = f'<span class="badge warn">{_("Your department is invited")}</span>'
-    state_badges = {
-        WorkspaceState.ARCHIVED: f'<span class="badge off">{_("Archived")}</span>',
-        WorkspaceState.ENDED: f'<span class="badge warn">{_("Ended")}</span>',
-        WorkspaceState.ACTIVE: f'<span class="badge ok">{_("Active")}</span>',
-    }
+    invited, state_badges = _row_words()
 
     def row(workspace) -> str:
         return _ROW.format(
