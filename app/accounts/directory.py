@@ -642,10 +642,12 @@ class DepartmentName(NamedTuple):
         return self.name
 
 
+_DEPARTMENT_NAMES = select(Department.id, Department.name).order_by(Department.name)
+
+
 def department_names() -> list[DepartmentName]:
     """Every department's id and name, by name, without building department objects."""
-    rows = db.session.execute(select(Department.id, Department.name).order_by(Department.name))
-    return [DepartmentName(*row) for row in rows]
+    return [DepartmentName(*row) for row in db.session.execute(_DEPARTMENT_NAMES)]
 
 
 def get_department(actor: User, department_id: int) -> Department:

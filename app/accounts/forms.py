@@ -39,6 +39,7 @@ from app.forms import (
     Form,
     PickerSelect,
     PlainTextInput,
+    TranslatedChoices,
     department_label,
     id_choices,
     optional_int,
@@ -209,27 +210,28 @@ class UserCreateForm(UserEditForm):
     )
 
 
+_ROLE_FILTER = TranslatedChoices([SelectChoice("", _l("Any role")), *ROLE_CHOICES])
+_STATUS_FILTER = TranslatedChoices(
+    [
+        SelectChoice("", _l("Any status")),
+        SelectChoice("active", _l("Active")),
+        SelectChoice("inactive", _l("Inactive")),
+    ]
+)
+
+
 class UserFilterForm(FilterForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], widget=PlainTextInput())
     department = SelectField(
         _l("Department"), coerce=optional_int, validate_choice=False, widget=PickerSelect()
     )
-    role = SelectField(
-        _l("Role"),
-        choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES],
-        default="",
-        widget=PickerSelect(),
-    )
-    status = SelectField(
-        _l("Status"),
-        choices=[
-            SelectChoice("", _l("Any status")),
-            SelectChoice("active", _l("Active")),
-            SelectChoice("inactive", _l("Inactive")),
-        ],
-        default="",
-        widget=PickerSelect(),
-    )
+    role = SelectField(_l("Role"), default="", widget=PickerSelect())
+    status = SelectField(_l("Status"), default="", widget=PickerSelect())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = _ROLE_FILTER()
+        self.status.choices = _STATUS_FILTER()
 
     def set_departments(self, departments) -> None:
         self.department.choices = id_choices(departments, _l("Any department"))

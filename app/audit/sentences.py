@@ -20,6 +20,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.html import per_language
+
 _sentences: dict[str, Any] = {
     "audit.verified": _l("%(actor)s verified the audit chain (%(checked)s entries)"),
 }
@@ -66,6 +68,11 @@ def describe(entry: Any) -> str:
     return EntryWords().sentence(entry)
 
 
+@per_language
+def _entry_words() -> tuple[str, str, str]:
+    return _("the system"), _("%(actor)s: %(action)s (%(object)s)"), _("workspace #%(id)s")
+
+
 class EntryWords:
     """Entries in the reader's language, each text translated once however many entries use it.
 
@@ -75,9 +82,7 @@ class EntryWords:
     """
 
     def __init__(self) -> None:
-        self._system = _("the system")
-        self._fallback = _("%(actor)s: %(action)s (%(object)s)")
-        self._workspace = _("workspace #%(id)s")
+        self._system, self._fallback, self._workspace = _entry_words()
         self._names: dict[str, str] = {}
         self._sentences: dict[str, str | None] = {}
 

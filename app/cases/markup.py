@@ -22,21 +22,16 @@ from typing import Any
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.cases import service
 from app.cases.models import ACTIVE_STATUSES
 from app.common import utcnow
+from app.html import HTML_ESCAPES as _HTML_ESCAPES
+from app.html import escape_text
 from app.i18n import current_locale, current_timezone, format_day, format_moment
 
-# What markupsafe.escape replaces, and with what (tests hold the two equal).
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 _PLACEHOLDER_ID = 987654321
-
-
-def escape_text(value: Any) -> str:
-    """``value`` as text safe inside HTML, exactly as ``markupsafe.escape`` writes it."""
-    return str(value).translate(_HTML_ESCAPES)
 
 
 def _day_html(value: date) -> str:
@@ -338,49 +333,3 @@ class CaseEntries:
             ]
         )
         return Markup(comments_html)  # noqa: S704 (every value in it is escaped)
-
-
-# Form fields ------------------------------------------------------------------------------
-
-_FIELD = (
-    '\n<div class="field{has_error}">\n  \n  {label}\n  \n  {control}\n  \n  {hint}\n  {errors}'
-    "\n</div>\n"
-)
-
-
-def form_field(field, hint: str | None = None) -> Markup:
-    """A form field as the ``field`` macro of ``_macros.html`` writes it (a test holds the
-    two equal), for fields other than check boxes.
-
-    That macro costs several hundred calls a field (its label alone goes through
-    markupsafe's formatter); a list page has seven. The label, hint and errors are
-    escaped here as Jinja escapes them (text that is already Markup stays as it is), and
-    the control is WTForms' own (the case forms' selects: ``PlainSelect``).
-    """
-    field_id = escape_text(field.id)
-    label = f'<label for="{field_id}">{escape(field.label.text)}</label>'
-    described_by = (f"{field.id}-hint " if hint else "") + (
-        f"{field.id}-error" if field.errors else ""
-    )
-    if field.errors:
-        control = field(**{"aria-invalid": "true", "aria-describedby": described_by})
-        errors = (
-            f'\n  <p class="error" id="{field_id}-error">{Markup(" ").join(field.errors)}</p>\n  '
-        )
-    else:
-        control = field(**{"aria-describedby": described_by}) if hint else field()
-        errors = ""
-    return Markup(  # noqa: S704 (label, hint and errors escaped; the control is Markup)
-        _FIELD.format(
-            has_error=" has-error" if field.errors else "",
-            label=label,
-            control=control,
-            hint=f'<p class="hint" id="{field_id}-hint">{escape(hint)}</p>' if hint else "",
-            errors=errors,
-        )
-    )
-
-
-def filter_fields(form) -> Markup:
-    """A list's filter fields, each as :func:`form_field` writes it."""
-    return Markup("").join([form_field(field) for field in form])

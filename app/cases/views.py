@@ -31,13 +31,11 @@ from app.cases.markup import (
     CaseEntries,
     CaseRows,
     CaseWords,
-    filter_fields,
-    form_field,
     labels_script,
     vocabulary,
 )
 from app.errors import Conflict, Forbidden, form_status, run_form
-from app.forms import Form, id_choices
+from app.forms import Form, filter_fields, form_field, id_choices
 from app.i18n import current_locale
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

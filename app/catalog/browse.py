@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
+from app.accounts.choices import (
+    DepartmentChoice,
+    RegionChoice,
+    departments_and_regions_statement,
+    read_departments_and_regions,
+)
 from app.accounts.models import Department, Region, User
 from app.catalog.access import CLASSIFICATIONS, dataset_stream, get_dataset
 from app.catalog.models import Dataset, DatasetColumn, DatasetVersion, Sensitivity
@@ -111,29 +117,7 @@ def list_dataset_rows(
         Invalid: an unknown classification or a search over 200 characters.
     """
     _check_listing(actor, q, classification)
-    latest = (
-        select(DatasetVersion.number, DatasetVersion.row_count)
-        .where(DatasetVersion.dataset_id == Dataset.id)
-        .order_by(DatasetVersion.number.desc())
-        .limit(1)
-    )
-    stmt = (
-        select(
-            Dataset.id,
-            Dataset.title,
-            Dataset.description,
-            Department.name,
-            Region.jurisdiction,
-            Dataset.classification,
-            _PERSONAL_COLUMN,
-            latest.with_only_columns(DatasetVersion.number).scalar_subquery(),
-            latest.with_only_columns(DatasetVersion.row_count).scalar_subquery(),
-        )
-        .join(Department, Department.id == Dataset.owner_department_id)
-        .join(Region, Region.id == Department.region_id)
-        .order_by(Dataset.title, Dataset.id)
-    )
-    stmt = _filtered(stmt, q, department_id, region_id, classification, personal)
+    stmt = _filtered(_list_row(), q, department_id, region_id, classification, personal)
     found = paginate_counted(stmt, page, per_page, rows=True)
     names: dict[int, list[str]] = {row[0]: [] for row in found.items}
     if names:
@@ -152,6 +136,34 @@ def list_dataset_rows(
         for row in found.items
     ]
     return found
+
+
+@cache
+def _list_row() -> Select:
+    """The list's row statement before its filters, built once: a dataset with its
+    department, region, latest version and whether a column is about people."""
+    latest = (
+        select(DatasetVersion.number, DatasetVersion.row_count)
+        .where(DatasetVersion.dataset_id == Dataset.id)
+        .order_by(DatasetVersion.number.desc())
+        .limit(1)
+    )
+    return (
+        select(
+            Dataset.id,
+            Dataset.title,
+            Dataset.description,
+            Department.name,
+            Region.jurisdiction,
+            Dataset.classification,
+            _PERSONAL_COLUMN,
+            latest.with_only_columns(DatasetVersion.number).scalar_subquery(),
+            latest.with_only_columns(DatasetVersion.row_count).scalar_subquery(),
+        )
+        .join(Department, Department.id == Dataset.owner_department_id)
+        .join(Region, Region.id == Department.region_id)
+        .order_by(Dataset.title, Dataset.id)
+    )
 
 
 _PERSONAL_COLUMN = exists().where(
@@ -360,10 +372,13 @@ class FilterOptions:
     regions: list[RegionChoice]
 
 
+_FILTER_OPTIONS = departments_and_regions_statement(select(Dataset.owner_department_id).distinct())
+"""The departments that publish datasets and every region (built once, read per page)."""
+
+
 def filter_options() -> FilterOptions:
     """The departments that publish datasets and every region, for the list's filters."""
-    publishing = select(Dataset.owner_department_id).distinct()
-    return FilterOptions(*departments_and_regions(publishing))
+    return FilterOptions(*read_departments_and_regions(_FILTER_OPTIONS))
 
 
 def department_people(department_id: int) -> list[User]:

@@ -289,6 +289,47 @@ def _answer_rows(locale: str, unread: bool) -> Select:
     return stmt
 
 
+def _as_read(row):
+    return row
+
+
+def list_notification_rows(
+    actor: User,
+    *,
+    unread: bool = False,
+    cursor: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> KeysetPage:
+    """:func:`list_notifications` for the notifications page: plain rows of what it shows
+    (``id``, ``subject`` and ``text`` in the reader's language, ``link``, ``read_at``,
+    ``created_at``), picked by the database as for the API; no notification object is built.
+
+    Raises:
+        BadCursor: ``cursor`` is not one a page hands out.
+    """
+    require(actor, "notification.read")
+    locale = current_locale()
+    stmt = select(
+        Notification.id,
+        _in_language("subject", locale, Notification.subject).label("subject"),
+        _in_language("text", locale, Notification.text).label("text"),
+        Notification.link,
+        Notification.read_at,
+        Notification.created_at,
+    ).where(Notification.user_id == actor.id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return keyset_paginate(
+        stmt,
+        Notification.id,
+        cursor=Cursor.parse(cursor),
+        page=page,
+        per_page=per_page,
+        shape=_as_read,
+    )
+
+
 @dataclass
 class ReadResult:
     """How many notifications a call marked read, and how many stay unread."""

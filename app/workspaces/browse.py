@@ -17,7 +17,12 @@ from sqlalchemy.orm import (
     undefer,
 )
 
-from app.accounts.choices import DepartmentChoice, RegionChoice, departments_and_regions
+from app.accounts.choices import (
+    DepartmentChoice,
+    RegionChoice,
+    departments_and_regions_statement,
+    read_departments_and_regions,
+)
 from app.accounts.models import Department, Region, User
 from app.common import (
     AnsweredPage,
@@ -189,44 +194,33 @@ def list_workspace_rows(
         Invalid: an unknown status or scope.
     """
     _check_listing(actor, status, scope)
-    stmt = select(
-        Workspace.id,
-        Workspace.name,
-        Workspace.purpose,
-        _OWNER.name,
-        Workspace.ends_on,
-        Workspace.status,
-        Workspace.member_count,
-    ).join(_OWNER, _OWNER.id == Workspace.owner_department_id)
+    parameters: dict = {}
+    stmt = _EVERY_LIST_ROW
     if scope == "mine":
-        stmt = stmt.where(involved_clause(actor))
-    stmt = _filtered(stmt, q, region_id, department_id, status).order_by(*_NEWEST_FIRST)
-    found = paginate_counted(stmt, page, per_page, rows=True)
+        deciding, parameters = involved_parameters(actor)
+        stmt = _INVOLVED_LIST_ROWS[deciding]
+    stmt = _filtered(stmt, q, region_id, department_id, status)
+    found = paginate_rows(stmt, _as_read, page, per_page, parameters=parameters)
     taking_part: dict[int, list[ListedDepartment]] = {row.id: [] for row in found.items}
     invited: set[int] = set()
     if taking_part:
         for workspace_id, own, status_now, name, jurisdiction in db.session.execute(
-            select(
-                WorkspaceDepartment.workspace_id,
-                WorkspaceDepartment.department_id == actor.department_id,
-                WorkspaceDepartment.status,
-                Department.name,
-                Region.jurisdiction,
-            )
-            .join(Department, Department.id == WorkspaceDepartment.department_id)
-            .join(Region, Region.id == Department.region_id)
-            .where(WorkspaceDepartment.workspace_id.in_(taking_part))
-            .order_by(WorkspaceDepartment.id)
+            _LISTED_DEPARTMENTS,
+            {"workspace_ids": list(taking_part), "own_department_id": actor.department_id},
         ):
             if status_now == ParticipationStatus.ACCEPTED:
                 taking_part[workspace_id].append(ListedDepartment(name, jurisdiction))
             if own and status_now == ParticipationStatus.INVITED:
                 invited.add(workspace_id)
-    found.items = [
+    rows = [
         WorkspaceRow(*row[:7], departments=taking_part[row.id], own_invited=row.id in invited)
         for row in found.items
     ]
-    return found
+    return Page(items=rows, page=found.page, per_page=found.per_page, total=found.total)
+
+
+def _as_read(row: Row) -> Row:
+    return row
 
 
 def _check_listing(actor: User, status: str | None, scope: str) -> None:
@@ -315,6 +309,37 @@ _INVOLVED_WORKSPACE_ROWS = {
 }
 """The list's statements without filters, built once: every workspace, and those a user
 is involved in (a member; or also deciding for their department), the user a parameter."""
+
+_LIST_ROW = select(
+    Workspace.id,
+    Workspace.name,
+    Workspace.purpose,
+    _OWNER.name,
+    Workspace.ends_on,
+    Workspace.status,
+    Workspace.member_count,
+).join(_OWNER, _OWNER.id == Workspace.owner_department_id)
+_EVERY_LIST_ROW = _LIST_ROW.order_by(*_NEWEST_FIRST)
+_INVOLVED_LIST_ROWS = {
+    deciding: _LIST_ROW.where(involved_holds(deciding)).order_by(*_NEWEST_FIRST)
+    for deciding in (False, True)
+}
+"""The list page's statements without filters, built once, as the API's above."""
+
+_LISTED_DEPARTMENTS = (
+    select(
+        WorkspaceDepartment.workspace_id,
+        WorkspaceDepartment.department_id == bindparam("own_department_id"),
+        WorkspaceDepartment.status,
+        Department.name,
+        Region.jurisdiction,
+    )
+    .join(Department, Department.id == WorkspaceDepartment.department_id)
+    .join(Region, Region.id == Department.region_id)
+    .where(WorkspaceDepartment.workspace_id.in_(bindparam("workspace_ids", expanding=True)))
+    .order_by(WorkspaceDepartment.id)
+)
+"""The departments of a page of the list, and whether each is the reader's own."""
 
 _PARTICIPANT = aliased(Department)
 _PARTICIPANT_REGION = aliased(Region)
@@ -474,10 +499,14 @@ class FilterOptions:
     can_list_all: bool
 
 
+_FILTER_OPTIONS = departments_and_regions_statement()
+"""Every department and region (built once, read per page)."""
+
+
 def filter_options(actor: User) -> FilterOptions:
     """The regions and departments the workspace list can be filtered by (one statement)."""
     require(actor, "workspace.list")
-    departments, regions = departments_and_regions()
+    departments, regions = read_departments_and_regions(_FILTER_OPTIONS)
     return FilterOptions(regions, departments, can(actor, "workspace.list_all"))
 
 

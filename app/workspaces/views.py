@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
+from app.html import pager_html
 from app.i18n import format_moment, live_text
-from app.workspaces import service
+from app.workspaces import markup, service
 from app.workspaces.forms import (
     ROLE_CHOICES,
     AddMemberForm,
@@ -57,7 +58,16 @@ def index():
         current_user, **filters, page=request.args.get("page", 1, type=int)
     )
     options = service.filter_options(current_user)
-    return render_template("workspaces/index.html", page=page, filters=filters, options=options)
+    return render_template(
+        "workspaces/index.html",
+        page=page,
+        filters=filters,
+        options=options,
+        rows_html=markup.rows_html(page.items),
+        pager=pager_html(page, "workspaces.index") if page.items else "",
+        region_options=markup.region_options(options.regions, filters["region_id"]),
+        department_options=markup.department_options(options.departments, filters["department_id"]),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from app.cases.markup import escape_text
+from app.html import escape_text
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_filter_fields_write_what_the_field_macro_writes(app, query):
     from flask import render_template_string, request
 
     from app.cases.forms import CaseFilterForm
-    from app.cases.markup import filter_fields
+    from app.forms import filter_fields
 
     with app.test_request_context(f"/cases/{query}"):
         form = CaseFilterForm(formdata=request.args)
@@ -87,7 +87,7 @@ def test_form_field_writes_what_the_field_macro_writes(app, body, hint):
     from werkzeug.datastructures import MultiDict
 
     from app.cases.forms import CommentForm, LinkForm
-    from app.cases.markup import form_field
+    from app.forms import form_field
 
     with app.test_request_context("/cases/1", method="POST"):
         comment = CommentForm(formdata=MultiDict({"body": body}), meta={"csrf": False})
