@@ -177,6 +177,9 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from app.main import frame
+
+    frame.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
