@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from app.i18n import LANGUAGES, current_locale, current_timezone, format_number, request_catalog
 from app.i18n import return_path as language_return_path
+from app.main import site_root
 from app.policy import can
 
 _BELL_ICON = (
@@ -92,25 +93,10 @@ _WORDS = (
 )
 
 
-def _site_root() -> tuple:
-    """What the frame's links depend on, read from the WSGI environment (cheaply).
-
-    ``request.url_root`` gives the same distinction but is rebuilt for each request.
-    """
-    environ = request.environ
-    return (
-        environ.get("wsgi.url_scheme"),
-        environ.get("HTTP_HOST"),
-        environ.get("SERVER_NAME"),
-        environ.get("SERVER_PORT"),
-        environ.get("SCRIPT_NAME", ""),
-    )
-
-
 def _links() -> dict[str, str]:
     """The frame's links for this request's site root, escaped, built once per root."""
     by_root = current_app.extensions.setdefault("bridgework_frame_links", {})
-    root = _site_root()
+    root = site_root()
     links = by_root.get(root)
     if links is None:
         build = current_app.url_for
