@@ -18,7 +18,6 @@ from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, request
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -157,13 +156,12 @@ def page_config() -> Markup:
     )
 
 
-def _signed_in_user() -> Any:
-    """The session's user, or ``None`` for a visitor."""
-    user = current_user._get_current_object()
+def _signed_in(user: Any) -> Any:
+    """The session's user (the template's ``current_user``), or ``None`` for a visitor."""
     return user if user is not None and user.is_authenticated else None
 
 
-def frame_head() -> Markup:
+def frame_head(current_user: Any) -> Markup:
     """The head's icon, style sheet and scripts (the live ones only for a signed-in user)."""
     links = _links()
     head = (
@@ -171,7 +169,7 @@ def frame_head() -> Markup:
         f'  <link rel="stylesheet" href="{links["css"]}">\n'
         f'  <script src="{links["app_js"]}" defer></script>\n  '
     )
-    if _signed_in_user() is not None:
+    if _signed_in(current_user) is not None:
         head += "".join(
             f'\n  <script src="{links[name]}" defer></script>'
             for name in ("socket_js", "live_js", "requests_js", "grants_js")
@@ -180,9 +178,9 @@ def frame_head() -> Markup:
     return Markup(head)  # noqa: S704 (escaped links only)
 
 
-def body_attributes() -> Markup:
+def body_attributes(current_user: Any) -> Markup:
     """The body's data attributes for a signed-in user's scripts (none for a visitor)."""
-    user = _signed_in_user()
+    user = _signed_in(current_user)
     if user is None:
         return Markup("")
     links = _links()
@@ -194,7 +192,7 @@ def body_attributes() -> Markup:
     )
 
 
-def site_header(notification_bell: Callable, request_counts: Callable) -> Markup:
+def site_header(current_user: Any, notification_bell: Callable, request_counts: Callable) -> Markup:
     """The skip link and the site header: brand, navigation, account and language switcher.
 
     ``notification_bell`` and ``request_counts`` are the domains' template helpers: the
@@ -202,7 +200,7 @@ def site_header(notification_bell: Callable, request_counts: Callable) -> Markup
     """
     links = _links()
     words = _template_words()
-    user = _signed_in_user()
+    user = _signed_in(current_user)
     parts = [
         f'<a class="skip-link" href="#main">{words["Skip to content"]}</a>\n'
         '  <header class="site-header">\n'
