@@ -114,10 +114,13 @@ def init_app(app: Flask) -> None:
             raise RequestURITooLarge(
                 _("The address may have at most %(count)d characters.", count=MAX_URL_LENGTH)
             )
-        fields = [*request.args.keys(), *request.args.values()]
+        # Most pages have no query string and no body: nothing to parse for them.
+        fields = [*request.args.keys(), *request.args.values()] if request.query_string else []
         # Multipart bodies are left to their endpoints: parsing one here would read a whole
         # upload before the endpoint could raise its size limit or stream it.
-        if request.mimetype == "application/x-www-form-urlencoded":
+        if request.environ.get("CONTENT_TYPE") and (
+            request.mimetype == "application/x-www-form-urlencoded"
+        ):
             fields += [*request.form.keys(), *request.form.values()]
         if _has_nul(fields):
             raise BadRequest(_("The request contains a NUL character, which is never valid input."))

@@ -12,20 +12,38 @@ from app.main.cards import cards_for
 bp = Blueprint("main", __name__)
 
 
+def site_root() -> tuple:
+    """What the application's links depend on besides their endpoint and values: the
+    scheme, host and script root, as the WSGI environment has them.
+
+    ``request.url_root`` makes the same distinction, but builds a URL from them again
+    for every request (about eighty calls).
+    """
+    environ = request.environ
+    return (
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME", ""),
+    )
+
+
 @bp.app_context_processor
 def _remembered_urls() -> dict:
     """``url_for`` for every rendering of a request, remembering the links with no values.
 
-    Every page's header links to the same dozen pages and static files, and building a
-    link took about twenty function calls: those without values, and the static files,
-    are built once per application and site root. Links with other values, and
-    blueprint-relative ones (``.index``), are built by the application's ``url_for``.
+    Pages link to the same pages and static files again and again, and building a link
+    took about twenty function calls: those without values, and the static files, are
+    built once per application and site root (:func:`site_root`). Links with other
+    values, and blueprint-relative ones (``.index``), are built by the application's
+    ``url_for``.
     """
     if not has_request_context():
         return {}
     build = current_app.url_for
     by_root = current_app.extensions.setdefault("bridgework_template_urls", {})
-    remembered = by_root.setdefault(request.url_root, {})
+    remembered = by_root.setdefault(site_root(), {})
 
     def url_for(endpoint: str, **values) -> str:
         if values:
