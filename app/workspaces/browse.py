@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, and_, bindparam, case, or_, select
@@ -50,6 +51,8 @@ from app.workspaces.models import (
     WorkspaceRole,
     WorkspaceState,
     WorkspaceStatus,
+    last_day_of_access,
+    membership_is_current,
     workspace_state,
 )
 from app.workspaces.policy import (
@@ -503,17 +506,20 @@ def list_members(
     return paginate(_members_stmt(workspace.id, role), page, per_page)
 
 
+_ROLE_RANK = case(
+    {WorkspaceRole.LEAD.value: 0, WorkspaceRole.MEMBER.value: 1}, value=Membership.role, else_=2
+)
+"""Leads first, then members, then observers."""
+
+
 def _members_stmt(workspace_id: int, role: str | None = None):
-    rank = case(
-        {WorkspaceRole.LEAD.value: 0, WorkspaceRole.MEMBER.value: 1}, value=Membership.role, else_=2
-    )
     stmt = (
         select(Membership)
         .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id == workspace_id)
         # Members are shown with their department, never their site-wide roles.
         .options(defaultload(Membership.user).lazyload(User.role_links))
-        .order_by(rank, User.display_name, Membership.id)
+        .order_by(_ROLE_RANK, User.display_name, Membership.id)
     )
     if role:
         stmt = stmt.where(Membership.role == role)
@@ -523,13 +529,61 @@ def _members_stmt(workspace_id: int, role: str | None = None):
 # The workspace page -------------------------------------------------------------------------
 
 
+class MemberRow(NamedTuple):
+    """A member as the workspace page's table shows them: only the columns it shows."""
+
+    user_id: int
+    display_name: str
+    active: bool
+    department_name: str
+    role: str
+    expires_at: datetime | None
+
+    def is_current(self, now: datetime | None = None) -> bool:
+        return membership_is_current(self.expires_at, now)
+
+    @property
+    def last_day(self) -> date | None:
+        return last_day_of_access(self.expires_at)
+
+
+_MEMBER_ROWS = (
+    select(
+        Membership.user_id,
+        User.display_name,
+        User.active,
+        Department.name,
+        Membership.role,
+        Membership.expires_at,
+    )
+    .join(User, User.id == Membership.user_id)
+    .join(Department, Department.id == User.department_id)
+    .where(Membership.workspace_id == bindparam("workspace_id"))
+    .order_by(_ROLE_RANK, User.display_name, Membership.id)
+)
+"""The members in the order of :func:`_members_stmt`, as plain columns, built once.
+
+A page of fifty members read as memberships with their users and departments built a
+few hundred objects to show six values a row."""
+
+
+def _member_page(workspace_id: int, page: int) -> Page:
+    return paginate_rows(
+        _MEMBER_ROWS,
+        lambda row: MemberRow(*row[:-1]),
+        page,
+        50,
+        parameters={"workspace_id": workspace_id},
+    )
+
+
 @dataclass
 class WorkspaceOverview:
     """Everything the workspace page shows to one viewer."""
 
     workspace: Workspace
     viewer_membership: Membership | None
-    members: Page
+    members: Page  # of MemberRow
     events: list[Row]
     last_seq: int
     can_manage: bool
@@ -537,7 +591,7 @@ class WorkspaceOverview:
     answering_as_deputy: bool
     read_only_reason: str | None
     member_candidates: list[MemberCandidate]
-    invitable_departments: list[Department]
+    invitable_departments: list[DepartmentChoice]
 
 
 def workspace_overview(
@@ -557,7 +611,7 @@ def workspace_overview(
     return WorkspaceOverview(
         workspace=workspace,
         viewer_membership=current_membership(actor, workspace),
-        members=paginate_counted(_members_stmt(workspace.id), members_page, 50),
+        members=_member_page(workspace.id, members_page),
         events=events,
         last_seq=position,
         can_manage=can_manage,
@@ -578,42 +632,55 @@ class MemberCandidate:
     department_name: str
 
 
+_CANDIDATES = (
+    select(User.id, User.display_name, Department.name)
+    .join(Department, Department.id == User.department_id)
+    .where(
+        User.department_id.in_(bindparam("departments", expanding=True)),
+        User.active.is_(True),
+        User.id.not_in(
+            select(Membership.user_id).where(Membership.workspace_id == bindparam("workspace_id"))
+        ),
+    )
+    .order_by(User.display_name)
+    .limit(CANDIDATE_LIMIT)
+)
+
+
 def _member_candidates(workspace: Workspace) -> list[MemberCandidate]:
     """Active people of the accepted departments who are not members yet.
 
     Only three columns per person: a picker of a few hundred people built no user
-    objects (with their departments, regions and roles) to show a name.
+    objects (with their departments, regions and roles) to show a name. The statement is
+    built once, the workspace and its departments its parameters.
     """
     accepted = [p.department_id for p in workspace.participations if p.is_accepted]
-    members = select(Membership.user_id).where(Membership.workspace_id == workspace.id)
-    rows = db.session.execute(
-        select(User.id, User.display_name, Department.name)
-        .join(Department, Department.id == User.department_id)
-        .where(
-            User.department_id.in_(accepted),
-            User.active.is_(True),
-            User.id.not_in(members),
-        )
-        .order_by(User.display_name)
-        .limit(CANDIDATE_LIMIT)
-    )
+    rows = db.session.execute(_CANDIDATES, {"departments": accepted, "workspace_id": workspace.id})
     return [MemberCandidate(*row) for row in rows]
 
 
-def _invitable_departments(workspace: Workspace) -> list[Department]:
+_UNTAKEN_DEPARTMENTS = (
+    select(Department.id, Department.name, Region.id, Region.name, Region.jurisdiction)
+    .join(Region, Region.id == Department.region_id)
+    .where(Department.id.not_in(bindparam("taken", expanding=True)))
+    .order_by(Region.name, Department.name)
+)
+
+
+def _invitable_departments(workspace: Workspace) -> list[DepartmentChoice]:
+    """Departments neither invited nor taking part: id, name and region, as the picker
+    shows them (not departments with their regions and parents built as objects)."""
     taken = [
         p.department_id
         for p in workspace.participations
         if p.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
     ]
-    return list(
-        db.session.scalars(
-            select(Department)
-            .join(Region, Region.id == Department.region_id)
-            .where(Department.id.not_in(taken))
-            .order_by(Region.name, Department.name)
+    return [
+        DepartmentChoice(department_id, name, RegionChoice(region_id, region, jurisdiction))
+        for department_id, name, region_id, region, jurisdiction in db.session.execute(
+            _UNTAKEN_DEPARTMENTS, {"taken": taken}
         )
-    )
+    ]
 
 
 def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:

@@ -238,6 +238,18 @@ def forget_answers(participation: WorkspaceDepartment | None, *_args) -> None:
         participation.__dict__.pop(ANSWERING_FOR, None)
 
 
+def membership_is_current(expires_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a membership ending at ``expires_at`` (``None``: never) still holds ``now``."""
+    return expires_at is None or expires_at > (now or utcnow())
+
+
+def last_day_of_access(expires_at: datetime | None) -> date | None:
+    """The last (UTC) day a membership ending at ``expires_at`` gives access, if it ends."""
+    if expires_at is None:
+        return None
+    return (expires_at - timedelta(microseconds=1)).date()
+
+
 class Membership(db.Model):
     """A person's role in a workspace; past ``expires_at`` it counts as no membership."""
 
@@ -258,14 +270,12 @@ class Membership(db.Model):
     added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
 
     def is_current(self, now: datetime | None = None) -> bool:
-        return self.expires_at is None or self.expires_at > (now or utcnow())
+        return membership_is_current(self.expires_at, now)
 
     @property
     def last_day(self) -> date | None:
         """The last (UTC) day of access, as the forms show and take an expiry."""
-        if self.expires_at is None:
-            return None
-        return (self.expires_at - timedelta(microseconds=1)).date()
+        return last_day_of_access(self.expires_at)
 
     @property
     def is_lead(self) -> bool:

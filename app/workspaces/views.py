@@ -7,14 +7,11 @@ caused it and in a summary at the top.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, form_status, run_form
-from app.i18n import format_moment, live_text
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -27,6 +24,7 @@ from app.workspaces.forms import (
     WorkspaceForm,
     grouped_choices,
 )
+from app.workspaces.markup import DepartmentRows, MemberRows, feed_items, form_field
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
 
@@ -144,36 +142,29 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         label=lambda u: f"{u.display_name} — {u.department_name}",
     )
     status = form_status(failed) if failed is not None else 200
+    member_rows = MemberRows(
+        workspace_id=workspace_id,
+        workspace_name=overview.workspace.name,
+        viewer_id=current_user.id,
+        can_manage=overview.can_manage,
+        failed=failed,
+        failed_member=failed_member,
+    )
     return (
         render_template(
             "workspaces/show.html",
             o=overview,
-            feed=[_feed_item(event) for event in overview.events],
+            department_rows=DepartmentRows(
+                overview.workspace, can_manage=overview.can_manage
+            ).html(),
+            member_rows=member_rows.html(overview.members.items),
+            feed=feed_items(overview.events),
+            form_field=form_field,
             forms=forms,
             failed=failed,
             failed_member=failed_member,
         ),
         status,
-    )
-
-
-class FeedItem(NamedTuple):
-    """One line of the activity feed, in the reader's language and time zone."""
-
-    seq: int
-    at: str
-    at_text: str
-    text: str
-
-
-def _feed_item(event) -> FeedItem:
-    """An event as the feed shows it, formatted here: fifty calls from the template cost
-    more than the page's read of them."""
-    return FeedItem(
-        event.seq,
-        event.created_at.isoformat() + "Z",
-        format_moment(event.created_at),
-        live_text(event.payload),
     )
 
 
