@@ -11,9 +11,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     func,
     inspect,
@@ -158,13 +160,8 @@ def workspace_with_membership(workspace_id: int, user_id: int, *options) -> Work
         return held
     found = (
         db.session.execute(
-            select(Workspace, Membership)
-            .outerjoin(
-                Membership,
-                (Membership.workspace_id == Workspace.id) & (Membership.user_id == user_id),
-            )
-            .where(Workspace.id == workspace_id)
-            .options(*options, lazyload(Membership.user))
+            _with_membership_statement(options),
+            {"workspace_id": workspace_id, "viewer_id": user_id},
         )
         .unique()
         .first()
@@ -174,6 +171,39 @@ def workspace_with_membership(workspace_id: int, user_id: int, *options) -> Work
     workspace, membership = found
     workspace.__dict__.setdefault(_SINGLE_MEMBERSHIPS, {})[user_id] = membership
     return workspace
+
+
+_WITH_MEMBERSHIP: dict[tuple[int, ...], tuple[tuple, Select]] = {}
+
+
+def _with_membership_statement(options: tuple) -> Select:
+    """The statement of :func:`workspace_with_membership` for ``options``, built once.
+
+    Callers pass options built once (module constants), so the same statement object
+    serves every request and SQLAlchemy works its cache key out once, not on every read
+    (walking a statement with a dozen eager loads took several hundred calls).
+    """
+    key = tuple(id(option) for option in options)
+    known = _WITH_MEMBERSHIP.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], options, strict=True)):
+        return known[1]
+    statement = (
+        select(Workspace, Membership)
+        .outerjoin(
+            Membership,
+            (Membership.workspace_id == Workspace.id)
+            & (Membership.user_id == bindparam("viewer_id")),
+        )
+        .where(Workspace.id == bindparam("workspace_id"))
+        .options(*options, lazyload(Membership.user))
+    )
+    if len(_WITH_MEMBERSHIP) >= _WITH_MEMBERSHIP_MAX:
+        _WITH_MEMBERSHIP.clear()
+    _WITH_MEMBERSHIP[key] = (options, statement)
+    return statement
+
+
+_WITH_MEMBERSHIP_MAX = 16
 
 
 @event.listens_for(Workspace, "expire")
