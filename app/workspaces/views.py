@@ -7,11 +7,15 @@ caused it and in a summary at the top.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.errors import Conflict, form_status, run_form
+from app.i18n import current_locale
 from app.workspaces import service
 from app.workspaces.forms import (
     ROLE_CHOICES,
@@ -141,6 +145,11 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         _("Choose a person…"),
         label=lambda u: f"{u.display_name} — {u.department_name}",
     )
+    member_terms = (
+        _member_terms(forms["add_member"])
+        if "add_member" in bound
+        else _fresh_member_terms(current_locale())
+    )
     status = form_status(failed) if failed is not None else 200
     member_rows = MemberRows(
         workspace_id=workspace_id,
@@ -160,12 +169,34 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
             member_rows=member_rows.html(overview.members.items),
             feed=feed_items(overview.events),
             form_field=form_field,
+            member_terms=member_terms,
             forms=forms,
             failed=failed,
             failed_member=failed_member,
         ),
         status,
     )
+
+
+def _member_terms(form: AddMemberForm) -> Markup:
+    """The add-member form's role and end-date fields, with their hints (catalog text,
+    marked safe as the template's ``_()`` marks it)."""
+    role_hint = _("Observers read only; leads manage departments and members.")
+    end_hint = _("Optional. Access ends at the end of this day (UTC).")
+    role = form_field(form.role, Markup(role_hint))  # noqa: S704
+    ends = form_field(form.expires_on, Markup(end_hint))  # noqa: S704
+    return role + Markup("\n    ") + ends
+
+
+@lru_cache(maxsize=8)
+def _fresh_member_terms(locale: str) -> Markup:
+    """:func:`_member_terms` of a form nothing was sent to, in ``locale`` (the request's).
+
+    Before anything is sent the two fields are the same on every workspace page in a
+    language (member, no end date; no token in them), and rendering them took about a
+    thousand calls: they are written once per language.
+    """
+    return _member_terms(AddMemberForm(formdata=None))
 
 
 def _succeeded(form) -> bool:
