@@ -59,6 +59,7 @@ class MemberWords(NamedTuple):
     utc: str
     expired: str
     roles: dict[str, str]
+    columns: tuple[str, ...]  # name, department, role, membership ends
 
 
 @lru_cache(maxsize=8)
@@ -87,6 +88,7 @@ def member_words(locale: str) -> MemberWords:
         utc=_("(UTC)"),
         expired=_("Expired"),
         roles={"lead": _("Lead"), "member": _("Member"), "observer": _("Observer (read only)")},
+        columns=(_("Name"), _("Department"), _("Role"), _("Membership ends")),
     )
 
 
@@ -165,6 +167,11 @@ class MemberRows:
             )
             self.options = {role: self._options(role) for role in ROLES}
 
+    def head(self) -> Markup:
+        """The table's header row; a lead's has the column of the forms."""
+        columns = self.words.columns + ((self.words.change,) if self.can_manage else ())
+        return _header_row(columns)
+
     def _options(self, chosen: Any) -> str:
         """The role select's options, ``chosen`` selected (none, for a value not offered)."""
         roles = self.words.roles
@@ -239,6 +246,12 @@ class MemberRows:
         )
 
 
+def _header_row(columns: Iterable[str]) -> Markup:
+    """A table's header row of catalog words (safe, as the template's ``_()`` marks them)."""
+    cells = "".join([f'<th scope="col">{column}</th>' for column in columns])
+    return Markup(f"<tr>{cells}</tr>")  # noqa: S704
+
+
 def _invalid(field_id: str) -> str:
     return f' aria-invalid="true" aria-describedby="{field_id}-error"'
 
@@ -269,6 +282,7 @@ class DepartmentWords(NamedTuple):
     withdraw: str
     withdraw_of: str
     withdraw_confirm: str
+    columns: tuple[str, ...]
 
 
 def _badge(kind: str, word: str) -> str:
@@ -299,6 +313,7 @@ def department_words(locale: str) -> DepartmentWords:
         withdraw=_("Withdraw invitation"),
         withdraw_of=_("(of %(department)s)"),
         withdraw_confirm=_("Withdraw the invitation of %(department)s?"),
+        columns=(_("Department"), _("Region"), _("Jurisdiction"), _("Invitation"), _("Details")),
     )
 
 
@@ -335,6 +350,10 @@ class DepartmentRows:
         self.owner = f' <span class="muted">{self.words.owner}</span>'
         if can_manage:
             self.csrf = _csrf_input()
+
+    def head(self) -> Markup:
+        """The table's header row."""
+        return _header_row(self.words.columns)
 
     def html(self) -> Markup:
         """The rows, one ``<tr>`` each, in the workspace's order."""

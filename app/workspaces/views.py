@@ -151,6 +151,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         else _fresh_member_terms(current_locale())
     )
     status = form_status(failed) if failed is not None else 200
+    departments = DepartmentRows(overview.workspace, can_manage=overview.can_manage)
     member_rows = MemberRows(
         workspace_id=workspace_id,
         workspace_name=overview.workspace.name,
@@ -163,9 +164,9 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         render_template(
             "workspaces/show.html",
             o=overview,
-            department_rows=DepartmentRows(
-                overview.workspace, can_manage=overview.can_manage
-            ).html(),
+            department_head=departments.head(),
+            department_rows=departments.html(),
+            member_head=member_rows.head(),
             member_rows=member_rows.html(overview.members.items),
             feed=feed_items(overview.events),
             form_field=form_field,
