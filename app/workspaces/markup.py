@@ -28,7 +28,7 @@ from app.cases.markup import escape_text, form_field
 from app.common import utcnow
 from app.i18n import current_locale, current_timezone, format_day, format_moment
 
-__all__ = ["DepartmentRows", "MemberRows", "feed_items", "form_field"]
+__all__ = ["DepartmentRows", "MemberRows", "feed_items", "form_field", "workspace_facts"]
 
 ROLES = ("lead", "member", "observer")
 
@@ -259,6 +259,82 @@ def _invalid(field_id: str) -> str:
 def _error(field_id: str, errors) -> str:
     """A field's reasons, joined and escaped as Jinja's ``join`` filter does."""
     return f'<p class="error" id="{field_id}-error">{Markup(" ").join(errors)}</p>'
+
+
+# The workspace's facts --------------------------------------------------------------------
+
+
+class FactWords(NamedTuple):
+    """The facts list's words in one language; ``at_by`` keeps %(at)s and %(name)s."""
+
+    purpose: str
+    owner: str
+    ends_on: str
+    created: str
+    archived: str
+    your_role: str
+    not_member: str
+    at_by: str
+
+
+@lru_cache(maxsize=8)
+def fact_words(locale: str) -> FactWords:
+    """The facts list's words in ``locale`` (see :func:`member_words`)."""
+    return FactWords(
+        purpose=_("Purpose"),
+        owner=_("Owner"),
+        ends_on=_("Ends on"),
+        created=_("Created"),
+        archived=_("Archived"),
+        your_role=_("Your role"),
+        not_member=_("Not a member"),
+        at_by=_("%(at)s by %(name)s"),
+    )
+
+
+_FACTS = (
+    '\n  <dt>{w.purpose}</dt><dd class="purpose">{purpose}</dd>\n'
+    "  <dt>{w.owner}</dt><dd>{owner} ({region})</dd>\n"
+    "  <dt>{w.ends_on}</dt><dd>{ends_on}</dd>\n"
+    "  <dt>{w.created}</dt><dd>{created}</dd>\n"
+    "  {archived}\n"
+    "  <dt>{w.your_role}</dt><dd>{role}</dd>\n"
+)
+
+
+def workspace_facts(workspace, viewer_membership) -> Markup:
+    """The facts list's entries: purpose, owner, end, who created (and archived) it when,
+    and the reader's role in it."""
+    locale = current_locale()
+    words = fact_words(locale)
+    archived = ""
+    if workspace.archived_at:
+        when = _at_by(words, workspace.archived_at, workspace.archived_by)
+        archived = f"<dt>{words.archived}</dt><dd>{when}</dd>"
+    if viewer_membership:
+        roles = member_words(locale).roles
+        role = roles.get(viewer_membership.role) or escape_text(viewer_membership.role)
+    else:
+        role = f'<span class="muted">{words.not_member}</span>'
+    owner = workspace.owner_department
+    facts = _FACTS.format(
+        w=words,
+        purpose=escape_text(workspace.purpose),
+        owner=escape_text(owner.name),
+        region=escape_text(owner.region),
+        ends_on=_day_html(workspace.ends_on),
+        created=_at_by(words, workspace.created_at, workspace.created_by),
+        archived=archived,
+        role=role,
+    )
+    return Markup(facts)  # noqa: S704 (every value in it is escaped)
+
+
+def _at_by(words: FactWords, at: datetime, person) -> str:
+    """ "<when> by <name>", or only when if nobody is named."""
+    if person is None:
+        return _moment_html(at)
+    return words.at_by % {"at": _moment_html(at), "name": escape_text(person.display_name)}
 
 
 # The departments table ----------------------------------------------------------------------

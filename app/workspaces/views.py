@@ -28,7 +28,13 @@ from app.workspaces.forms import (
     WorkspaceForm,
     grouped_choices,
 )
-from app.workspaces.markup import DepartmentRows, MemberRows, feed_items, form_field
+from app.workspaces.markup import (
+    DepartmentRows,
+    MemberRows,
+    feed_items,
+    form_field,
+    workspace_facts,
+)
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
 
@@ -164,6 +170,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         render_template(
             "workspaces/show.html",
             o=overview,
+            facts=workspace_facts(overview.workspace, overview.viewer_membership),
             department_head=departments.head(),
             department_rows=departments.html(),
             member_head=member_rows.head(),
