@@ -136,21 +136,7 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
     overview = service.workspace_overview(
         current_user, workspace_id, members_page=request.args.get("members_page", 1, type=int)
     )
-    forms = {
-        "invite": InviteForm(formdata=None),
-        "add_member": AddMemberForm(formdata=None),
-        "decline": DeclineForm(formdata=None),
-        **bound,
-    }
-    forms["invite"].department_id.choices = grouped_choices(
-        overview.invitable_departments, lambda d: str(d.region), _("Choose a department…")
-    )
-    forms["add_member"].user_id.choices = grouped_choices(
-        overview.member_candidates,
-        lambda u: u.department_name,
-        _("Choose a person…"),
-        label=lambda u: f"{u.display_name} — {u.department_name}",
-    )
+    forms = _forms(overview, bound)
     member_terms = (
         _member_terms(forms["add_member"])
         if "add_member" in bound
@@ -184,6 +170,29 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
         ),
         status,
     )
+
+
+def _forms(overview, bound: dict) -> dict:
+    """The page's forms: those sent back refused (``bound``), and the empty ones the
+    reader is shown (a lead's invite and add-member forms, an invited head's decline)."""
+    forms = dict(bound)
+    if overview.can_manage:
+        forms.setdefault("invite", InviteForm(formdata=None))
+        forms.setdefault("add_member", AddMemberForm(formdata=None))
+    if overview.respondable:
+        forms.setdefault("decline", DeclineForm(formdata=None))
+    if "invite" in forms:
+        forms["invite"].department_id.choices = grouped_choices(
+            overview.invitable_departments, lambda d: str(d.region), _("Choose a department…")
+        )
+    if "add_member" in forms:
+        forms["add_member"].user_id.choices = grouped_choices(
+            overview.member_candidates,
+            lambda u: u.department_name,
+            _("Choose a person…"),
+            label=lambda u: f"{u.display_name} — {u.department_name}",
+        )
+    return forms
 
 
 def _member_terms(form: AddMemberForm) -> Markup:
