@@ -7,7 +7,19 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, case, or_, select
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import (
     aliased,
     defaultload,
@@ -608,6 +620,7 @@ def workspace_overview(
     own = workspace.participation_for(actor.department_id)
     respondable = own if own is not None and can(actor, "workspace.respond", own) else None
     head = answering_for(actor, respondable)
+    people, departments = _pickers(workspace) if can_manage else ([], [])
     return WorkspaceOverview(
         workspace=workspace,
         viewer_membership=current_membership(actor, workspace),
@@ -618,8 +631,8 @@ def workspace_overview(
         respondable=respondable,
         answering_as_deputy=head is not None and head.id != actor.id,
         read_only_reason=workspace.read_only_reason(),
-        member_candidates=_member_candidates(workspace) if can_manage else [],
-        invitable_departments=_invitable_departments(workspace) if can_manage else [],
+        member_candidates=people,
+        invitable_departments=departments,
     )
 
 
@@ -633,7 +646,14 @@ class MemberCandidate:
 
 
 _CANDIDATES = (
-    select(User.id, User.display_name, Department.name)
+    select(
+        literal("person", String).label("kind"),
+        User.id,
+        User.display_name.label("name"),
+        Department.name.label("group_name"),
+        literal(None, Integer).label("region_id"),
+        literal(None, String).label("jurisdiction"),
+    )
     .join(Department, Department.id == User.department_id)
     .where(
         User.department_id.in_(bindparam("departments", expanding=True)),
@@ -644,43 +664,48 @@ _CANDIDATES = (
     )
     .order_by(User.display_name)
     .limit(CANDIDATE_LIMIT)
+    .subquery()
 )
-
-
-def _member_candidates(workspace: Workspace) -> list[MemberCandidate]:
-    """Active people of the accepted departments who are not members yet.
-
-    Only three columns per person: a picker of a few hundred people built no user
-    objects (with their departments, regions and roles) to show a name. The statement is
-    built once, the workspace and its departments its parameters.
-    """
-    accepted = [p.department_id for p in workspace.participations if p.is_accepted]
-    rows = db.session.execute(_CANDIDATES, {"departments": accepted, "workspace_id": workspace.id})
-    return [MemberCandidate(*row) for row in rows]
-
 
 _UNTAKEN_DEPARTMENTS = (
-    select(Department.id, Department.name, Region.id, Region.name, Region.jurisdiction)
+    select(
+        literal("department", String).label("kind"),
+        Department.id,
+        Department.name,
+        Region.name,
+        Region.id,
+        Region.jurisdiction,
+    )
     .join(Region, Region.id == Department.region_id)
     .where(Department.id.not_in(bindparam("taken", expanding=True)))
-    .order_by(Region.name, Department.name)
 )
 
+_PICKERS = union_all(select(_CANDIDATES), _UNTAKEN_DEPARTMENTS)
+"""The two pickers of a lead's forms in one statement: the people who may be added
+(at most ``CANDIDATE_LIMIT``, by name) and the departments that may be invited. Only
+what an option shows is read, and the statement is built once."""
 
-def _invitable_departments(workspace: Workspace) -> list[DepartmentChoice]:
-    """Departments neither invited nor taking part: id, name and region, as the picker
-    shows them (not departments with their regions and parents built as objects)."""
-    taken = [
-        p.department_id
-        for p in workspace.participations
-        if p.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
-    ]
-    return [
-        DepartmentChoice(department_id, name, RegionChoice(region_id, region, jurisdiction))
-        for department_id, name, region_id, region, jurisdiction in db.session.execute(
-            _UNTAKEN_DEPARTMENTS, {"taken": taken}
-        )
-    ]
+
+def _pickers(workspace: Workspace) -> tuple[list[MemberCandidate], list[DepartmentChoice]]:
+    """Active people of the accepted departments who are not members yet, and the
+    departments neither invited nor taking part (the pickers sort them for showing)."""
+    accepted, taken = [], []
+    for participation in workspace.participations:
+        if participation.status == ParticipationStatus.ACCEPTED:
+            accepted.append(participation.department_id)
+        if participation.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED):
+            taken.append(participation.department_id)
+    rows = db.session.execute(
+        _PICKERS, {"departments": accepted, "workspace_id": workspace.id, "taken": taken}
+    )
+    people, departments = [], []
+    for kind, item_id, name, group_name, region_id, jurisdiction in rows:
+        if kind == "person":
+            people.append(MemberCandidate(item_id, name, group_name))
+        else:
+            region = RegionChoice(region_id, group_name, jurisdiction)
+            departments.append(DepartmentChoice(item_id, name, region))
+    return people, departments
 
 
 def workspace_events(actor: User, workspace_id: int, after: int = 0) -> dict:
