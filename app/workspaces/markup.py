@@ -22,13 +22,23 @@ from typing import Any, NamedTuple
 from flask import url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.cases.markup import escape_text, form_field
 from app.common import utcnow
 from app.i18n import current_locale, current_timezone, format_day, format_moment
 
-__all__ = ["DepartmentRows", "MemberRows", "feed_items", "form_field", "workspace_facts"]
+__all__ = [
+    "DepartmentRows",
+    "MemberRows",
+    "csrf_field",
+    "feed_items",
+    "form_errors",
+    "form_field",
+    "state_badge",
+    "when",
+    "workspace_facts",
+]
 
 ROLES = ("lead", "member", "observer")
 
@@ -275,6 +285,7 @@ class FactWords(NamedTuple):
     your_role: str
     not_member: str
     at_by: str
+    states: dict[str, str]
 
 
 @lru_cache(maxsize=8)
@@ -289,6 +300,11 @@ def fact_words(locale: str) -> FactWords:
         your_role=_("Your role"),
         not_member=_("Not a member"),
         at_by=_("%(at)s by %(name)s"),
+        states={
+            "archived": _badge("badge off", _("Archived")),
+            "ended": _badge("badge warn", _("Ended")),
+            "active": _badge("badge ok", _("Active")),
+        },
     )
 
 
@@ -328,6 +344,32 @@ def workspace_facts(workspace, viewer_membership) -> Markup:
         role=role,
     )
     return Markup(facts)  # noqa: S704 (every value in it is escaped)
+
+
+def state_badge(workspace) -> Markup:
+    """The workspace's state as the ``state_badge`` macro of ``workspaces/_format.html``
+    shows it (after the same line break)."""
+    badge = fact_words(current_locale()).states[workspace.state()]
+    return Markup(f"\n{badge}")  # noqa: S704 (catalog words)
+
+
+def when(value: datetime | None) -> Markup:
+    """A moment as the ``when`` macro shows it, for the page's few one-off times."""
+    return Markup(_when_html(value))  # noqa: S704 (escaped)
+
+
+def csrf_field() -> Markup:
+    """The ``csrf`` macro's hidden field, once for every form of the page."""
+    return Markup(_csrf_input())  # noqa: S704 (escaped)
+
+
+def form_errors(form) -> Markup:
+    """A form's own refusals as the ``form_errors`` macro of ``_macros.html`` writes them."""
+    if not form.form_errors:
+        return Markup("\n\n")
+    errors = "".join([f"<p>{escape(error)}</p>" for error in form.form_errors])
+    html = f'\n\n<div class="form-errors" role="alert">\n  {errors}\n</div>\n\n'
+    return Markup(html)  # noqa: S704 (each refusal escaped)
 
 
 def _at_by(words: FactWords, at: datetime, person) -> str:

@@ -31,8 +31,12 @@ from app.workspaces.forms import (
 from app.workspaces.markup import (
     DepartmentRows,
     MemberRows,
+    csrf_field,
     feed_items,
+    form_errors,
     form_field,
+    state_badge,
+    when,
     workspace_facts,
 )
 
@@ -163,6 +167,10 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
             member_rows=member_rows.html(overview.members.items),
             feed=feed_items(overview.events),
             form_field=form_field,
+            form_errors=form_errors,
+            csrf_field=csrf_field(),
+            state_badge=state_badge,
+            when=when,
             member_terms=member_terms,
             forms=forms,
             failed=failed,

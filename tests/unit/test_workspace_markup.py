@@ -130,3 +130,33 @@ def test_the_feed_escapes_event_texts_in_the_readers_language(app):
     assert '<li data-seq="2"><time datetime="2026-11-30T12:00:00Z">' in html
     assert "Kim&#39;s &lt;b&gt;note&lt;/b&gt;</span></li>" in html
     assert '<li data-seq="1">' in html and '<span class="text"></span>' in html
+
+
+def test_page_helpers_write_what_the_shared_macros_write(app):
+    """``form_errors``, ``csrf_field``, ``when`` and ``state_badge`` as the macros of
+    ``_macros.html`` and ``workspaces/_format.html`` write them."""
+    from datetime import datetime
+
+    from flask import render_template_string
+
+    from app.workspaces import markup
+
+    macros = (
+        '{% from "_macros.html" import csrf, form_errors %}'
+        '{% from "workspaces/_format.html" import when, state_badge %}'
+    )
+    moments = [datetime(2026, 11, 30, 12, 5, 7, 31), None]
+    states = ("active", "ended", "archived")
+    workspaces = [SimpleNamespace(state=lambda state=state: state) for state in states]
+    with app.test_request_context():
+        for errors in ([], ["Taken <b>&</b> 'x'", "Again"]):
+            form = SimpleNamespace(form_errors=errors)
+            by_macro = render_template_string(macros + "{{ form_errors(form) }}", form=form)
+            assert str(markup.form_errors(form)) == by_macro
+        assert str(markup.csrf_field()) == render_template_string(macros + "{{ csrf() }}")
+        for value in moments:
+            by_macro = render_template_string(macros + "{{ when(value) }}", value=value)
+            assert str(markup.when(value)) == by_macro
+        for workspace in workspaces:
+            by_macro = render_template_string(macros + "{{ state_badge(ws) }}", ws=workspace)
+            assert str(markup.state_badge(workspace)) == by_macro
