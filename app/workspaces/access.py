@@ -99,7 +99,7 @@ def _named(relationship, *, roles=lazyload):
 
 _VIEWER_LOADING = (
     undefer(Workspace.member_count),
-    defaultload(Workspace.created_by).lazyload(User.role_links),
+    _named(Workspace.created_by),
     joinedload(Workspace.participations).options(*(_named(by) for by in _DECIDED_BY)),
 )
 """What a read for one viewer loads with the workspace. Built once: loader options are

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, case, or_, select
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import (
     aliased,
     defaultload,
@@ -31,7 +44,6 @@ from app.common import (
     iso_day,
     iso_utc,
     paginate,
-    paginate_counted,
     paginate_rows,
     plain_rows,
     text_matches,
@@ -57,6 +69,8 @@ from app.workspaces.models import (
     WorkspaceRole,
     WorkspaceState,
     WorkspaceStatus,
+    last_day_of_access,
+    membership_is_current,
     workspace_state,
 )
 from app.workspaces.policy import (
@@ -533,17 +547,20 @@ def list_members(
     return paginate(_members_stmt(workspace.id, role), page, per_page)
 
 
+_ROLE_RANK = case(
+    {WorkspaceRole.LEAD.value: 0, WorkspaceRole.MEMBER.value: 1}, value=Membership.role, else_=2
+)
+"""Leads first, then members, then observers."""
+
+
 def _members_stmt(workspace_id: int, role: str | None = None):
-    rank = case(
-        {WorkspaceRole.LEAD.value: 0, WorkspaceRole.MEMBER.value: 1}, value=Membership.role, else_=2
-    )
     stmt = (
         select(Membership)
         .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id == workspace_id)
         # Members are shown with their department, never their site-wide roles.
         .options(defaultload(Membership.user).lazyload(User.role_links))
-        .order_by(rank, User.display_name, Membership.id)
+        .order_by(_ROLE_RANK, User.display_name, Membership.id)
     )
     if role:
         stmt = stmt.where(Membership.role == role)
@@ -553,13 +570,61 @@ def _members_stmt(workspace_id: int, role: str | None = None):
 # The workspace page -------------------------------------------------------------------------
 
 
+class MemberRow(NamedTuple):
+    """A member as the workspace page's table shows them: only the columns it shows."""
+
+    user_id: int
+    display_name: str
+    active: bool
+    department_name: str
+    role: str
+    expires_at: datetime | None
+
+    def is_current(self, now: datetime | None = None) -> bool:
+        return membership_is_current(self.expires_at, now)
+
+    @property
+    def last_day(self) -> date | None:
+        return last_day_of_access(self.expires_at)
+
+
+_MEMBER_ROWS = (
+    select(
+        Membership.user_id,
+        User.display_name,
+        User.active,
+        Department.name,
+        Membership.role,
+        Membership.expires_at,
+    )
+    .join(User, User.id == Membership.user_id)
+    .join(Department, Department.id == User.department_id)
+    .where(Membership.workspace_id == bindparam("workspace_id"))
+    .order_by(_ROLE_RANK, User.display_name, Membership.id)
+)
+"""The members in the order of :func:`_members_stmt`, as plain columns, built once.
+
+A page of fifty members read as memberships with their users and departments built a
+few hundred objects to show six values a row."""
+
+
+def _member_page(workspace_id: int, page: int) -> Page:
+    return paginate_rows(
+        _MEMBER_ROWS,
+        lambda row: MemberRow(*row[:-1]),
+        page,
+        50,
+        parameters={"workspace_id": workspace_id},
+    )
+
+
 @dataclass
 class WorkspaceOverview:
     """Everything the workspace page shows to one viewer."""
 
     workspace: Workspace
     viewer_membership: Membership | None
-    members: Page
+    members: Page  # of MemberRow
     events: list[Row]
     last_seq: int
     can_manage: bool
@@ -567,7 +632,7 @@ class WorkspaceOverview:
     answering_as_deputy: bool
     read_only_reason: str | None
     member_candidates: list[MemberCandidate]
-    invitable_departments: list[Department]
+    invitable_departments: list[DepartmentChoice]
 
 
 def workspace_overview(
@@ -584,18 +649,19 @@ def workspace_overview(
     own = workspace.participation_for(actor.department_id)
     respondable = own if own is not None and can(actor, "workspace.respond", own) else None
     head = answering_for(actor, respondable)
+    people, departments = _pickers(workspace) if can_manage else ([], [])
     return WorkspaceOverview(
         workspace=workspace,
         viewer_membership=current_membership(actor, workspace),
-        members=paginate_counted(_members_stmt(workspace.id), members_page, 50),
+        members=_member_page(workspace.id, members_page),
         events=events,
         last_seq=position,
         can_manage=can_manage,
         respondable=respondable,
         answering_as_deputy=head is not None and head.id != actor.id,
         read_only_reason=workspace.read_only_reason(),
-        member_candidates=_member_candidates(workspace) if can_manage else [],
-        invitable_departments=_invitable_departments(workspace) if can_manage else [],
+        member_candidates=people,
+        invitable_departments=departments,
     )
 
 
@@ -608,42 +674,67 @@ class MemberCandidate:
     department_name: str
 
 
-def _member_candidates(workspace: Workspace) -> list[MemberCandidate]:
-    """Active people of the accepted departments who are not members yet.
+_CANDIDATES = (
+    select(
+        literal("person", String).label("kind"),
+        User.id,
+        User.display_name.label("name"),
+        Department.name.label("group_name"),
+        literal(None, Integer).label("region_id"),
+        literal(None, String).label("jurisdiction"),
+    )
+    .join(Department, Department.id == User.department_id)
+    .where(
+        User.department_id.in_(bindparam("departments", expanding=True)),
+        User.active.is_(True),
+        User.id.not_in(
+            select(Membership.user_id).where(Membership.workspace_id == bindparam("workspace_id"))
+        ),
+    )
+    .order_by(User.display_name)
+    .limit(CANDIDATE_LIMIT)
+    .subquery()
+)
 
-    Only three columns per person: a picker of a few hundred people built no user
-    objects (with their departments, regions and roles) to show a name.
-    """
-    accepted = [p.department_id for p in workspace.participations if p.is_accepted]
-    members = select(Membership.user_id).where(Membership.workspace_id == workspace.id)
+_UNTAKEN_DEPARTMENTS = (
+    select(
+        literal("department", String).label("kind"),
+        Department.id,
+        Department.name,
+        Region.name,
+        Region.id,
+        Region.jurisdiction,
+    )
+    .join(Region, Region.id == Department.region_id)
+    .where(Department.id.not_in(bindparam("taken", expanding=True)))
+)
+
+_PICKERS = union_all(select(_CANDIDATES), _UNTAKEN_DEPARTMENTS)
+"""The two pickers of a lead's forms in one statement: the people who may be added
+(at most ``CANDIDATE_LIMIT``, by name) and the departments that may be invited. Only
+what an option shows is read, and the statement is built once."""
+
+
+def _pickers(workspace: Workspace) -> tuple[list[MemberCandidate], list[DepartmentChoice]]:
+    """Active people of the accepted departments who are not members yet, and the
+    departments neither invited nor taking part (the pickers sort them for showing)."""
+    accepted, taken = [], []
+    for participation in workspace.participations:
+        if participation.status == ParticipationStatus.ACCEPTED:
+            accepted.append(participation.department_id)
+        if participation.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED):
+            taken.append(participation.department_id)
     rows = db.session.execute(
-        select(User.id, User.display_name, Department.name)
-        .join(Department, Department.id == User.department_id)
-        .where(
-            User.department_id.in_(accepted),
-            User.active.is_(True),
-            User.id.not_in(members),
-        )
-        .order_by(User.display_name)
-        .limit(CANDIDATE_LIMIT)
+        _PICKERS, {"departments": accepted, "workspace_id": workspace.id, "taken": taken}
     )
-    return [MemberCandidate(*row) for row in rows]
-
-
-def _invitable_departments(workspace: Workspace) -> list[Department]:
-    taken = [
-        p.department_id
-        for p in workspace.participations
-        if p.status in (ParticipationStatus.INVITED, ParticipationStatus.ACCEPTED)
-    ]
-    return list(
-        db.session.scalars(
-            select(Department)
-            .join(Region, Region.id == Department.region_id)
-            .where(Department.id.not_in(taken))
-            .order_by(Region.name, Department.name)
-        )
-    )
+    people, departments = [], []
+    for kind, item_id, name, group_name, region_id, jurisdiction in rows:
+        if kind == "person":
+            people.append(MemberCandidate(item_id, name, group_name))
+        else:
+            region = RegionChoice(region_id, group_name, jurisdiction)
+            departments.append(DepartmentChoice(item_id, name, region))
+    return people, departments
 
 
 _CURRENT_MEMBER = select(

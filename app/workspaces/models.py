@@ -11,9 +11,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     func,
     inspect,
@@ -158,13 +160,8 @@ def workspace_with_membership(workspace_id: int, user_id: int, *options) -> Work
         return held
     found = (
         db.session.execute(
-            select(Workspace, Membership)
-            .outerjoin(
-                Membership,
-                (Membership.workspace_id == Workspace.id) & (Membership.user_id == user_id),
-            )
-            .where(Workspace.id == workspace_id)
-            .options(*options, lazyload(Membership.user))
+            _with_membership_statement(options),
+            {"workspace_id": workspace_id, "viewer_id": user_id},
         )
         .unique()
         .first()
@@ -174,6 +171,39 @@ def workspace_with_membership(workspace_id: int, user_id: int, *options) -> Work
     workspace, membership = found
     workspace.__dict__.setdefault(_SINGLE_MEMBERSHIPS, {})[user_id] = membership
     return workspace
+
+
+_WITH_MEMBERSHIP: dict[tuple[int, ...], tuple[tuple, Select]] = {}
+
+
+def _with_membership_statement(options: tuple) -> Select:
+    """The statement of :func:`workspace_with_membership` for ``options``, built once.
+
+    Callers pass options built once (module constants), so the same statement object
+    serves every request and SQLAlchemy works its cache key out once, not on every read
+    (walking a statement with a dozen eager loads took several hundred calls).
+    """
+    key = tuple(id(option) for option in options)
+    known = _WITH_MEMBERSHIP.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], options, strict=True)):
+        return known[1]
+    statement = (
+        select(Workspace, Membership)
+        .outerjoin(
+            Membership,
+            (Membership.workspace_id == Workspace.id)
+            & (Membership.user_id == bindparam("viewer_id")),
+        )
+        .where(Workspace.id == bindparam("workspace_id"))
+        .options(*options, lazyload(Membership.user))
+    )
+    if len(_WITH_MEMBERSHIP) >= _WITH_MEMBERSHIP_MAX:
+        _WITH_MEMBERSHIP.clear()
+    _WITH_MEMBERSHIP[key] = (options, statement)
+    return statement
+
+
+_WITH_MEMBERSHIP_MAX = 16
 
 
 @event.listens_for(Workspace, "expire")
@@ -238,6 +268,18 @@ def forget_answers(participation: WorkspaceDepartment | None, *_args) -> None:
         participation.__dict__.pop(ANSWERING_FOR, None)
 
 
+def membership_is_current(expires_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a membership ending at ``expires_at`` (``None``: never) still holds ``now``."""
+    return expires_at is None or expires_at > (now or utcnow())
+
+
+def last_day_of_access(expires_at: datetime | None) -> date | None:
+    """The last (UTC) day a membership ending at ``expires_at`` gives access, if it ends."""
+    if expires_at is None:
+        return None
+    return (expires_at - timedelta(microseconds=1)).date()
+
+
 class Membership(db.Model):
     """A person's role in a workspace; past ``expires_at`` it counts as no membership."""
 
@@ -258,14 +300,12 @@ class Membership(db.Model):
     added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
 
     def is_current(self, now: datetime | None = None) -> bool:
-        return self.expires_at is None or self.expires_at > (now or utcnow())
+        return membership_is_current(self.expires_at, now)
 
     @property
     def last_day(self) -> date | None:
         """The last (UTC) day of access, as the forms show and take an expiry."""
-        if self.expires_at is None:
-            return None
-        return (self.expires_at - timedelta(microseconds=1)).date()
+        return last_day_of_access(self.expires_at)
 
     @property
     def is_lead(self) -> bool:

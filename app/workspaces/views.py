@@ -7,16 +7,17 @@ caused it and in a summary at the top.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.errors import Conflict, form_status, run_form
 from app.html import pager_html
-from app.i18n import format_moment, live_text
-from app.workspaces import markup, service
+from app.i18n import current_locale
+from app.workspaces import list_markup, service
 from app.workspaces.forms import (
     ROLE_CHOICES,
     AddMemberForm,
@@ -27,6 +28,17 @@ from app.workspaces.forms import (
     WorkspaceEditForm,
     WorkspaceForm,
     grouped_choices,
+)
+from app.workspaces.markup import (
+    DepartmentRows,
+    MemberRows,
+    csrf_field,
+    feed_items,
+    form_errors,
+    form_field,
+    state_badge,
+    when,
+    workspace_facts,
 )
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
@@ -63,10 +75,12 @@ def index():
         page=page,
         filters=filters,
         options=options,
-        rows_html=markup.rows_html(page.items),
+        rows_html=list_markup.rows_html(page.items),
         pager=pager_html(page, "workspaces.index") if page.items else "",
-        region_options=markup.region_options(options.regions, filters["region_id"]),
-        department_options=markup.department_options(options.departments, filters["department_id"]),
+        region_options=list_markup.region_options(options.regions, filters["region_id"]),
+        department_options=list_markup.department_options(
+            options.departments, filters["department_id"]
+        ),
     )
 
 
@@ -138,27 +152,38 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
     overview = service.workspace_overview(
         current_user, workspace_id, members_page=request.args.get("members_page", 1, type=int)
     )
-    forms = {
-        "invite": InviteForm(formdata=None),
-        "add_member": AddMemberForm(formdata=None),
-        "decline": DeclineForm(formdata=None),
-        **bound,
-    }
-    forms["invite"].department_id.choices = grouped_choices(
-        overview.invitable_departments, lambda d: str(d.region), _("Choose a department…")
-    )
-    forms["add_member"].user_id.choices = grouped_choices(
-        overview.member_candidates,
-        lambda u: u.department_name,
-        _("Choose a person…"),
-        label=lambda u: f"{u.display_name} — {u.department_name}",
+    forms = _forms(overview, bound)
+    member_terms = (
+        _member_terms(forms["add_member"])
+        if "add_member" in bound
+        else _fresh_member_terms(current_locale())
     )
     status = form_status(failed) if failed is not None else 200
+    departments = DepartmentRows(overview.workspace, can_manage=overview.can_manage)
+    member_rows = MemberRows(
+        workspace_id=workspace_id,
+        workspace_name=overview.workspace.name,
+        viewer_id=current_user.id,
+        can_manage=overview.can_manage,
+        failed=failed,
+        failed_member=failed_member,
+    )
     return (
         render_template(
             "workspaces/show.html",
             o=overview,
-            feed=[_feed_item(event) for event in overview.events],
+            facts=workspace_facts(overview.workspace, overview.viewer_membership),
+            department_head=departments.head(),
+            department_rows=departments.html(),
+            member_head=member_rows.head(),
+            member_rows=member_rows.html(overview.members.items),
+            feed=feed_items(overview.events),
+            form_field=form_field,
+            form_errors=form_errors,
+            csrf_field=csrf_field(),
+            state_badge=state_badge,
+            when=when,
+            member_terms=member_terms,
             forms=forms,
             failed=failed,
             failed_member=failed_member,
@@ -167,24 +192,48 @@ def _page(workspace_id: int, failed=None, failed_member: int | None = None, **bo
     )
 
 
-class FeedItem(NamedTuple):
-    """One line of the activity feed, in the reader's language and time zone."""
+def _forms(overview, bound: dict) -> dict:
+    """The page's forms: those sent back refused (``bound``), and the empty ones the
+    reader is shown (a lead's invite and add-member forms, an invited head's decline)."""
+    forms = dict(bound)
+    if overview.can_manage:
+        forms.setdefault("invite", InviteForm(formdata=None))
+        forms.setdefault("add_member", AddMemberForm(formdata=None))
+    if overview.respondable:
+        forms.setdefault("decline", DeclineForm(formdata=None))
+    if "invite" in forms:
+        forms["invite"].department_id.choices = grouped_choices(
+            overview.invitable_departments, lambda d: str(d.region), _("Choose a department…")
+        )
+    if "add_member" in forms:
+        forms["add_member"].user_id.choices = grouped_choices(
+            overview.member_candidates,
+            lambda u: u.department_name,
+            _("Choose a person…"),
+            label=lambda u: f"{u.display_name} — {u.department_name}",
+        )
+    return forms
 
-    seq: int
-    at: str
-    at_text: str
-    text: str
+
+def _member_terms(form: AddMemberForm) -> Markup:
+    """The add-member form's role and end-date fields, with their hints (catalog text,
+    marked safe as the template's ``_()`` marks it)."""
+    role_hint = _("Observers read only; leads manage departments and members.")
+    end_hint = _("Optional. Access ends at the end of this day (UTC).")
+    role = form_field(form.role, Markup(role_hint))  # noqa: S704
+    ends = form_field(form.expires_on, Markup(end_hint))  # noqa: S704
+    return role + Markup("\n    ") + ends
 
 
-def _feed_item(event) -> FeedItem:
-    """An event as the feed shows it, formatted here: fifty calls from the template cost
-    more than the page's read of them."""
-    return FeedItem(
-        event.seq,
-        event.created_at.isoformat() + "Z",
-        format_moment(event.created_at),
-        live_text(event.payload),
-    )
+@lru_cache(maxsize=8)
+def _fresh_member_terms(locale: str) -> Markup:
+    """:func:`_member_terms` of a form nothing was sent to, in ``locale`` (the request's).
+
+    Before anything is sent the two fields are the same on every workspace page in a
+    language (member, no end date; no token in them), and rendering them took about a
+    thousand calls: they are written once per language.
+    """
+    return _member_terms(AddMemberForm(formdata=None))
 
 
 def _succeeded(form) -> bool:

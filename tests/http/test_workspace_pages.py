@@ -374,6 +374,54 @@ def test_lead_withdraws_an_invitation(client, w):
     assert "Invitation withdrawn" in page(client, f"/workspaces/{w.id}")
 
 
+def test_department_rows_say_who_answered_with_the_reason_escaped(client, w):
+    service.decline_invitation(w.sz_deputy, w.id, w.szdb.id, reason="Busy <b>&</b> 100%(x)s")
+    login(client, w.lead)
+    html = page(client, f"/workspaces/{w.id}")
+    name, head = w.sz_deputy.display_name, w.sz_head.display_name
+    assert f"Declined by {name}, on behalf of {head}, <time datetime=" in html
+    assert '<p class="reason">Reason: Busy &lt;b&gt;&amp;&lt;/b&gt; 100%(x)s</p>' in html
+    assert f'action="/workspaces/{w.id}/departments/{w.ha.id}/withdraw"' in html
+    assert 'data-confirm="Withdraw the invitation of Hospital Authority?"' in html
+    assert f"/departments/{w.szdb.id}/withdraw" not in html
+
+
+def test_workspace_page_statement_count_does_not_grow_with_members_or_departments(
+    client, w, count_queries
+):
+    login(client, w.lead)
+
+    def statements() -> int:
+        _db.session.expire_all()
+        with count_queries() as counter:
+            page(client, f"/workspaces/{w.id}")
+        return counter.count
+
+    few = statements()
+    for _ in range(6):
+        make_membership(w.workspace, role="observer")
+    service.invite_department(w.lead, w.id, w.other.id)
+    service.accept_invitation(w.sz_head, w.id, w.szdb.id)
+    assert statements() == few
+
+
+def test_a_refused_member_keeps_the_role_and_day_that_were_sent(client, w):
+    login(client, w.lead)
+    response = post(
+        client,
+        f"/workspaces/{w.id}/members",
+        {"user_id": w.sz_officer.id, "role": "lead", "expires_on": "soon"},
+        token_from=f"/workspaces/{w.id}",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert '<option selected value="lead">Lead</option>' in html
+    assert 'id="expires_on" name="expires_on" type="date" value="soon"' in html
+    assert '<p class="error" id="expires_on-error">Not a valid date value.</p>' in html
+    fresh = page(client, f"/workspaces/{w.id}")
+    assert '<option selected value="member">Member</option>' in fresh
+
+
 # Members ----------------------------------------------------------------------------------
 
 
