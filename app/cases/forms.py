@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, Select
 from wtforms.widgets.core import clean_key
@@ -64,9 +64,28 @@ class PlainSelect(Select):
             if k in self.validation_attrs and k not in kwargs:
                 kwargs[k] = getattr(flags, k)
         html = [f"<select {_attributes(name=field.name, **kwargs)}>"]
-        html.extend([self._option(choice) for choice in field.iter_choices()])
+        html.extend(self._options(field))
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704 (as WTForms' own: every value escaped)
+
+    def _options(self, field) -> list[str]:
+        """The options, selected as ``iter_choices`` selects them (the coerced value equal
+        to the field's data); read straight from ``SelectChoice`` choices, without the
+        copies ``iter_choices`` makes of each."""
+        choices = field.choices
+        if type(choices) is not list or not all(type(c) is SelectChoice for c in choices):
+            return [self._option(choice) for choice in field.iter_choices()]
+        data, coerce = field.data, field.coerce
+        return [
+            self._option(Choice(c.value, c.label, coerce(c.value) == data, c.render_kw))
+            if c.render_kw or type(c.value) not in _PLAIN_TYPES or type(c.label) not in _PLAIN_TYPES
+            else _PLAIN_OPTION.format(
+                "selected " if coerce(c.value) == data else "",
+                str(c.value).translate(_HTML_ESCAPES),
+                str(c.label or c.value).translate(_HTML_ESCAPES),
+            )
+            for c in choices
+        ]
 
     def _option(self, choice) -> str:
         if choice.render_kw or isinstance(choice.value, bool):
@@ -74,6 +93,13 @@ class PlainSelect(Select):
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)
         return f'<option {selected}value="{escape(choice.value)}">{label}</option>'
+
+
+# Values and labels that markupsafe escapes as text (str, int; not Markup, lazy strings or
+# booleans), and with what: the same table as app.cases.markup's (a test holds it equal).
+_PLAIN_TYPES = (str, int)
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+_PLAIN_OPTION = '<option {}value="{}">{}</option>'
 
 
 STATUS_CHOICES = [

@@ -108,6 +108,10 @@ class Case(db.Model):
         UniqueConstraint("workspace_id", "number"),
         Index("ix_cases_workspace_id_status", "workspace_id", "status"),
         Index("ix_cases_status_due_on", "status", "due_on"),
+        # The lists' order, most recently changed first: a page is the first entries of
+        # one of these (a workspace's, or every case's) instead of a sort of every match.
+        Index("ix_cases_workspace_id_updated_at_id", "workspace_id", "updated_at", "id"),
+        Index("ix_cases_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,6 +57,46 @@ def test_plain_select_writes_what_wtforms_writes(app):
                 assert str(plain.pick(**extra)) == str(stock.pick(**extra))
 
 
+def test_plain_select_options_of_every_kind_match_wtforms(app):
+    """Choices read straight (str and int values and labels) and those left to WTForms
+    (Markup labels, booleans, render_kw, tuples) give WTForms' own HTML, coerced values
+    selected as it selects them."""
+    from markupsafe import Markup
+    from wtforms import Form, SelectField
+    from wtforms.fields.choices import SelectChoice
+    from wtforms.widgets import Select
+
+    from app.cases.forms import PlainSelect
+
+    straight = [SelectChoice("", "Any <one>"), SelectChoice(3, 'Team "A" & B'), SelectChoice(4, 4)]
+    mixed = [*straight, SelectChoice(5, Markup("<b>bold</b>")), SelectChoice(6, "x", {"x": 1})]
+    for choices in (straight, mixed, [("", "Any"), (3, "<three>")]):
+
+        class Plain(Form):
+            pick = SelectField(
+                choices=choices, coerce=_int_or_none, widget=PlainSelect(), validate_choice=False
+            )
+
+        class Stock(Form):
+            pick = SelectField(
+                choices=choices, coerce=_int_or_none, widget=Select(), validate_choice=False
+            )
+
+        for data in ({}, {"pick": 3}, {"pick": 5}):
+            with app.test_request_context():
+                assert str(Plain(data=data).pick()) == str(Stock(data=data).pick())
+
+
+def _int_or_none(value):
+    return int(value) if value not in ("", None) else None
+
+
+def test_plain_select_escapes_with_the_markup_table():
+    from app.cases import forms, markup
+
+    assert forms._HTML_ESCAPES == markup._HTML_ESCAPES
+
+
 @pytest.mark.parametrize(
     "query",
     ["", "?status=open&priority=bogus", "?q=%3Cb%3E%22x%22+%26+'y'&overdue=1&region_id=7"],
