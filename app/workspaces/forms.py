@@ -14,8 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.html import escape_text
 from app.forms import Form, PickerSelect, PlainDateInput, plain_html_params
+from app.html import escape_text
 from app.workspaces.access import NAME_MAX, PURPOSE_MAX, REASON_MAX
 
 ROLE_CHOICES = [
