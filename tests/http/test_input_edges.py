@@ -171,7 +171,7 @@ def test_the_error_page_renders_after_a_failed_transaction(client, db, monkeypat
 
     make_region()
     login(client, make_user("auditor"))
-    monkeypatch.setattr(views.service, "list_entries", failing_list)
+    monkeypatch.setattr(views.service, "list_entry_rows", failing_list)
     response = client.get("/audit/")
     assert response.status_code == 500
     page = response.get_data(as_text=True)

@@ -22,6 +22,7 @@ COMMIT_SITES = {
     "actions.py": "the outermost action's one commit",
     "accounts/identity.py": "records a token's last use after the request, outside authentication",
     "realtime/rooms.py": "ends read snapshots so a socket sees what committed since",
+    "postgres_plans.py": "ends a request that only read with COMMIT, keeping prepared statements",
 }
 AUDIT_WRITERS = {"actions.py", "audit/service.py"}
 
